@@ -1,0 +1,254 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from departments.scales import Bound, describe_bound, grades_for, scale_gaps
+from perfbudget.lib.grades import Grade, Status
+
+YEAR_RANGE = Q(year__gte=2000) & Q(year__lte=2100)
+
+
+class Department(models.Model):
+    code = models.CharField("单位编码", max_length=32, unique=True)
+    name = models.CharField("单位名称", max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="主管部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}{self.name}"
+
+
+class Role(models.TextChoices):
+    FINANCE = "finance", "财务人员"
+    CHIEF = "chief", "科室负责人"
+    AUDITOR = "auditor", "审计人员"
+    ADMIN = "admin", "管理员"
+
+
+class Membership(models.Model):
+    """A user's role in one unit. Units are the boundary of every permission."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    sections = models.ManyToManyField(
+        "Section", blank=True, verbose_name="负责科室", related_name="chiefs"
+    )
+    history = HistoricalRecords(m2m_fields=[sections])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位角色"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "department", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.department.name} · {self.get_role_display()}"
+
+
+class Section(models.Model):
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField("科室", max_length=100)
+    order = models.PositiveIntegerField("序号", default=0)
+    duties = models.TextField("职责", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "科室"
+        ordering = ["department", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "name"], name="section_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def duty_lines(self) -> list[str]:
+        return [line for line in self.duties.splitlines() if line.strip()]
+
+
+class DepartmentYearQuerySet(models.QuerySet):
+    def with_part_one(self, year: int) -> "DepartmentYearQuerySet":
+        """Everything 第一部分 shows: sections and their rating indicators of that year."""
+        indicators = SectionIndicator.objects.filter(year=year).select_related("rating")
+        sections = Section.objects.prefetch_related(
+            models.Prefetch("indicators", queryset=indicators, to_attr="year_indicators")
+        )
+        return self.select_related("department").prefetch_related(
+            models.Prefetch("department__sections", queryset=sections, to_attr="year_sections")
+        )
+
+
+class DepartmentYear(models.Model):
+    """The department's own part of a year's booklet (第一部分)."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveIntegerField("年度")
+    overall_target = models.TextField("总体绩效目标", blank=True)
+    safeguards = models.TextField("工作保障措施", blank=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    objects = DepartmentYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部门年度绩效目标"
+        ordering = ["department", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="department_year_unique"),
+            models.CheckConstraint(condition=YEAR_RANGE, name="department_year_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.name} {self.year}年"
+
+    @property
+    def title(self) -> str:
+        return f"{self.department.name}{self.year}年部门预算绩效目标"
+
+    def paragraphs(self, field: str) -> list[str]:
+        return [line for line in getattr(self, field).splitlines() if line.strip()]
+
+
+class Comparison(models.TextChoices):
+    GTE = "≥", "≥（不低于）"
+    GT = ">", ">（高于）"
+    LTE = "≤", "≤（不高于）"
+    LT = "<", "<（低于）"
+
+
+GRADE_FIELDS = (
+    (Grade.EXCELLENT, "excellent"),
+    (Grade.GOOD, "good"),
+    (Grade.FAIR, "fair"),
+    (Grade.POOR, "poor"),
+)
+
+
+def _bound_fields(label: str, default_op: str):
+    op = models.CharField(
+        f"{label}比较", max_length=1, choices=Comparison.choices, default=default_op
+    )
+    bound = models.DecimalField(f"{label}界值（%）", max_digits=9, decimal_places=4)
+    return op, bound
+
+
+def _percent_range(field: str) -> Q:
+    return Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": 100})
+
+
+class SectionIndicator(models.Model):
+    """A section's rating indicator for one year, with its 优/良/中/差 scale in percent."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="indicators")
+    year = models.PositiveIntegerField("年度")
+    order = models.PositiveIntegerField("序号", default=0)
+    name = models.CharField("绩效指标", max_length=200)
+    excellent_op, excellent_bound = _bound_fields("优", Comparison.GTE)
+    good_op, good_bound = _bound_fields("良", Comparison.GTE)
+    fair_op, fair_bound = _bound_fields("中", Comparison.GTE)
+    poor_op, poor_bound = _bound_fields("差", Comparison.LT)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "科室绩效指标"
+        ordering = ["section", "year", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "year", "name"], name="section_indicator_unique_name"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=_percent_range(f"{field}_bound"),
+                    name=f"section_indicator_{field}_percent",
+                )
+                for _, field in GRADE_FIELDS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section} · {self.name}"
+
+    def bounds(self) -> list[Bound]:
+        return [
+            Bound(grade, getattr(self, f"{field}_op"), getattr(self, f"{field}_bound"))
+            for grade, field in GRADE_FIELDS
+        ]
+
+    def criteria(self) -> list[str]:
+        """The 评价标准 cells as the booklet prints them: 100% / 90% / 80% / 60%以下."""
+        return [describe_bound(bound) for bound in self.bounds()]
+
+    def grades_for(self, value: Decimal) -> list[str]:
+        return grades_for(self.bounds(), value)
+
+    def gaps(self):
+        return scale_gaps(self.bounds())
+
+
+class SectionRating(models.Model):
+    """The year's actual result of one section indicator and the grade the chief confirms."""
+
+    indicator = models.OneToOneField(
+        SectionIndicator, on_delete=models.CASCADE, related_name="rating"
+    )
+    actual_value = models.DecimalField("实际完成值（%）", max_digits=9, decimal_places=4)
+    manual_grade = models.CharField(
+        "人工评级", max_length=1, choices=Grade.choices, blank=True
+    )
+    manual_reason = models.TextField("人工评级理由", blank=True)
+    comment = models.TextField("意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评级人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("评级时间", null=True, blank=True)
+    confirmed = models.BooleanField("已确认", default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "科室评级"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actual_value__gte=0), name="section_rating_actual_nonnegative"
+            ),
+            models.CheckConstraint(
+                condition=Q(manual_grade="") | ~Q(manual_reason=""),
+                name="section_rating_manual_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} = {self.actual_value}%"
+
+    @property
+    def computed_grade(self) -> str | None:
+        grades = self.indicator.grades_for(self.actual_value)
+        return grades[0] if len(grades) == 1 else None
+
+    @property
+    def grade(self) -> str | None:
+        return self.manual_grade or self.computed_grade

@@ -1,0 +1,209 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class FrameworkVersion(models.Model):
+    """A versioned dictionary of 一级 and 二级 indicators (指标体系), chosen per year or project."""
+
+    code = models.CharField("版本", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100)
+    description = models.TextField("说明", blank=True)
+    budget_points = models.DecimalField(
+        "预算执行率分值", max_digits=6, decimal_places=2, default=Decimal(10)
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指标体系版本"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PrimaryKind(models.TextChoices):
+    COST = "cost", "成本"
+    OUTPUT = "output", "产出"
+    BENEFIT = "benefit", "效益"
+    SATISFACTION = "satisfaction", "满意度"
+
+
+class PrimaryCategory(models.Model):
+    """一级指标 of a framework version."""
+
+    framework = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="primaries"
+    )
+    name = models.CharField("一级指标", max_length=50)
+    order = models.PositiveIntegerField("序号")
+    kind = models.CharField("类别", max_length=16, choices=PrimaryKind.choices)
+    points = models.DecimalField("自评分值", max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一级指标"
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "name"], name="primary_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SecondaryCategory(models.Model):
+    """二级指标; it fixes the 一级 of every 三级 indicator filed under it."""
+
+    primary = models.ForeignKey(
+        PrimaryCategory, on_delete=models.CASCADE, related_name="secondaries"
+    )
+    name = models.CharField("二级指标", max_length=50)
+    order = models.PositiveIntegerField("序号")
+    is_cost = models.BooleanField("成本类", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "二级指标"
+        ordering = ["primary__framework", "primary__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["primary", "name"], name="secondary_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.primary.name} / {self.name}"
+
+
+class Operator(models.TextChoices):
+    GTE = "≥", "≥"
+    LTE = "≤", "≤"
+    EQ = "=", "="
+    GT = ">", ">"
+    LT = "<", "<"
+    QUALITATIVE = "定性", "定性"
+
+
+BASIS_SUGGESTIONS = ["计划标准", "行业标准", "历史标准", "其他标准"]
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def in_table_order(self) -> "IndicatorQuerySet":
+        return self.select_related("category__primary").order_by(
+            "category__primary__order", "category__order", "order", "id"
+        )
+
+
+class Indicator(models.Model):
+    """三级指标 of a budget project."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="indicators"
+    )
+    category = models.ForeignKey(
+        SecondaryCategory, verbose_name="二级指标", on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.PositiveIntegerField("序号", default=0)
+    name = models.CharField("三级指标", max_length=200)
+    description = models.TextField("绩效指标描述", blank=True)
+    value_text = models.CharField("指标值", max_length=200, blank=True)
+    operator = models.CharField(
+        "比较符", max_length=4, choices=Operator.choices, blank=True
+    )
+    value_number = models.DecimalField(
+        "指标数值", max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    value_unit = models.CharField("计量单位", max_length=20, blank=True)
+    basis = models.CharField("指标值确定依据", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "三级指标"
+        ordering = ["project", "category__primary__order", "category__order", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(operator="") | Q(operator="定性") | Q(value_number__isnull=False),
+                name="indicator_operator_needs_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LibraryIndicator(models.Model):
+    """A reusable 三级 indicator offered while entering targets (指标库)."""
+
+    category = models.ForeignKey(
+        SecondaryCategory, verbose_name="二级指标", on_delete=models.CASCADE, related_name="library"
+    )
+    name = models.CharField("三级指标", max_length=200)
+    description = models.TextField("绩效指标描述", blank=True)
+    operator = models.CharField("比较符", max_length=4, choices=Operator.choices, blank=True)
+    unit = models.CharField("建议单位", max_length=20, blank=True)
+    basis = models.CharField("建议确定依据", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指标库"
+        ordering = ["category", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="library_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SelfEvaluation(models.Model):
+    """A project's year-end self-evaluation (绩效自评)."""
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, related_name="self_evaluation"
+    )
+    initial_budget = models.DecimalField("年初预算数", max_digits=20, decimal_places=6)
+    annual_budget = models.DecimalField("全年预算数", max_digits=20, decimal_places=6)
+    executed = models.DecimalField("全年执行数", max_digits=20, decimal_places=6)
+    status = models.CharField("状态", max_length=16, default="draft")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "绩效自评"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(initial_budget__gte=0) & Q(annual_budget__gte=0) & Q(executed__gte=0),
+                name="self_evaluation_amounts_nonnegative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} 自评"
+
+
+class Achievement(models.TextChoices):
+    MET = "met", "达成"
+    PARTIAL = "partial", "部分达成"
+    MISSED = "missed", "未达成"
+
+
+class IndicatorResult(models.Model):
+    """The actual value of one 三级 indicator at year end, and the points it earns."""
+
+    indicator = models.OneToOneField(Indicator, on_delete=models.CASCADE, related_name="result")
+    actual_text = models.CharField("实际完成值", max_length=200, blank=True)
+    actual_number = models.DecimalField(
+        "实际完成数值", max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    achievement = models.CharField(
+        "定性评价", max_length=16, choices=Achievement.choices, blank=True
+    )
+    weight = models.DecimalField(
+        "权重", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    deviation_reason = models.TextField("偏差原因分析及改进措施", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指标完成情况"
+
+    def __str__(self) -> str:
+        return f"{self.indicator} = {self.actual_text}"

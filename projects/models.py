@@ -1,0 +1,171 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from simple_history.models import HistoricalRecords
+
+from departments.models import YEAR_RANGE, Department, Section
+from indicators.models import FrameworkVersion, Indicator, PrimaryCategory, SecondaryCategory
+from perfbudget.lib.grades import Grade, Status
+
+MONEY = {"max_digits": 20, "decimal_places": 6}
+DEFAULT_MILESTONES = [3, 6, 10, 12]
+
+
+def default_milestones() -> list[int]:
+    return list(DEFAULT_MILESTONES)
+
+
+class BudgetYear(models.Model):
+    """The year's template: which framework new projects use and the schedule's milestones."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    framework = models.ForeignKey(
+        FrameworkVersion, verbose_name="指标体系", on_delete=models.PROTECT, related_name="+"
+    )
+    milestone_months = models.JSONField("支出计划节点（月）", default=default_milestones)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预算年度"
+        ordering = ["-year"]
+        constraints = [models.CheckConstraint(condition=YEAR_RANGE, name="budget_year_range")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年"
+
+    @staticmethod
+    def milestone_label(month: int) -> str:
+        return f"{month}月底"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_list(self) -> "ProjectQuerySet":
+        return self.select_related("department", "section")
+
+    def for_table(self) -> "ProjectQuerySet":
+        """Everything a 绩效目标表 draws, in a fixed number of queries."""
+        secondaries = SecondaryCategory.objects.order_by("order")
+        primaries = PrimaryCategory.objects.order_by("order").prefetch_related(
+            Prefetch("secondaries", queryset=secondaries)
+        )
+        return self.select_related("department", "section", "framework").prefetch_related(
+            "schedule",
+            Prefetch("indicators", queryset=Indicator.objects.order_by("order", "id")),
+            Prefetch("framework__primaries", queryset=primaries),
+        )
+
+    def in_booklet_order(self) -> "ProjectQuerySet":
+        return self.order_by("booklet_order", "table_number", "code")
+
+
+class Project(models.Model):
+    """A budget project (预算项目) and its 绩效目标表."""
+
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.PROTECT, related_name="projects"
+    )
+    year = models.PositiveIntegerField("年度")
+    section = models.ForeignKey(
+        Section,
+        verbose_name="责任科室",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+    )
+    table_number = models.PositiveIntegerField("表序号")
+    booklet_order = models.PositiveIntegerField("目录顺序", default=0)
+    table_name = models.CharField("表名称", max_length=200)
+    code = models.CharField("项目编码", max_length=40)
+    name = models.CharField("项目名称", max_length=300)
+    budget_total = models.DecimalField("预算数", **MONEY)
+    fiscal_funds = models.DecimalField("其中：财政资金", **MONEY)
+    other_funds = models.DecimalField("其他资金", null=True, blank=True, **MONEY)
+    fund_use = models.TextField("预算规模及资金用途", blank=True)
+    target = models.TextField("年度绩效目标", blank=True)
+    framework = models.ForeignKey(
+        FrameworkVersion, verbose_name="指标体系", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    review_grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
+    review_comment = models.TextField("审核意见", blank=True)
+    source = models.ForeignKey(
+        "self",
+        verbose_name="结转来源",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预算项目"
+        ordering = ["-year", "department", "booklet_order", "table_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "code"], name="project_unique_year_code"),
+            models.CheckConstraint(condition=YEAR_RANGE, name="project_year_range"),
+            models.CheckConstraint(
+                condition=Q(budget_total__gte=0)
+                & Q(fiscal_funds__gte=0)
+                & (Q(other_funds__isnull=True) | Q(other_funds__gte=0)),
+                name="project_amounts_nonnegative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def heading(self) -> str:
+        """The booklet heading: 1.承德高新区新闻合办专项绩效目标表."""
+        return f"{self.table_number}.{self.table_name}绩效目标表"
+
+    @property
+    def other_funds_or_zero(self) -> Decimal:
+        return self.other_funds or Decimal(0)
+
+    def bump_version(self) -> None:
+        Project.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        self.refresh_from_db(fields=["version"])
+
+
+class ScheduleEntry(models.Model):
+    """Cumulative percent of the budget spent by the end of one milestone month."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schedule")
+    month = models.PositiveSmallIntegerField("月份")
+    planned_percent = models.DecimalField(
+        "计划累计支出（%）", max_digits=7, decimal_places=4, null=True, blank=True
+    )
+    actual_percent = models.DecimalField(
+        "实际累计支出（%）", max_digits=7, decimal_places=4, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "资金支出计划"
+        ordering = ["project", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="schedule_unique_month"),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="schedule_month_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_percent__isnull=True)
+                | (Q(planned_percent__gte=0) & Q(planned_percent__lte=100)),
+                name="schedule_planned_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_percent__isnull=True)
+                | (Q(actual_percent__gte=0) & Q(actual_percent__lte=100)),
+                name="schedule_actual_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.month}月底 {self.planned_percent}%"
