@@ -95,3 +95,35 @@ def scale_gaps(bounds: list[Bound]) -> list[Gap]:
         else:
             gaps.append(Gap(kind, low, high, tuple(matched)))
     return gaps
+
+
+_BOUND_TEXT = [
+    ("及以下", "≤"),
+    ("以下", "<"),
+    ("以上", ">"),
+]
+
+
+def parse_bound(text: str, default_op: str = "≥") -> tuple[str, Decimal]:
+    """Read a 评价标准 cell: '100%' (at least), '60%以下' (below), '≥90%', '<60'.
+
+    Raises ValueError with a message in Chinese when the text holds no percentage."""
+    cleaned = (text or "").strip().replace("％", "%")
+    op = default_op
+    for suffix, suffix_op in _BOUND_TEXT:
+        if cleaned.endswith(suffix):
+            cleaned, op = cleaned[: -len(suffix)], suffix_op
+            break
+    for prefix in ("≥", ">=", "≤", "<=", ">", "<"):
+        if cleaned.startswith(prefix):
+            op = {">=": "≥", "<=": "≤"}.get(prefix, prefix)
+            cleaned = cleaned[len(prefix) :]
+            break
+    cleaned = cleaned.strip().rstrip("%").strip()
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError:
+        raise ValueError(f"“{text}”不是有效的百分比界值") from None
+    if not value.is_finite() or not (ZERO <= value <= HUNDRED):
+        raise ValueError(f"“{text}”应在0%到100%之间")
+    return op, value

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from departments.views import home
+
+admin.site.site_header = "预算绩效目标管理 · 系统管理"
+admin.site.site_title = "预算绩效目标管理"
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", home, name="home"),
+    path("projects/", include("projects.urls")),
+    path("departments/", include("departments.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
 ]

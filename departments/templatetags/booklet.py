@@ -1,0 +1,22 @@
+from django import template
+
+register = template.Library()
+
+_DIGITS = "零一二三四五六七八九"
+
+
+@register.filter
+def cn_number(value: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (headings such as （一）综合科)."""
+    value = int(value)
+    if value < 10:
+        return _DIGITS[value]
+    tens, ones = divmod(value, 10)
+    if value < 100:
+        return f"{'' if tens == 1 else _DIGITS[tens]}十{_DIGITS[ones] if ones else ''}"
+    return str(value)
+
+
+@register.filter
+def paragraphs(obj, field: str) -> list[str]:
+    return obj.paragraphs(field)

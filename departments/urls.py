@@ -1,0 +1,9 @@
+from django.urls import path
+
+from departments import views
+
+app_name = "departments"
+
+urlpatterns = [
+    path("<str:code>/<int:year>/", views.department_year_detail, name="year_detail"),
+]

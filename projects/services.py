@@ -1,0 +1,142 @@
+"""Writes that touch several models. Each is atomic: all of it happens, or none."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from departments.models import Department, DepartmentYear, Section, SectionIndicator
+from departments.scales import parse_bound
+from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
+from indicators.values import parse_value
+from projects.models import BudgetYear, Project, ScheduleEntry
+
+GRADE_KEYS = (("优", "excellent", "≥"), ("良", "good", "≥"), ("中", "fair", "≥"), ("差", "poor", "<"))
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return Decimal(str(value))
+
+
+def budget_year_ensure(*, year: int, framework_code: str, milestones: list[int]) -> BudgetYear:
+    framework = FrameworkVersion.objects.get(code=framework_code)
+    budget_year, _ = BudgetYear.objects.get_or_create(
+        year=year, defaults={"framework": framework, "milestone_months": milestones}
+    )
+    return budget_year
+
+
+def sections_replace(*, department: Department, year: int, sections: list[dict]) -> None:
+    """Sections with their duties, and their rating indicators of the year."""
+    for spec in sections:
+        section, _ = Section.objects.update_or_create(
+            department=department,
+            name=spec["name"],
+            defaults={"order": spec.get("order", 0), "duties": spec.get("duties", "")},
+        )
+        keep = []
+        for order, item in enumerate(spec.get("indicators", []), 1):
+            bounds = {}
+            for grade, field, default_op in GRADE_KEYS:
+                op, value = parse_bound(item["scale"][grade], default_op)
+                bounds[f"{field}_op"], bounds[f"{field}_bound"] = op, value
+            indicator, _ = SectionIndicator.objects.update_or_create(
+                section=section, year=year, name=item["name"], defaults={"order": order, **bounds}
+            )
+            indicator.full_clean()
+            keep.append(indicator.pk)
+        SectionIndicator.objects.filter(section=section, year=year).exclude(pk__in=keep).delete()
+
+
+def project_tree_replace(*, project: Project, rows: list[dict]) -> None:
+    """Replace the project's 三级 indicators with rows named by 一级/二级 text."""
+    categories = {
+        (c.primary.name, c.name): c
+        for c in SecondaryCategory.objects.filter(primary__framework=project.framework)
+        .select_related("primary")
+    }
+    project.indicators.all().delete()
+    counters: dict[int, int] = {}
+    objects = []
+    for row in rows:
+        category = categories[(row["一级指标"], row["二级指标"])]
+        counters[category.pk] = counters.get(category.pk, 0) + 1
+        value = parse_value(row.get("指标值", ""))
+        objects.append(
+            Indicator(
+                project=project,
+                category=category,
+                order=counters[category.pk],
+                name=row["三级指标"],
+                description=row.get("绩效指标描述", ""),
+                value_text=value.text,
+                operator=value.operator,
+                value_number=value.number,
+                value_unit=value.unit,
+                basis=row.get("指标值确定依据", ""),
+            )
+        )
+    for obj in objects:
+        obj.full_clean(exclude=["project"])
+        obj.save()
+
+
+def schedule_replace(*, project: Project, planned: dict[int, Decimal | None]) -> None:
+    project.schedule.all().delete()
+    for month, percent in sorted(planned.items()):
+        if percent is None:
+            continue
+        entry = ScheduleEntry(project=project, month=month, planned_percent=percent)
+        entry.full_clean(exclude=["project"])
+        entry.save()
+
+
+@transaction.atomic
+def unit_year_load(*, data: dict) -> DepartmentYear:
+    """Load a whole unit-year (the reference document's structure); running it again updates
+    the same records instead of duplicating them."""
+    year = data["year"]
+    budget_year = budget_year_ensure(
+        year=year, framework_code=data["framework"], milestones=data["milestones"]
+    )
+    dept = data["department"]
+    department, _ = Department.objects.update_or_create(
+        code=dept["code"], defaults={"name": dept["name"]}
+    )
+    department_year, _ = DepartmentYear.objects.update_or_create(
+        department=department,
+        year=year,
+        defaults={
+            "overall_target": dept.get("overall_target", ""),
+            "safeguards": dept.get("safeguards", ""),
+        },
+    )
+    sections_replace(department=department, year=year, sections=data.get("sections", []))
+    sections = {s.name: s for s in department.sections.all()}
+    for order, spec in enumerate(data.get("projects", []), 1):
+        project, _ = Project.objects.update_or_create(
+            year=year,
+            code=spec["code"],
+            defaults={
+                "department": department,
+                "section": sections.get(spec.get("section") or ""),
+                "table_number": spec["table_number"],
+                "booklet_order": spec.get("booklet_order", order),
+                "table_name": spec["table_name"],
+                "name": spec["name"],
+                "budget_total": _decimal(spec["budget_total"]),
+                "fiscal_funds": _decimal(spec["fiscal_funds"]),
+                "other_funds": _decimal(spec.get("other_funds")),
+                "fund_use": spec.get("fund_use", ""),
+                "target": spec.get("target", ""),
+                "framework": budget_year.framework,
+            },
+        )
+        project.full_clean()
+        schedule_replace(
+            project=project,
+            planned={int(m): _decimal(p) for m, p in spec.get("schedule", {}).items()},
+        )
+        project_tree_replace(project=project, rows=spec.get("indicators", []))
+    return department_year

@@ -1,0 +1,191 @@
+"""What a 项目绩效目标表 contains, apart from how HTML, PDF or Excel draw it.
+
+Every format draws from `build_target_table`: the header block (unit, code, funds, schedule,
+target) and the indicator grid, whose 一级 and 二级 cells carry their rowspans. Every 二级 of the
+framework appears, with an empty row when it has no 三级, as the official form does.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from indicators.values import format_number
+from projects.models import BudgetYear, Project
+
+GRID_HEADERS = ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]
+# The form is seven columns wide: the label column and six for values. The grid gives the
+# description two of them, as the printed form gives it the widest column.
+COLUMNS = 7
+GRID_SPANS = [1, 1, 1, 2, 1, 1]
+
+
+@dataclass
+class Cell:
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+    role: str = "value"  # label | value | number | head | unit | group
+
+
+def _spread(count: int, width: int) -> list[int]:
+    """Split width columns over count cells, wider cells last (4 over 6: 1, 1, 2, 2)."""
+    base, extra = divmod(width, count)
+    return [base + (1 if i >= count - extra else 0) for i in range(count)]
+
+
+def format_money(value: Decimal | None) -> str:
+    """万元 with two decimals, more only when the value has them (150.00, 0.50, 3.015)."""
+    if value is None:
+        return ""
+    quantized = value.quantize(Decimal("0.01"))
+    if quantized == value:
+        return f"{quantized:f}"
+    return format_number(value)
+
+
+def format_percent(value: Decimal | None) -> str:
+    return "" if value is None else f"{format_number(value)}%"
+
+
+@dataclass
+class GridRow:
+    primary: str
+    primary_rowspan: int  # 0: covered by the cell above
+    secondary: str
+    secondary_rowspan: int
+    name: str = ""
+    description: str = ""
+    value: str = ""
+    basis: str = ""
+    indicator_id: int | None = None
+
+    @property
+    def cells(self) -> list[str]:
+        return [self.primary, self.secondary, self.name, self.description, self.value, self.basis]
+
+
+@dataclass
+class TargetTable:
+    project: Project
+    unit_line: str
+    code: str
+    name: str
+    budget_total: str
+    fiscal_funds: str
+    other_funds: str
+    fund_use: str
+    milestones: list[tuple[str, str]]
+    target: str
+    rows: list[GridRow] = field(default_factory=list)
+    headers: list[str] = field(default_factory=lambda: list(GRID_HEADERS))
+
+    @property
+    def heading(self) -> str:
+        return self.project.heading
+
+    def header_rows(self) -> list[list[Cell]]:
+        """The block above the grid, cell for cell as the printed form has it."""
+        labels = [Cell(label, colspan=span, role="label") for (label, _), span in zip(
+            self.milestones, _spread(len(self.milestones), COLUMNS - 1), strict=True
+        )]
+        values = [Cell(value, colspan=cell.colspan, role="number") for (_, value), cell in zip(
+            self.milestones, labels, strict=True
+        )]
+        return [
+            [Cell(self.unit_line, colspan=5, role="unit"), Cell("单位：万元", colspan=2, role="unit")],
+            [
+                Cell("项目编码", role="label"),
+                Cell(self.code, colspan=2),
+                Cell("项目名称", role="label"),
+                Cell(self.name, colspan=3),
+            ],
+            [
+                Cell("预算规模及资金用途", rowspan=2, role="label"),
+                Cell("预算数", role="label"),
+                Cell(self.budget_total, role="number"),
+                Cell("其中：财政资金", role="label"),
+                Cell(self.fiscal_funds, role="number"),
+                Cell("其他资金", role="label"),
+                Cell(self.other_funds, role="number"),
+            ],
+            [Cell(self.fund_use, colspan=COLUMNS - 1)],
+            [Cell("资金支出计划（%）", rowspan=2, role="label"), *labels],
+            values,
+            [Cell("绩效目标", role="label"), Cell(self.target, colspan=COLUMNS - 1)],
+        ]
+
+    def grid_head(self) -> list[Cell]:
+        return [
+            Cell(text, colspan=span, role="head")
+            for text, span in zip(self.headers, GRID_SPANS, strict=True)
+        ]
+
+    def grid_rows(self) -> list[list[Cell]]:
+        """Indicator rows; a merged 一级/二级 cell appears once, on the first row it covers."""
+        out = []
+        for row in self.rows:
+            cells = []
+            if row.primary_rowspan:
+                cells.append(Cell(row.primary, rowspan=row.primary_rowspan, role="group"))
+            if row.secondary_rowspan:
+                cells.append(Cell(row.secondary, rowspan=row.secondary_rowspan, role="group"))
+            for text, span in zip(row.cells[2:], GRID_SPANS[2:], strict=True):
+                cells.append(Cell(text, colspan=span))
+            out.append(cells)
+        return out
+
+
+def _grid(project: Project) -> list[GridRow]:
+    by_category: dict[int, list] = {}
+    for indicator in project.indicators.all():
+        by_category.setdefault(indicator.category_id, []).append(indicator)
+    rows: list[GridRow] = []
+    for primary in project.framework.primaries.all():
+        primary_rows: list[GridRow] = []
+        for secondary in primary.secondaries.all():
+            indicators = by_category.get(secondary.pk) or [None]
+            for i, indicator in enumerate(indicators):
+                row = GridRow(
+                    primary=primary.name,
+                    primary_rowspan=0,
+                    secondary=secondary.name,
+                    secondary_rowspan=len(indicators) if i == 0 else 0,
+                )
+                if indicator is not None:
+                    row.name = indicator.name
+                    row.description = indicator.description
+                    row.value = indicator.value_text
+                    row.basis = indicator.basis
+                    row.indicator_id = indicator.pk
+                primary_rows.append(row)
+        if primary_rows:
+            primary_rows[0].primary_rowspan = len(primary_rows)
+            rows.extend(primary_rows)
+    return rows
+
+
+def build_target_table(project: Project, milestone_months: list[int]) -> TargetTable:
+    """The table of a project fetched with `Project.objects.for_table()`."""
+    planned = {entry.month: entry.planned_percent for entry in project.schedule.all()}
+    department = project.department
+    return TargetTable(
+        project=project,
+        unit_line=f"{department.code}{department.name}",
+        code=project.code,
+        name=project.name,
+        budget_total=format_money(project.budget_total),
+        fiscal_funds=format_money(project.fiscal_funds),
+        other_funds=format_money(project.other_funds),
+        fund_use=project.fund_use,
+        milestones=[
+            (BudgetYear.milestone_label(m), format_percent(planned.get(m))) for m in milestone_months
+        ],
+        target=project.target,
+        rows=_grid(project),
+    )
+
+
+def milestones_for_year(year: int) -> list[int]:
+    budget_year = BudgetYear.objects.filter(year=year).first()
+    return budget_year.milestone_months if budget_year else BudgetYear._meta.get_field(
+        "milestone_months"
+    ).get_default()
