@@ -212,9 +212,7 @@ class SectionRating(models.Model):
         SectionIndicator, on_delete=models.CASCADE, related_name="rating"
     )
     actual_value = models.DecimalField("实际完成值（%）", max_digits=9, decimal_places=4)
-    manual_grade = models.CharField(
-        "人工评级", max_length=1, choices=Grade.choices, blank=True
-    )
+    manual_grade = models.CharField("人工评级", max_length=1, choices=Grade.choices, blank=True)
     manual_reason = models.TextField("人工评级理由", blank=True)
     comment = models.TextField("意见", blank=True)
     reviewed_by = models.ForeignKey(

@@ -60,7 +60,7 @@ def _satisfies(op: str, value: Decimal, limit: Decimal) -> bool:
 
 
 def grades_for(bounds: list[Bound], value: Decimal) -> list[str]:
-    """Every grade whose band holds value: one for a sound scale, none in a hole, two in an overlap."""
+    """Grades whose band holds value: one on a sound scale, none in a hole, two in an overlap."""
     matched = []
     higher_matched = False
     for bound in bounds:

@@ -105,9 +105,7 @@ class Indicator(models.Model):
     name = models.CharField("三级指标", max_length=200)
     description = models.TextField("绩效指标描述", blank=True)
     value_text = models.CharField("指标值", max_length=200, blank=True)
-    operator = models.CharField(
-        "比较符", max_length=4, choices=Operator.choices, blank=True
-    )
+    operator = models.CharField("比较符", max_length=4, choices=Operator.choices, blank=True)
     value_number = models.DecimalField(
         "指标数值", max_digits=20, decimal_places=6, null=True, blank=True
     )
@@ -196,9 +194,7 @@ class IndicatorResult(models.Model):
     achievement = models.CharField(
         "定性评价", max_length=16, choices=Achievement.choices, blank=True
     )
-    weight = models.DecimalField(
-        "权重", max_digits=6, decimal_places=2, null=True, blank=True
-    )
+    weight = models.DecimalField("权重", max_digits=6, decimal_places=2, null=True, blank=True)
     deviation_reason = models.TextField("偏差原因分析及改进措施", blank=True)
     history = HistoricalRecords()
 

@@ -10,7 +10,12 @@ from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from indicators.values import parse_value
 from projects.models import BudgetYear, Project, ScheduleEntry
 
-GRADE_KEYS = (("优", "excellent", "≥"), ("良", "good", "≥"), ("中", "fair", "≥"), ("差", "poor", "<"))
+GRADE_KEYS = (
+    ("优", "excellent", "≥"),
+    ("良", "good", "≥"),
+    ("中", "fair", "≥"),
+    ("差", "poor", "<"),
+)
 
 
 def _decimal(value) -> Decimal | None:
@@ -53,8 +58,9 @@ def project_tree_replace(*, project: Project, rows: list[dict]) -> None:
     """Replace the project's 三级 indicators with rows named by 一级/二级 text."""
     categories = {
         (c.primary.name, c.name): c
-        for c in SecondaryCategory.objects.filter(primary__framework=project.framework)
-        .select_related("primary")
+        for c in SecondaryCategory.objects.filter(
+            primary__framework=project.framework
+        ).select_related("primary")
     }
     project.indicators.all().delete()
     counters: dict[int, int] = {}

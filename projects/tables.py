@@ -20,7 +20,13 @@ class ProjectTable(tables.Table):
         model = Project
         fields = ()
         sequence = (
-            "year", "table_number", "code", "name", "department", "section", "budget_total",
+            "year",
+            "table_number",
+            "code",
+            "name",
+            "department",
+            "section",
+            "budget_total",
             "status",
         )
         order_by = ("-year", "booklet_order")

@@ -84,14 +84,21 @@ class TargetTable:
 
     def header_rows(self) -> list[list[Cell]]:
         """The block above the grid, cell for cell as the printed form has it."""
-        labels = [Cell(label, colspan=span, role="label") for (label, _), span in zip(
-            self.milestones, _spread(len(self.milestones), COLUMNS - 1), strict=True
-        )]
-        values = [Cell(value, colspan=cell.colspan, role="number") for (_, value), cell in zip(
-            self.milestones, labels, strict=True
-        )]
+        labels = [
+            Cell(label, colspan=span, role="label")
+            for (label, _), span in zip(
+                self.milestones, _spread(len(self.milestones), COLUMNS - 1), strict=True
+            )
+        ]
+        values = [
+            Cell(value, colspan=cell.colspan, role="number")
+            for (_, value), cell in zip(self.milestones, labels, strict=True)
+        ]
         return [
-            [Cell(self.unit_line, colspan=5, role="unit"), Cell("单位：万元", colspan=2, role="unit")],
+            [
+                Cell(self.unit_line, colspan=5, role="unit"),
+                Cell("单位：万元", colspan=2, role="unit"),
+            ],
             [
                 Cell("项目编码", role="label"),
                 Cell(self.code, colspan=2),
@@ -177,7 +184,8 @@ def build_target_table(project: Project, milestone_months: list[int]) -> TargetT
         other_funds=format_money(project.other_funds),
         fund_use=project.fund_use,
         milestones=[
-            (BudgetYear.milestone_label(m), format_percent(planned.get(m))) for m in milestone_months
+            (BudgetYear.milestone_label(m), format_percent(planned.get(m)))
+            for m in milestone_months
         ],
         target=project.target,
         rows=_grid(project),
@@ -186,6 +194,8 @@ def build_target_table(project: Project, milestone_months: list[int]) -> TargetT
 
 def milestones_for_year(year: int) -> list[int]:
     budget_year = BudgetYear.objects.filter(year=year).first()
-    return budget_year.milestone_months if budget_year else BudgetYear._meta.get_field(
-        "milestone_months"
-    ).get_default()
+    return (
+        budget_year.milestone_months
+        if budget_year
+        else BudgetYear._meta.get_field("milestone_months").get_default()
+    )

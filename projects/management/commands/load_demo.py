@@ -21,7 +21,9 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "载入参考单位（承德高新区宣传中心 2024 年）演示数据和演示用户 finance/chief/auditor/admin。"
+    help = (
+        "载入参考单位（承德高新区宣传中心 2024 年）演示数据和演示用户 finance/chief/auditor/admin。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -48,9 +50,10 @@ class Command(BaseCommand):
                     user=user, department=department, role=role
                 )
                 membership.sections.set([sections[name] for name in section_names])
+        count = department.projects.filter(year=data["year"]).count()
         self.stdout.write(
             self.style.SUCCESS(
-                f"已载入 {department_year.title}：{department.projects.filter(year=data['year']).count()} "
-                "个项目；演示用户 finance / chief / auditor / admin"
+                f"已载入 {department_year.title}：{count} 个项目；"
+                "演示用户 finance / chief / auditor / admin"
             )
         )

@@ -1,0 +1,40 @@
+# perfbudget: `make run` starts the app with the demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+SYSTEM_STAMP := $(VENV)/.system-deps
+
+.PHONY: run test lint bench serve install system-deps clean
+
+$(SYSTEM_STAMP): scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	@mkdir -p $(VENV) && touch $@
+
+system-deps: $(SYSTEM_STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(SYSTEM_STAMP) $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo "perfbudget: http://127.0.0.1:8000/  (finance / chief / auditor / admin, password: $${DEMO_PASSWORD:-demo})"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

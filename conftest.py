@@ -1,0 +1,64 @@
+"""Named users of the reference unit and an outsider of another unit, shared by every test."""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from departments.models import Department, Membership, Role
+
+REFERENCE_FIXTURE = settings.BASE_DIR / "fixtures" / "reference-2024.json"
+REFERENCE_CODE = "136001"
+PASSWORD = "s3cret-Passw0rd"
+
+
+def make_user(username: str, department: Department | None = None, role: str = "", sections=()):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    if department is not None:
+        membership = Membership.objects.create(user=user, department=department, role=role)
+        membership.sections.set(sections)
+    return user
+
+
+@pytest.fixture
+def reference_data() -> dict:
+    return json.loads(REFERENCE_FIXTURE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def reference(db, reference_data):
+    """The reference unit and year, loaded exactly as `load_demo` loads it."""
+    from projects.services import unit_year_load
+
+    return unit_year_load(data=reference_data)
+
+
+@pytest.fixture
+def unit(reference) -> Department:
+    return reference.department
+
+
+@pytest.fixture
+def finance(unit):
+    return make_user("finance1", unit, Role.FINANCE)
+
+
+@pytest.fixture
+def chief(unit):
+    return make_user("chief1", unit, Role.CHIEF, sections=unit.sections.all())
+
+
+@pytest.fixture
+def auditor(unit):
+    return make_user("auditor1", unit, Role.AUDITOR)
+
+
+@pytest.fixture
+def other_unit(db) -> Department:
+    return Department.objects.create(code="999001", name="另一个单位")
+
+
+@pytest.fixture
+def outsider(other_unit):
+    return make_user("outsider1", other_unit, Role.FINANCE)

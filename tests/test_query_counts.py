@@ -1,0 +1,81 @@
+"""Pages cost a fixed number of SQL queries, however many projects and indicators a unit has."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from indicators.models import Indicator, SecondaryCategory
+from projects.models import Project, ScheduleEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(unit, projects: int, indicators: int) -> None:
+    categories = list(SecondaryCategory.objects.filter(primary__framework__code="2020"))
+    template = Project.objects.get(code="13081123P000182100018")
+    for n in range(projects):
+        project = Project.objects.create(
+            department=unit,
+            year=2024,
+            table_number=100 + n,
+            booklet_order=100 + n,
+            table_name=f"生成{n}",
+            code=f"GEN{n:04d}",
+            name=f"生成项目{n}",
+            budget_total=Decimal(1),
+            fiscal_funds=Decimal(1),
+            framework=template.framework,
+            section=template.section,
+        )
+        ScheduleEntry.objects.create(project=project, month=12, planned_percent=Decimal(100))
+        Indicator.objects.bulk_create(
+            Indicator(
+                project=project,
+                category=categories[i % len(categories)],
+                order=i,
+                name=f"指标{i}",
+                value_text="≥1个",
+                operator="≥",
+                value_number=1,
+                value_unit="个",
+            )
+            for i in range(indicators)
+        )
+    template_category = categories[0]
+    Indicator.objects.bulk_create(
+        Indicator(project=template, category=template_category, order=10 + i, name=f"附加{i}")
+        for i in range(indicators)
+    )
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        reverse("projects:list"),
+        reverse("projects:detail", args=[2024, "13081123P000182100018"]),
+        reverse("departments:year_detail", args=["136001", 2024]),
+    ],
+)
+def test_page_queries_do_not_grow_with_projects_and_indicators(client, finance, unit, url):
+    # Guards against N+1 queries: a unit 30 times larger must cost exactly the same queries.
+    client.force_login(finance)
+    small = _count(client, url)
+    _grow(unit, projects=30, indicators=20)
+    assert _count(client, url) == small
+
+
+def test_project_page_query_budget(client, finance, reference, django_assert_max_num_queries):
+    # Session, user, project with its relations, schedule, indicators, framework tree, year.
+    client.force_login(finance)
+    with django_assert_max_num_queries(10):
+        client.get(reverse("projects:detail", args=[2024, "13081123P000182100018"]))

@@ -1,0 +1,36 @@
+from decimal import Decimal
+
+import pytest
+
+from indicators.values import format_value, parse_value
+
+
+@pytest.mark.parametrize(
+    ("text", "operator", "number", "unit"),
+    [
+        ("≥95%", "≥", Decimal(95), "%"),
+        ("10辆", "=", Decimal(10), "辆"),
+        ("<=30万元", "≤", Decimal(30), "万元"),
+        ("不超过 2.5 万元", "≤", Decimal("2.5"), "万元"),
+        ("＞0", ">", Decimal(0), ""),
+        ("优良", "定性", None, ""),
+        ("2023.07-2024.01", "定性", None, ""),
+        ("广播节目播出时间", "定性", None, ""),
+        ("", "定性", None, ""),
+    ],
+)
+def test_parse_value(text, operator, number, unit):
+    value = parse_value(text)
+    assert (value.operator, value.number, value.unit) == (operator, number, unit)
+
+
+@pytest.mark.parametrize(
+    ("operator", "number", "unit", "text"),
+    [
+        ("≥", Decimal("95.00"), "%", "≥95%"),
+        ("=", Decimal(10), "辆", "10辆"),
+        ("定性", None, "", ""),
+    ],
+)
+def test_format_value(operator, number, unit, text):
+    assert format_value(operator, number, unit) == text
