@@ -62,3 +62,14 @@ def other_unit(db) -> Department:
 @pytest.fixture
 def outsider(other_unit):
     return make_user("outsider1", other_unit, Role.FINANCE)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test starts with an empty download cache of its own."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()

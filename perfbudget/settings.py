@@ -97,3 +97,13 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(8 * 3600))
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+# Rendered PDFs and workbooks, keyed by their content's fingerprint (perfbudget/lib/downloads.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.getenv("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
+    }
+}
+DOWNLOAD_CACHE_SECONDS = envint("DOWNLOAD_CACHE_SECONDS", str(30 * 24 * 3600))

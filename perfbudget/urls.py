@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from departments.views import home
+from projects.urls import booklet_urlpatterns
 
 admin.site.site_header = "预算绩效目标管理 · 系统管理"
 admin.site.site_title = "预算绩效目标管理"
@@ -10,6 +11,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("projects/", include("projects.urls")),
     path("departments/", include("departments.urls")),
+    path("departments/", include((booklet_urlpatterns, "booklet"))),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

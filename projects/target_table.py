@@ -23,7 +23,17 @@ class Cell:
     text: str
     colspan: int = 1
     rowspan: int = 1
-    role: str = "value"  # label | value | number | head | unit | group
+    role: str = "value"  # label | value | number | percent | head | unit | group
+    value: Decimal | None = None  # the number behind a number or percent cell
+
+
+@dataclass
+class GridLine:
+    """One row of the indicator grid as drawn: its cells and where it sits in the table."""
+
+    index: int
+    cells: list[Cell]
+    starts_group: bool  # the row carries its own 一级 cell
 
 
 def _spread(count: int, width: int) -> list[int]:
@@ -49,9 +59,7 @@ def format_percent(value: Decimal | None) -> str:
 @dataclass
 class GridRow:
     primary: str
-    primary_rowspan: int  # 0: covered by the cell above
     secondary: str
-    secondary_rowspan: int
     name: str = ""
     description: str = ""
     value: str = ""
@@ -73,7 +81,7 @@ class TargetTable:
     fiscal_funds: str
     other_funds: str
     fund_use: str
-    milestones: list[tuple[str, str]]
+    milestones: list[tuple[str, Decimal | None]]
     target: str
     rows: list[GridRow] = field(default_factory=list)
     headers: list[str] = field(default_factory=lambda: list(GRID_HEADERS))
@@ -81,6 +89,13 @@ class TargetTable:
     @property
     def heading(self) -> str:
         return self.project.heading
+
+    def content_key(self) -> str:
+        """Everything the table shows, as one string: the key of its rendered files."""
+        rows = [self.heading, self.project.status]
+        for row in [*self.header_rows(), self.grid_head(), *(g.cells for g in self.grid_rows())]:
+            rows.append("\x1e".join(f"{c.text}\x1d{c.colspan}\x1d{c.rowspan}" for c in row))
+        return "\x1f".join(rows)
 
     def header_rows(self) -> list[list[Cell]]:
         """The block above the grid, cell for cell as the printed form has it."""
@@ -91,9 +106,10 @@ class TargetTable:
             )
         ]
         values = [
-            Cell(value, colspan=cell.colspan, role="number")
+            Cell(format_percent(value), colspan=cell.colspan, role="percent", value=value)
             for (_, value), cell in zip(self.milestones, labels, strict=True)
         ]
+        project = self.project
         return [
             [
                 Cell(self.unit_line, colspan=5, role="unit"),
@@ -108,11 +124,11 @@ class TargetTable:
             [
                 Cell("预算规模及资金用途", rowspan=2, role="label"),
                 Cell("预算数", role="label"),
-                Cell(self.budget_total, role="number"),
+                Cell(self.budget_total, role="number", value=project.budget_total),
                 Cell("其中：财政资金", role="label"),
-                Cell(self.fiscal_funds, role="number"),
+                Cell(self.fiscal_funds, role="number", value=project.fiscal_funds),
                 Cell("其他资金", role="label"),
-                Cell(self.other_funds, role="number"),
+                Cell(self.other_funds, role="number", value=project.other_funds),
             ],
             [Cell(self.fund_use, colspan=COLUMNS - 1)],
             [Cell("资金支出计划（%）", rowspan=2, role="label"), *labels],
@@ -126,18 +142,32 @@ class TargetTable:
             for text, span in zip(self.headers, GRID_SPANS, strict=True)
         ]
 
-    def grid_rows(self) -> list[list[Cell]]:
-        """Indicator rows; a merged 一级/二级 cell appears once, on the first row it covers."""
+    def grid_rows(self, splits: frozenset[int] = frozenset()) -> list[GridLine]:
+        """Indicator rows; a merged 一级/二级 cell appears once, on the first row it covers.
+
+        `splits` are row indexes where a page begins: there the 一级 and 二级 cells start again,
+        so a group that continues on the next page shows its labels at the top of that page."""
+        starts_primary, starts_secondary = [], []
+        for i, row in enumerate(self.rows):
+            prev = self.rows[i - 1] if i else None
+            new_primary = prev is None or prev.primary != row.primary or i in splits
+            starts_primary.append(new_primary)
+            starts_secondary.append(new_primary or prev.secondary != row.secondary)
+
+        def span(starts: list[bool], i: int) -> int:
+            end = next((j for j in range(i + 1, len(starts)) if starts[j]), len(starts))
+            return end - i
+
         out = []
-        for row in self.rows:
+        for i, row in enumerate(self.rows):
             cells = []
-            if row.primary_rowspan:
-                cells.append(Cell(row.primary, rowspan=row.primary_rowspan, role="group"))
-            if row.secondary_rowspan:
-                cells.append(Cell(row.secondary, rowspan=row.secondary_rowspan, role="group"))
-            for text, span in zip(row.cells[2:], GRID_SPANS[2:], strict=True):
-                cells.append(Cell(text, colspan=span))
-            out.append(cells)
+            if starts_primary[i]:
+                cells.append(Cell(row.primary, rowspan=span(starts_primary, i), role="group"))
+            if starts_secondary[i]:
+                cells.append(Cell(row.secondary, rowspan=span(starts_secondary, i), role="group"))
+            for text, colspan in zip(row.cells[2:], GRID_SPANS[2:], strict=True):
+                cells.append(Cell(text, colspan=colspan))
+            out.append(GridLine(i, cells, starts_primary[i]))
         return out
 
 
@@ -147,26 +177,16 @@ def _grid(project: Project) -> list[GridRow]:
         by_category.setdefault(indicator.category_id, []).append(indicator)
     rows: list[GridRow] = []
     for primary in project.framework.primaries.all():
-        primary_rows: list[GridRow] = []
         for secondary in primary.secondaries.all():
-            indicators = by_category.get(secondary.pk) or [None]
-            for i, indicator in enumerate(indicators):
-                row = GridRow(
-                    primary=primary.name,
-                    primary_rowspan=0,
-                    secondary=secondary.name,
-                    secondary_rowspan=len(indicators) if i == 0 else 0,
-                )
+            for indicator in by_category.get(secondary.pk) or [None]:
+                row = GridRow(primary=primary.name, secondary=secondary.name)
                 if indicator is not None:
                     row.name = indicator.name
                     row.description = indicator.description
                     row.value = indicator.value_text
                     row.basis = indicator.basis
                     row.indicator_id = indicator.pk
-                primary_rows.append(row)
-        if primary_rows:
-            primary_rows[0].primary_rowspan = len(primary_rows)
-            rows.extend(primary_rows)
+                rows.append(row)
     return rows
 
 
@@ -183,10 +203,7 @@ def build_target_table(project: Project, milestone_months: list[int]) -> TargetT
         fiscal_funds=format_money(project.fiscal_funds),
         other_funds=format_money(project.other_funds),
         fund_use=project.fund_use,
-        milestones=[
-            (BudgetYear.milestone_label(m), format_percent(planned.get(m)))
-            for m in milestone_months
-        ],
+        milestones=[(BudgetYear.milestone_label(m), planned.get(m)) for m in milestone_months],
         target=project.target,
         rows=_grid(project),
     )

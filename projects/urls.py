@@ -7,4 +7,12 @@ app_name = "projects"
 urlpatterns = [
     path("", views.ProjectListView.as_view(), name="list"),
     path("<int:year>/<str:code>/", views.project_detail, name="detail"),
+    path("<int:year>/<str:code>/table.pdf", views.download_table_pdf, name="table_pdf"),
+    path("<int:year>/<str:code>/table.xlsx", views.download_table_xlsx, name="table_xlsx"),
+]
+
+# Downloads of a whole unit-year live under /departments/<code>/<year>/ (see perfbudget/urls.py).
+booklet_urlpatterns = [
+    path("<str:code>/<int:year>/booklet.pdf", views.download_booklet_pdf, name="pdf"),
+    path("<str:code>/<int:year>/booklet.xlsx", views.download_booklet_xlsx, name="xlsx"),
 ]

@@ -3,11 +3,14 @@ from django.shortcuts import render
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from departments.access import can_write, departments_for_user
+from departments.access import can_write, departments_for_user, get_department_year_for_user
+from perfbudget.lib.downloads import PDF, XLSX, cached_download
+from projects import pdf, xlsx
+from projects.exports import booklet_key, department_tables
 from projects.filters import ProjectFilter
 from projects.models import Project
 from projects.tables import ProjectTable
-from projects.target_table import build_target_table, milestones_for_year
+from projects.target_table import TargetTable, build_target_table, milestones_for_year
 
 
 def get_project_for_user(request: HttpRequest, year: int, code: str) -> tuple[Project, bool]:
@@ -48,4 +51,69 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
         request,
         "projects/project_detail.html",
         {"project": project, "table": table, "editable": editable},
+    )
+
+
+def _table_for(request: HttpRequest, year: int, code: str) -> TargetTable:
+    project, _ = get_project_for_user(request, year, code)
+    return build_target_table(project, milestones_for_year(project.year))
+
+
+def download_table_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    table = _table_for(request, year, code)
+    return cached_download(
+        request,
+        kind="table.pdf",
+        content_key=table.content_key(),
+        render=lambda: pdf.table_pdf(table),
+        filename=f"{table.heading}.pdf",
+        content_type=PDF,
+    )
+
+
+def download_table_xlsx(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    table = _table_for(request, year, code)
+    return cached_download(
+        request,
+        kind="table.xlsx",
+        content_key=table.content_key() + repr(xlsx_meta_key(table)),
+        render=lambda: xlsx.table_workbook(table),
+        filename=f"{table.heading}.xlsx",
+        content_type=XLSX,
+    )
+
+
+def xlsx_meta_key(table: TargetTable) -> tuple:
+    """The form workbook also carries what the printed form does not show."""
+    project = table.project
+    return (project.year, project.framework.code, project.section_id)
+
+
+def _booklet(request: HttpRequest, code: str, year: int):
+    department_year = get_department_year_for_user(request.user, code, year)
+    tables = department_tables(department_year)
+    return department_year, tables, booklet_key(department_year, tables)
+
+
+def download_booklet_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    department_year, tables, key = _booklet(request, code, year)
+    return cached_download(
+        request,
+        kind="booklet.pdf",
+        content_key=key,
+        render=lambda: pdf.booklet_pdf(department_year, tables),
+        filename=f"{department_year.title}.pdf",
+        content_type=PDF,
+    )
+
+
+def download_booklet_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    department_year, tables, key = _booklet(request, code, year)
+    return cached_download(
+        request,
+        kind="booklet.xlsx",
+        content_key=key,
+        render=lambda: xlsx.booklet_workbook(department_year, tables),
+        filename=f"{department_year.title}.xlsx",
+        content_type=XLSX,
     )

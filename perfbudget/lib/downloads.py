@@ -1,0 +1,83 @@
+"""Downloads that are expensive to render (PDF, Excel) are rendered once per content version.
+
+The caller names the content by a fingerprint of everything the file shows; the file is kept in
+the cache under that fingerprint and the code version that draws it, served with an ETag and
+Last-Modified, and answered with 304 when the browser already has it. Any change to the content
+changes the fingerprint, so the next download is fresh.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.http import content_disposition_header, http_date, quote_etag
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# The code and styles that draw the files: a change to any of them makes every file fresh.
+_DRAWING_SOURCES = [
+    "projects/pdf.py",
+    "projects/xlsx.py",
+    "projects/target_table.py",
+    "projects/data_workbook.py",
+    "static/css/form-table.css",
+    "static/css/pdf.css",
+    "templates/pdf",
+    "templates/departments/_rating_table.html",
+]
+
+
+@lru_cache(maxsize=1)
+def drawing_version() -> str:
+    digest = hashlib.sha256()
+    for name in _DRAWING_SOURCES:
+        path = Path(settings.BASE_DIR) / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                digest.update(file.name.encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fingerprint(*parts: str) -> str:
+    digest = hashlib.sha256(drawing_version().encode())
+    for part in parts:
+        digest.update(b"\x1f")
+        digest.update(part.encode())
+    return digest.hexdigest()
+
+
+def cached_download(
+    request: HttpRequest,
+    *,
+    kind: str,
+    content_key: str,
+    render: Callable[[], bytes],
+    filename: str,
+    content_type: str,
+) -> HttpResponse:
+    key = fingerprint(kind, content_key)
+    etag = quote_etag(key)
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    cache_key = f"download:{key}"
+    entry = cache.get(cache_key)
+    if entry is None:
+        entry = (render(), timezone.now().timestamp())
+        cache.set(cache_key, entry, timeout=settings.DOWNLOAD_CACHE_SECONDS)
+    data, rendered_at = entry
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(rendered_at)
+    response["Cache-Control"] = "private, no-cache"
+    return response

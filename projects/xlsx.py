@@ -1,0 +1,268 @@
+"""Excel forms drawn with openpyxl from the same table rows as the page and the PDF: merged
+cells, borders, widths for Chinese text, A4 print setup with the grid's column heads repeated."""
+
+import math
+import re
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from departments.models import DepartmentYear
+from projects.target_table import COLUMNS, Cell, TargetTable
+
+FONT_NAME = "宋体"
+# Widths in Excel character units, in the same proportions as the printed form's columns.
+TABLE_WIDTHS = [12, 14, 17, 14, 13, 16, 14]
+RATING_WIDTHS = [34, 14, 14, 14, 14]
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+META_SHEET = "元数据"
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def set_text(cell, value) -> None:
+    """Write a value; text is always stored as text, so no cell can start a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def _text_units(text: str) -> float:
+    """Width of text in Excel character units: a CJK character is about two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1.1 for ch in text)
+
+
+def _lines(text: str, width: float) -> int:
+    return sum(
+        max(1, math.ceil(_text_units(part) / max(width - 1, 1))) for part in text.split("\n")
+    )
+
+
+def _style(cell, *, bold=False, align="center", size=10.5, border=True) -> None:
+    cell.font = Font(name=FONT_NAME, bold=bold, size=size)
+    cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+    if border:
+        cell.border = BORDER
+
+
+def _number_format(cell: Cell) -> str:
+    if cell.role == "percent":
+        return "0%" if cell.value == cell.value.to_integral() else "0.00##%"
+    return "0.00####"
+
+
+def _write_row(
+    ws: Worksheet, row: int, cells: list[Cell], occupied: set, widths: list[int]
+) -> float:
+    """Place cells left to right, skipping columns covered by rowspans from above; return the
+    number of text lines the row needs."""
+    col, lines = 1, 1
+    for cell in cells:
+        while (row, col) in occupied:
+            col += 1
+        target = ws.cell(row=row, column=col)
+        if cell.role in ("number", "percent") and cell.value is not None:
+            target.value = cell.value / 100 if cell.role == "percent" else cell.value
+            target.number_format = _number_format(cell)
+        else:
+            set_text(target, cell.text)
+        is_unit = cell.role == "unit"
+        align = "left" if cell.role == "value" or (is_unit and col == 1) else "center"
+        if is_unit and col > 1:
+            align = "right"
+        bold = cell.role in ("label", "head")
+        for r in range(row, row + cell.rowspan):
+            for c in range(col, col + cell.colspan):
+                occupied.add((r, c))
+                _style(ws.cell(row=r, column=c), bold=bold, align=align, border=not is_unit)
+        if cell.colspan > 1 or cell.rowspan > 1:
+            ws.merge_cells(
+                start_row=row,
+                start_column=col,
+                end_row=row + cell.rowspan - 1,
+                end_column=col + cell.colspan - 1,
+            )
+        width = sum(widths[col - 1 : col - 1 + cell.colspan])
+        lines = max(lines, _lines(cell.text, width) / cell.rowspan)
+        col += cell.colspan
+    return lines
+
+
+def _set_widths(ws: Worksheet, widths: list[int]) -> None:
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _print_setup(ws: Worksheet, *, title_rows: str | None = None) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _title(ws: Worksheet, row: int, text: str, width: int, size: float = 16) -> None:
+    cell = ws.cell(row=row, column=1)
+    set_text(cell, text)
+    _style(cell, bold=True, size=size, border=False)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    ws.row_dimensions[row].height = size * 1.9
+
+
+def write_table(ws: Worksheet, table: TargetTable) -> dict[str, int]:
+    """Draw one 绩效目标表 on a sheet; return the rows where its parts begin."""
+    _set_widths(ws, TABLE_WIDTHS)
+    _title(ws, 1, table.heading, COLUMNS)
+    occupied: set = set()
+    row = 2
+    for cells in table.header_rows():
+        lines = _write_row(ws, row, cells, occupied, TABLE_WIDTHS)
+        ws.row_dimensions[row].height = max(20, 15 * lines)
+        row += 1
+    head_row = row
+    _write_row(ws, row, table.grid_head(), occupied, TABLE_WIDTHS)
+    ws.row_dimensions[row].height = 30
+    row += 1
+    for line in table.grid_rows():
+        lines = _write_row(ws, row, line.cells, occupied, TABLE_WIDTHS)
+        ws.row_dimensions[row].height = max(20, 15 * lines)
+        row += 1
+    _print_setup(ws, title_rows=f"{head_row}:{head_row}")
+    return {"grid_head": head_row, "end": row}
+
+
+def _write_meta(wb: Workbook, rows: list[tuple[str, str]]) -> None:
+    """A hidden sheet with what the printed form does not show (year, framework), so that the
+    form can be imported back as the same project."""
+    ws = wb.create_sheet(META_SHEET)
+    for i, (key, value) in enumerate(rows, 1):
+        set_text(ws.cell(row=i, column=1), key)
+        set_text(ws.cell(row=i, column=2), value)
+    ws.sheet_state = "hidden"
+
+
+def _table_meta(table: TargetTable) -> list[tuple[str, str]]:
+    project = table.project
+    return [
+        ("年度", str(project.year)),
+        ("单位编码", project.department.code),
+        ("单位名称", project.department.name),
+        ("表序号", str(project.table_number)),
+        ("表名称", project.table_name),
+        ("项目编码", project.code),
+        ("指标体系", project.framework.code),
+        ("责任科室", project.section.name if project.section else ""),
+    ]
+
+
+def _save(wb: Workbook) -> bytes:
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def table_workbook(table: TargetTable) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_name(f"{table.project.table_number}.{table.project.table_name}", set())
+    write_table(ws, table)
+    _write_meta(wb, _table_meta(table))
+    return _save(wb)
+
+
+def sheet_name(text: str, taken: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = _SHEET_NAME_BAD.sub("_", text).strip("'")[:31] or "Sheet"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f"({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def _paragraphs(ws: Worksheet, row: int, texts: list[str], width: int) -> int:
+    for text in texts:
+        cell = ws.cell(row=row, column=1)
+        set_text(cell, "　　" + text)
+        _style(cell, align="left", border=False, size=11)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        ws.row_dimensions[row].height = 16 * _lines("　　" + text, sum(RATING_WIDTHS))
+        row += 1
+    return row
+
+
+def _heading(ws: Worksheet, row: int, text: str, width: int) -> int:
+    cell = ws.cell(row=row, column=1)
+    set_text(cell, text)
+    _style(cell, bold=True, align="left", border=False, size=12)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    ws.row_dimensions[row].height = 22
+    return row + 1
+
+
+def write_part_one(ws: Worksheet, department_year: DepartmentYear) -> None:
+    from departments.templatetags.booklet import cn_number
+
+    width = len(RATING_WIDTHS)
+    _set_widths(ws, RATING_WIDTHS)
+    _title(ws, 1, department_year.title, width)
+    _title(ws, 2, "第一部分　部门整体绩效目标", width, size=14)
+    row = _heading(ws, 3, "一、总体绩效目标", width)
+    row = _paragraphs(ws, row, department_year.paragraphs("overall_target"), width)
+    row = _heading(ws, row, "二、分项绩效目标", width)
+    for n, section in enumerate(department_year.department.year_sections, 1):
+        row = _heading(ws, row, f"（{cn_number(n)}）{section.name}", width)
+        row = _paragraphs(ws, row, section.duty_lines(), width)
+        if not section.year_indicators:
+            continue
+        row = _paragraphs(ws, row, ["绩效指标："], width)
+        occupied: set = set()
+        _write_row(
+            ws,
+            row,
+            [Cell("绩效指标", rowspan=2, role="head"), Cell("评价标准", colspan=4, role="head")],
+            occupied,
+            RATING_WIDTHS,
+        )
+        _write_row(ws, row + 1, [Cell(g, role="head") for g in "优良中差"], occupied, RATING_WIDTHS)
+        row += 2
+        for indicator in section.year_indicators:
+            cells = [Cell(indicator.name)] + [Cell(t, role="number") for t in indicator.criteria()]
+            lines = _write_row(ws, row, cells, occupied, RATING_WIDTHS)
+            ws.row_dimensions[row].height = max(20, 15 * lines)
+            row += 1
+    row = _heading(ws, row, "三、工作保障措施", width)
+    _paragraphs(ws, row, department_year.paragraphs("safeguards"), width)
+    _print_setup(ws)
+
+
+def booklet_workbook(department_year: DepartmentYear, tables: list[TargetTable]) -> bytes:
+    wb = Workbook()
+    taken: set[str] = set()
+    ws = wb.active
+    ws.title = sheet_name("第一部分", taken)
+    write_part_one(ws, department_year)
+    for table in tables:
+        project = table.project
+        write_table(
+            wb.create_sheet(sheet_name(f"{project.table_number}.{project.table_name}", taken)),
+            table,
+        )
+    return _save(wb)
+
+
+def decimal_or_none(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return Decimal(str(value))

@@ -1,0 +1,43 @@
+"""Reading PDFs back for tests: text in drawing order, outlines, page count."""
+
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from tests.reference_doc import squash
+
+
+def reader(data: bytes) -> PdfReader:
+    return PdfReader(BytesIO(data))
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [page.extract_text() for page in reader(data).pages]
+
+
+def assert_in_order(text: str, expected: list[str]) -> None:
+    """Every expected piece occurs in the text, each after the one before it."""
+    haystack = squash(text)
+    position = 0
+    for piece in expected:
+        needle = squash(piece)
+        if not needle:
+            continue
+        found = haystack.find(needle, position)
+        assert found >= 0, f"{piece!r} missing after position {position}"
+        position = found + len(needle)
+
+
+def outline_titles(data: bytes) -> list[tuple[int, str]]:
+    """(level, title) of every bookmark, depth first."""
+    out: list[tuple[int, str]] = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                out.append((level, item.title))
+
+    walk(reader(data).outline, 1)
+    return out

@@ -1,0 +1,230 @@
+"""PDF downloads: the reference's content in order, page numbers, bookmarks, long tables,
+no fetching of user-written URLs, and rendering once per content version."""
+
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from indicators.models import Indicator, SecondaryCategory
+from projects import pdf
+from projects.models import Project
+from tests.pdf_text import assert_in_order, outline_titles, page_texts, reader
+from tests.reference_doc import read_projects, read_sections
+
+pytestmark = pytest.mark.django_db
+
+
+def _download(client, user, url, **headers):
+    client.force_login(user)
+    response = client.get(url, headers=headers)
+    return response
+
+
+def _table_pdf(client, user, code, year=2024) -> bytes:
+    response = _download(client, user, reverse("projects:table_pdf", args=[year, code]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    return response.content
+
+
+def _reference_sequence(ref) -> list[str]:
+    budget, fiscal, _ = ref.amounts
+    sequence = [
+        f"{ref.table_number}.{ref.table_name}绩效目标表",
+        "136001承德高新技术产业开发区宣传中心本级",
+        "单位：万元",
+        "项目编码",
+        ref.code,
+        "项目名称",
+        ref.name,
+        "预算数",
+        f"{Decimal(budget):.2f}",
+        "其中：财政资金",
+        f"{Decimal(fiscal):.2f}",
+        "其他资金",
+        ref.fund_use,
+        *ref.schedule.keys(),
+        *(v for v in ref.schedule.values() if v),
+        "绩效目标",
+        ref.target,
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "绩效指标描述",
+        "指标值",
+        "指标值确定依据",
+    ]
+    previous_primary = None
+    for row in ref.indicator_rows:
+        cells = list(row)
+        if cells[0] == previous_primary:
+            cells = cells[1:]
+        previous_primary = row[0]
+        sequence += cells
+    return sequence
+
+
+@pytest.mark.parametrize("ref", read_projects(), ids=lambda r: r.table_name)
+def test_table_pdf_holds_every_reference_value_in_order(client, auditor, ref):
+    data = _table_pdf(client, auditor, ref.code)
+    texts = page_texts(data)
+    assert len(texts) == 1
+    assert_in_order(texts[0], [*_reference_sequence(ref), "第 1 页 共 1 页"])
+
+
+def test_table_pdf_embeds_a_cjk_font(client, auditor, reference):
+    data = _table_pdf(client, auditor, "13081123P000182100018")
+    fonts = set()
+    for page in reader(data).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert any("NotoSerifCJK" in name or "Noto" in name for name in fonts), fonts
+
+
+def test_long_group_repeats_its_labels_on_the_next_page(client, auditor, reference):
+    project = Project.objects.get(code="13081123P000182100018")
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    Indicator.objects.bulk_create(
+        Indicator(
+            project=project,
+            category=quantity,
+            order=10 + i,
+            name=f"长表指标{i:02d}",
+            description=f"描述{i:02d}",
+            value_text=f"≥{i}个",
+            basis="计划标准",
+        )
+        for i in range(40)
+    )
+    texts = page_texts(_table_pdf(client, auditor, project.code))
+    assert len(texts) >= 2
+    for page in texts[1:]:
+        lines = [line for line in page.splitlines() if line.strip()]
+        # The column heads repeat, then the group labels open the page again.
+        assert lines[0].replace(" ", "").startswith("一级指标二级指标三级指标")
+        assert lines[1].strip() == "产出指标" or "产出指标" in lines[1]
+    assert_in_order(texts[1], ["产出指标", "数量指标"])
+    # Every row is printed exactly once.
+    joined = "".join(texts)
+    for i in range(40):
+        assert joined.count(f"长表指标{i:02d}") == 1
+    assert "第 2 页 共" in texts[1]
+
+
+def test_user_written_urls_are_printed_not_fetched(client, auditor, reference):
+    hostile = '<img src="file:///etc/passwd"> http://127.0.0.1:9/x.png <link rel=stylesheet href="http://127.0.0.1:9/a.css">'
+    Project.objects.filter(code="13081123P000182100018").update(fund_use=hostile)
+    fetched = []
+    real_fetch = pdf.StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return real_fetch(self, url, headers)
+
+    with mock.patch.object(pdf.StaticOnlyFetcher, "fetch", spy):
+        data = _table_pdf(client, auditor, "13081123P000182100018")
+    assert fetched == []
+    assert_in_order(
+        page_texts(data)[0], ['<img src="file:///etc/passwd">', "http://127.0.0.1:9/x.png"]
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "http://127.0.0.1:9/x.png", "https://example.com/a"]
+)
+def test_fetcher_refuses_everything_but_static_files(url):
+    fetcher = pdf.StaticOnlyFetcher()
+    with pytest.raises(pdf.BlockedFetch):
+        fetcher.fetch(url)
+    assert fetcher.refused == [url]
+
+
+def test_fetcher_serves_the_apps_own_stylesheet():
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("css/pdf.css")
+    response = pdf.StaticOnlyFetcher().fetch(f"file://{path}")
+    assert b"@page" in response.read()
+
+
+def test_booklet_pdf_has_every_part_bookmarks_and_page_numbers(client, auditor, reference):
+    response = _download(client, auditor, reverse("booklet:pdf", args=["136001", 2024]))
+    assert response.status_code == 200
+    data = response.content
+    texts = page_texts(data)
+    total = len(texts)
+    assert total >= 9
+    for number, text in enumerate(texts[1:], 2):
+        assert f"第 {number} 页 共 {total} 页" in text
+    full = "\n".join(texts)
+    sections = read_sections()
+    assert_in_order(
+        full,
+        [
+            "第一部分",
+            "部门整体绩效目标",
+            "一、总体绩效目标",
+            reference.overall_target[:30],
+            "二、分项绩效目标",
+        ]
+        + [piece for s in sections for piece in (s.name, *[c for row in s.indicators for c in row])]
+        + ["三、工作保障措施", "完成承德高新区形象宣传片制作", "第二部分", "预算项目绩效目标"]
+        + [piece for ref in read_projects() for piece in _reference_sequence(ref)],
+    )
+    titles = outline_titles(data)
+    assert (1, "第一部分 部门整体绩效目标") in titles
+    assert (1, "第二部分 预算项目绩效目标") in titles
+    assert [t for level, t in titles if t.endswith("绩效目标表")] == [
+        f"{r.table_number}.{r.table_name}绩效目标表" for r in read_projects()
+    ]
+    assert all(level == 2 for level, t in titles if t.endswith("绩效目标表"))
+    # Each project table starts on a page of its own.
+    starts = [i for i, t in enumerate(texts) if "绩效目标表" in t.splitlines()[0]]
+    assert len(starts) == 5
+
+
+def test_repeated_download_is_served_without_rendering_again(client, auditor, reference):
+    url = reverse("projects:table_pdf", args=[2024, "13081123P000182100018"])
+    with mock.patch.object(pdf, "table_pdf", wraps=pdf.table_pdf) as render:
+        first = _download(client, auditor, url)
+        second = _download(client, auditor, url)
+        assert render.call_count == 1
+        assert first.content == second.content
+        assert first["ETag"] == second["ETag"] and first["Last-Modified"]
+        not_modified = _download(client, auditor, url, if_none_match=first["ETag"])
+        assert not_modified.status_code == 304
+        Indicator.objects.filter(project__code="13081123P000182100018", name="完成时间").update(
+            value_text="2024年12月前"
+        )
+        third = _download(client, auditor, url, if_none_match=first["ETag"])
+        assert third.status_code == 200 and third["ETag"] != first["ETag"]
+        assert render.call_count == 2
+        assert "2024年12月前" in page_texts(third.content)[0]
+
+
+def test_booklet_cache_notices_a_change_in_part_one(client, auditor, reference):
+    url = reverse("booklet:pdf", args=["136001", 2024])
+    first = _download(client, auditor, url)
+    reference.safeguards += "\n新增保障措施"
+    reference.save()
+    second = _download(client, auditor, url)
+    assert first["ETag"] != second["ETag"]
+    assert "新增保障措施" in "".join(page_texts(second.content))
+
+
+def test_outsider_cannot_download(client, outsider, reference):
+    client.force_login(outsider)
+    assert (
+        client.get(reverse("projects:table_pdf", args=[2024, "13081123P000182100018"])).status_code
+        == 404
+    )
+    assert client.get(reverse("booklet:pdf", args=["136001", 2024])).status_code == 404
+
+
+def test_download_filename_is_the_table_heading(client, auditor, reference):
+    response = _download(
+        client, auditor, reverse("projects:table_pdf", args=[2024, "13081123P000185100019"])
+    )
+    assert "filename*=utf-8''5.%E8%80%81" in response["Content-Disposition"]
