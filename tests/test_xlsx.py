@@ -1,0 +1,122 @@
+"""Excel forms: reopened with openpyxl, their cells, merges, numbers and print setup match."""
+
+import zipfile
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from projects.models import Project
+from tests.reference_doc import read_projects, read_sections, squash
+
+pytestmark = pytest.mark.django_db
+
+
+def _xlsx(client, user, url):
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return response.content
+
+
+def _merged(ws) -> set[str]:
+    return {str(r) for r in ws.merged_cells.ranges}
+
+
+@pytest.mark.parametrize("ref", read_projects(), ids=lambda r: r.table_name)
+def test_form_workbook_matches_the_table(client, auditor, ref):
+    data = _xlsx(client, auditor, reverse("projects:table_xlsx", args=[2024, ref.code]))
+    wb = load_workbook(BytesIO(data))
+    ws = wb.worksheets[0]
+    assert ws.title == f"{ref.table_number}.{ref.table_name}"[:31]
+    assert ws["A1"].value == f"{ref.table_number}.{ref.table_name}绩效目标表"
+    assert (ws["A2"].value, ws["F2"].value) == (
+        "136001承德高新技术产业开发区宣传中心本级",
+        "单位：万元",
+    )
+    assert [ws["A3"].value, ws["B3"].value, ws["D3"].value, ws["E3"].value] == [
+        "项目编码",
+        ref.code,
+        "项目名称",
+        ref.name,
+    ]
+    budget, fiscal, _ = ref.amounts
+    assert Decimal(str(ws["C4"].value)) == Decimal(budget) and ws["C4"].data_type == "n"
+    assert Decimal(str(ws["E4"].value)) == Decimal(fiscal)
+    assert ws["G4"].value is None
+    assert squash(ws["B5"].value) == ref.fund_use
+    # Schedule percents are numbers shown as percents.
+    labels = [ws.cell(row=6, column=c).value for c in (2, 3, 4, 6)]
+    assert labels == list(ref.schedule)
+    values = [ws.cell(row=7, column=c).value for c in (2, 3, 4, 6)]
+    values = [None if v is None else Decimal(str(v)) for v in values]
+    expected = [Decimal(v.rstrip("%")) / 100 if v else None for v in ref.schedule.values()]
+    assert values == expected
+    assert ws["F7"].number_format == "0%"
+    assert squash(ws["B8"].value) == ref.target
+    assert [ws.cell(row=9, column=c).value for c in (1, 2, 3, 4, 6, 7)] == [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "绩效指标描述",
+        "指标值",
+        "指标值确定依据",
+    ]
+    merged = _merged(ws)
+    assert {
+        "A1:G1",
+        "A2:E2",
+        "F2:G2",
+        "B3:C3",
+        "E3:G3",
+        "A4:A5",
+        "B5:G5",
+        "A6:A7",
+        "B8:G8",
+    } <= merged
+    # 产出 over 4 rows, 效益 over 4, 满意度 alone; 描述 over two columns.
+    assert {"A10:A13", "A14:A17", "D10:E10"} <= merged
+    for offset, row in enumerate(ref.indicator_rows):
+        r = 10 + offset
+        cells = [ws.cell(row=r, column=c).value or "" for c in (2, 3, 4, 6, 7)]
+        assert [squash(c) for c in cells] == list(row[1:])
+    assert ws.cell(row=10, column=1).value == "产出指标"
+    assert ws.cell(row=18, column=1).value == "满意度指标"
+    # Print setup: A4, fit to width, the grid's column heads repeat on every page.
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+    assert ws.print_title_rows == "$9:$9"
+    assert ws["D10"].border.left.style == "thin"
+    assert ws["C10"].alignment.wrap_text
+
+
+def test_booklet_workbook_has_part_one_and_every_table(client, auditor, reference):
+    data = _xlsx(client, auditor, reverse("booklet:xlsx", args=["136001", 2024]))
+    wb = load_workbook(BytesIO(data))
+    assert wb.sheetnames == ["第一部分"] + [
+        f"{r.table_number}.{r.table_name}" for r in read_projects()
+    ]
+    part_one = [squash(str(c.value)) for row in wb["第一部分"].iter_rows() for c in row if c.value]
+    text = "".join(part_one)
+    for section in read_sections():
+        assert section.name in text
+        for row in section.indicators:
+            assert "".join(row) in text
+    assert squash(reference.overall_target) in text
+    assert "三、工作保障措施" in part_one
+
+
+def test_formula_text_is_written_as_text(client, auditor, reference):
+    Project.objects.filter(code="13081123P000182100018").update(
+        name='=HYPERLINK("http://x")', fund_use="+1+1", target="@SUM(A1)"
+    )
+    data = _xlsx(
+        client, auditor, reverse("projects:table_xlsx", args=[2024, "13081123P000182100018"])
+    )
+    ws = load_workbook(BytesIO(data)).worksheets[0]
+    assert ws["E3"].value == '=HYPERLINK("http://x")' and ws["E3"].data_type == "s"
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert all(b"<f>" not in archive.read(n) for n in sheets)
