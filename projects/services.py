@@ -89,11 +89,21 @@ def project_tree_replace(*, project: Project, rows: list[dict]) -> None:
 
 
 def schedule_replace(*, project: Project, planned: dict[int, Decimal | None]) -> None:
-    project.schedule.all().delete()
-    for month, percent in sorted(planned.items()):
-        if percent is None:
+    """Set the planned percents; recorded actual spending at each milestone is kept."""
+    entries = {entry.month: entry for entry in project.schedule.all()}
+    for month in sorted(set(entries) | set(planned)):
+        percent = planned.get(month)
+        entry = entries.get(month)
+        if entry is None:
+            if percent is None:
+                continue
+            entry = ScheduleEntry(project=project, month=month)
+        elif entry.planned_percent == percent:
             continue
-        entry = ScheduleEntry(project=project, month=month, planned_percent=percent)
+        if percent is None and entry.actual_percent is None:
+            entry.delete()
+            continue
+        entry.planned_percent = percent
         entry.full_clean(exclude=["project"])
         entry.save()
 

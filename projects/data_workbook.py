@@ -1,0 +1,155 @@
+"""The data workbook (DESIGN §7): one row per record, for bulk entry and round trips.
+
+Sheet and column names are the contract; `projects/importer.py` reads the same names."""
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from departments.models import DepartmentYear, Section, SectionIndicator
+from projects.models import BudgetYear, Project
+from projects.target_table import milestones_for_year
+from projects.xlsx import set_text
+
+PROJECT_COLUMNS = [
+    "年度",
+    "单位编码",
+    "单位名称",
+    "表序号",
+    "表名称",
+    "项目编码",
+    "项目名称",
+    "预算数",
+    "财政资金",
+    "其他资金",
+    "资金用途",
+]  # then one column per milestone, then 绩效目标, 指标体系, 责任科室
+PROJECT_TAIL = ["绩效目标", "指标体系", "责任科室"]
+INDICATOR_COLUMNS = [
+    "年度",
+    "项目编码",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "绩效指标描述",
+    "指标值",
+    "指标值确定依据",
+]
+DEPARTMENT_COLUMNS = ["年度", "单位编码", "单位名称", "总体绩效目标", "工作保障措施"]
+SECTION_COLUMNS = ["年度", "单位编码", "科室", "序号", "职责"]
+SECTION_INDICATOR_COLUMNS = ["年度", "单位编码", "科室", "绩效指标", "优", "良", "中", "差"]
+WIDE = {"项目名称", "资金用途", "绩效目标", "总体绩效目标", "工作保障措施", "职责", "绩效指标描述"}
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list]) -> None:
+    ws = wb.create_sheet(title)
+    for col, header in enumerate(headers, 1):
+        cell = ws.cell(row=1, column=col)
+        set_text(cell, header)
+        cell.font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(col)].width = 40 if header in WIDE else 14
+    for r, values in enumerate(rows, 2):
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(row=r, column=col)
+            set_text(cell, value)
+            if header_is_percent(headers[col - 1]) and value is not None:
+                cell.number_format = "0.####"
+    ws.freeze_panes = "A2"
+
+
+def header_is_percent(header: str) -> bool:
+    return header.endswith("月底")
+
+
+def data_workbook(department_year: DepartmentYear) -> bytes:
+    department, year = department_year.department, department_year.year
+    milestones = milestones_for_year(year)
+    milestone_headers = [BudgetYear.milestone_label(m) for m in milestones]
+    projects = list(
+        Project.objects.for_table().filter(department=department, year=year).in_booklet_order()
+    )
+    wb = Workbook()
+    wb.remove(wb.active)
+    project_rows, indicator_rows = [], []
+    for project in projects:
+        planned = {e.month: e.planned_percent for e in project.schedule.all()}
+        project_rows.append(
+            [
+                year,
+                department.code,
+                department.name,
+                project.table_number,
+                project.table_name,
+                project.code,
+                project.name,
+                project.budget_total,
+                project.fiscal_funds,
+                project.other_funds,
+                project.fund_use,
+                *(planned.get(m) for m in milestones),
+                project.target,
+                project.framework.code,
+                project.section.name if project.section else "",
+            ]
+        )
+        categories = {
+            s.pk: (p.name, s.name)
+            for p in project.framework.primaries.all()
+            for s in p.secondaries.all()
+        }
+        order = {pk: i for i, pk in enumerate(categories)}
+        for indicator in sorted(
+            project.indicators.all(), key=lambda i: (order[i.category_id], i.order, i.pk)
+        ):
+            primary, secondary = categories[indicator.category_id]
+            indicator_rows.append(
+                [
+                    year,
+                    project.code,
+                    primary,
+                    secondary,
+                    indicator.name,
+                    indicator.description,
+                    indicator.value_text,
+                    indicator.basis,
+                ]
+            )
+    _sheet(wb, "项目", PROJECT_COLUMNS + milestone_headers + PROJECT_TAIL, project_rows)
+    _sheet(wb, "指标", INDICATOR_COLUMNS, indicator_rows)
+    _sheet(
+        wb,
+        "部门",
+        DEPARTMENT_COLUMNS,
+        [
+            [
+                year,
+                department.code,
+                department.name,
+                department_year.overall_target,
+                department_year.safeguards,
+            ]
+        ],
+    )
+    sections = Section.objects.filter(department=department).order_by("order", "id")
+    _sheet(
+        wb,
+        "科室",
+        SECTION_COLUMNS,
+        [[year, department.code, s.name, s.order, s.duties] for s in sections],
+    )
+    indicators = (
+        SectionIndicator.objects.filter(section__department=department, year=year)
+        .select_related("section")
+        .order_by("section__order", "section_id", "order", "id")
+    )
+    _sheet(
+        wb,
+        "科室指标",
+        SECTION_INDICATOR_COLUMNS,
+        [[year, department.code, i.section.name, i.name, *i.criteria()] for i in indicators],
+    )
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

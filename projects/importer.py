@@ -1,0 +1,1031 @@
+"""Importing targets from Excel: the data workbook (DESIGN §7) or a form workbook as exported.
+
+All or nothing. `import_prepare` reads and checks the whole file and raises `ImportRejected`
+with every problem (sheet, row as the spreadsheet numbers it, column, message in Chinese);
+nothing is written. Its plan lists what would be created and changed, for the dry run and the
+upload page's preview. `import_apply` writes the plan in one transaction.
+"""
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+
+from django.db import transaction
+from django.db.models import Max
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from departments.access import can_write
+from departments.models import Department, DepartmentYear, Section, SectionIndicator
+from departments.scales import parse_bound
+from indicators.models import FrameworkVersion, SecondaryCategory
+from perfbudget.lib.grades import Status
+from projects.data_workbook import (
+    DEPARTMENT_COLUMNS,
+    INDICATOR_COLUMNS,
+    PROJECT_COLUMNS,
+    PROJECT_TAIL,
+    SECTION_COLUMNS,
+    SECTION_INDICATOR_COLUMNS,
+)
+from projects.models import BudgetYear, Project
+from projects.services import project_tree_replace, schedule_replace
+from projects.target_table import format_money
+from projects.xlsx import META_SHEET
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_COLUMNS = 60
+
+NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
+TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
+UNPACKS_TOO_LARGE = "工作簿解压后过大，疑似异常文件，已拒绝。"
+UNKNOWN_LAYOUT = "无法识别工作簿：应为含“项目”工作表的数据工作簿，或本系统导出的绩效目标表。"
+FORMULA = "单元格含有公式，请先将公式转换为数值后再导入。"
+MONTH_HEADER = re.compile(r"^(\d{1,2})月底$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.sheet == "文件":
+            return self.message
+        where = f"工作表“{self.sheet}”"
+        if self.row:
+            where += f" 第{self.row}行"
+        if self.column:
+            where += f" {self.column}"
+        return f"{where}：{self.message}"
+
+
+class ImportRejected(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class IndicatorSpec:
+    primary: str
+    secondary: str
+    name: str
+    description: str
+    value_text: str
+    basis: str
+    row: int
+
+    def as_row(self) -> dict:
+        return {
+            "一级指标": self.primary,
+            "二级指标": self.secondary,
+            "三级指标": self.name,
+            "绩效指标描述": self.description,
+            "指标值": self.value_text,
+            "指标值确定依据": self.basis,
+        }
+
+
+@dataclass
+class ProjectSpec:
+    year: int
+    department_code: str
+    department_name: str
+    table_number: int
+    table_name: str
+    code: str
+    name: str
+    budget_total: Decimal
+    fiscal_funds: Decimal
+    other_funds: Decimal | None
+    fund_use: str
+    schedule: dict[int, Decimal | None]
+    target: str
+    framework_code: str
+    section_name: str
+    row: int
+    sheet: str = "项目"
+    indicators: list[IndicatorSpec] | None = None  # None: keep the project's indicators
+
+
+@dataclass
+class DepartmentSpec:
+    year: int
+    code: str
+    name: str
+    overall_target: str
+    safeguards: str
+    row: int
+
+
+@dataclass
+class SectionSpec:
+    year: int
+    department_code: str
+    name: str
+    order: int
+    duties: str
+    row: int
+
+
+@dataclass
+class SectionIndicatorSpec:
+    year: int
+    department_code: str
+    section: str
+    name: str
+    bounds: dict
+    row: int
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    projects: list[ProjectSpec] = field(default_factory=list)
+    departments: list[DepartmentSpec] = field(default_factory=list)
+    sections: list[SectionSpec] = field(default_factory=list)
+    section_indicators: list[SectionIndicatorSpec] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    new_departments: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        indicators = sum(len(p.indicators or []) for p in self.projects)
+        return f"{self.kind}：{len(self.projects)} 个项目，{indicators} 条指标"
+
+
+# --- reading cells ---------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class _Sheet:
+    """Rows of a data sheet as dicts by header, with problems reported by row and column."""
+
+    def __init__(self, ws, problems: list[Problem], required: list[str], optional=()):
+        self.title = ws.title
+        self.problems = problems
+        rows = ws.iter_rows()
+        header_cells = next(rows, ())
+        self.columns: dict[str, int] = {}
+        for cell in header_cells:
+            header = _text(cell.value)
+            if header:
+                self.columns[header] = cell.column
+        self.valid = True
+        for header in required:
+            if header not in self.columns:
+                self._problem(None, None, f"缺少列“{header}”")
+                self.valid = False
+        allowed = set(required) | set(optional)
+        for header, col in self.columns.items():
+            if header not in allowed and not MONTH_HEADER.match(header):
+                self._problem(1, header, f"未知的列“{header}”（列名须与模板一致）", col)
+        self.rows = []
+        for cells in rows:
+            values = {}
+            for cell in cells:
+                if cell.value is not None:
+                    values[cell.column] = cell
+            if any(_text(c.value) for c in values.values()):
+                self.rows.append((cells[0].row if cells else 0, values))
+
+    def _problem(self, row, header, message, col=None) -> None:
+        col = col or self.columns.get(header or "")
+        column = f"{get_column_letter(col)}列（{header}）" if col and header else header
+        self.problems.append(Problem(self.title, row, column, message))
+
+    def value(self, row: int, cells: dict, header: str):
+        col = self.columns.get(header)
+        cell = cells.get(col) if col else None
+        return None if cell is None else cell.value
+
+    def text(self, row, cells, header, *, required=False, max_length=None) -> str:
+        text = _text(self.value(row, cells, header))
+        if required and not text:
+            self._problem(row, header, "不能为空")
+        if max_length and len(text) > max_length:
+            self._problem(row, header, f"过长（最多 {max_length} 个字符）")
+        return text
+
+    def integer(self, row, cells, header, *, required=True, low=None, high=None) -> int | None:
+        raw = self.value(row, cells, header)
+        if raw is None or _text(raw) == "":
+            if required:
+                self._problem(row, header, "不能为空")
+            return None
+        try:
+            number = Decimal(_text(raw))
+            if number != number.to_integral_value():
+                raise InvalidOperation
+            value = int(number)
+        except (InvalidOperation, ValueError):
+            self._problem(row, header, f"“{_text(raw)}”不是整数")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self._problem(row, header, f"应在 {low} 到 {high} 之间")
+            return None
+        return value
+
+    def money(self, row, cells, header, *, required=True) -> Decimal | None:
+        raw = self.value(row, cells, header)
+        text = _text(raw).replace(",", "").replace("，", "")
+        if not text:
+            if required:
+                self._problem(row, header, "不能为空")
+            return None
+        try:
+            value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(text)
+        except InvalidOperation:
+            self._problem(row, header, f"“{_text(raw)}”不是有效的金额（万元）")
+            return None
+        if not value.is_finite() or value < 0:
+            self._problem(row, header, "金额不能为负数")
+            return None
+        if value.as_tuple().exponent < -6 or abs(value) >= Decimal(10) ** 14:
+            self._problem(row, header, "金额最多保留6位小数（万元），且不超过14位整数")
+            return None
+        return value
+
+    def percent(self, row, cells, header) -> Decimal | None:
+        col = self.columns.get(header)
+        cell = cells.get(col) if col else None
+        if cell is None or _text(cell.value) == "":
+            return None
+        raw = cell.value
+        try:
+            if isinstance(raw, (int, float)):
+                value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+                if "%" in (cell.number_format or ""):
+                    value *= 100
+            else:
+                value = Decimal(_text(raw).rstrip("%％").strip())
+        except InvalidOperation:
+            self._problem(row, header, f"“{_text(raw)}”不是有效的百分比")
+            return None
+        if not (0 <= value <= 100):
+            self._problem(row, header, "百分比应在 0% 到 100% 之间")
+            return None
+        return value.normalize() if value == value.to_integral() else value
+
+
+def _open(data: bytes):
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRejected(
+            [Problem("文件", None, None, TOO_LARGE.format(limit=MAX_FILE_BYTES // 2**20))]
+        )
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise ImportRejected([Problem("文件", None, None, UNPACKS_TOO_LARGE)])
+        wb = load_workbook(BytesIO(data), data_only=False)
+    except ImportRejected:
+        raise
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        EOFError,
+    ):
+        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
+    except Exception:  # openpyxl raises many kinds of errors on damaged parts
+        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
+    problems = []
+    for ws in wb.worksheets:
+        if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
+            problems.append(
+                Problem(
+                    ws.title, None, None, f"行数或列数过多（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）"
+                )
+            )
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or type(cell.value).__name__ in (
+                    "ArrayFormula",
+                    "DataTableFormula",
+                ):
+                    problems.append(Problem(ws.title, cell.row, f"{cell.column_letter}列", FORMULA))
+    if problems:
+        raise ImportRejected(problems)
+    return wb
+
+
+# --- the data workbook -----------------------------------------------------------------------
+
+
+def _read_projects(sheet: _Sheet) -> list[ProjectSpec]:
+    months = sorted(
+        (int(m[1]), header)
+        for header in sheet.columns
+        if (m := MONTH_HEADER.match(header)) and 1 <= int(m[1]) <= 12
+    )
+    specs, seen = [], {}
+    for row, cells in sheet.rows:
+        before = len(sheet.problems)
+        year = sheet.integer(row, cells, "年度", low=2000, high=2100)
+        spec = ProjectSpec(
+            year=year or 0,
+            department_code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            department_name=sheet.text(row, cells, "单位名称", max_length=200),
+            table_number=sheet.integer(row, cells, "表序号", low=1, high=99999) or 0,
+            table_name=sheet.text(row, cells, "表名称", required=True, max_length=200),
+            code=sheet.text(row, cells, "项目编码", required=True, max_length=40),
+            name=sheet.text(row, cells, "项目名称", required=True, max_length=300),
+            budget_total=sheet.money(row, cells, "预算数"),
+            fiscal_funds=sheet.money(row, cells, "财政资金"),
+            other_funds=sheet.money(row, cells, "其他资金", required=False),
+            fund_use=sheet.text(row, cells, "资金用途"),
+            schedule={month: sheet.percent(row, cells, header) for month, header in months},
+            target=sheet.text(row, cells, "绩效目标"),
+            framework_code=sheet.text(row, cells, "指标体系"),
+            section_name=sheet.text(row, cells, "责任科室"),
+            row=row,
+        )
+        if len(sheet.problems) > before:
+            continue
+        _check_funds(sheet, spec)
+        _check_schedule(sheet, spec, dict(months))
+        key = (spec.year, spec.code)
+        if key in seen:
+            sheet._problem(
+                row, "项目编码", f"项目编码与第{seen[key]}行重复（{spec.year}年 {spec.code}）"
+            )
+            continue
+        seen[key] = row
+        specs.append(spec)
+    return specs
+
+
+def _check_funds(sheet: _Sheet, spec: ProjectSpec) -> None:
+    total = spec.fiscal_funds + (spec.other_funds or 0)
+    if total != spec.budget_total:
+        sheet._problem(
+            spec.row,
+            "预算数",
+            f"财政资金与其他资金之和（{format_money(total)}）不等于预算数（{format_money(spec.budget_total)}）",
+        )
+
+
+def _check_schedule(sheet: _Sheet, spec: ProjectSpec, headers: dict[int, str]) -> None:
+    filled = [(m, p) for m, p in sorted(spec.schedule.items()) if p is not None]
+    for (_, earlier), (month, later) in zip(filled, filled[1:], strict=False):
+        if later < earlier:
+            sheet._problem(spec.row, headers[month], "资金支出计划为累计百分比，不能比前一节点小")
+            return
+    if filled and filled[-1][1] != 100:
+        sheet._problem(spec.row, headers[filled[-1][0]], "资金支出计划最后一个节点应为 100%")
+
+
+def _read_indicators(sheet: _Sheet) -> dict[tuple[int, str], list[IndicatorSpec]]:
+    by_project: dict[tuple[int, str], list[IndicatorSpec]] = {}
+    for row, cells in sheet.rows:
+        before = len(sheet.problems)
+        year = sheet.integer(row, cells, "年度", low=2000, high=2100)
+        code = sheet.text(row, cells, "项目编码", required=True)
+        spec = IndicatorSpec(
+            primary=sheet.text(row, cells, "一级指标", required=True),
+            secondary=sheet.text(row, cells, "二级指标", required=True),
+            name=sheet.text(row, cells, "三级指标", required=True, max_length=200),
+            description=sheet.text(row, cells, "绩效指标描述"),
+            value_text=sheet.text(row, cells, "指标值", max_length=200),
+            basis=sheet.text(row, cells, "指标值确定依据", max_length=200),
+            row=row,
+        )
+        if len(sheet.problems) == before:
+            by_project.setdefault((year, code), []).append(spec)
+    return by_project
+
+
+def _read_departments(sheet: _Sheet) -> list[DepartmentSpec]:
+    specs = []
+    for row, cells in sheet.rows:
+        before = len(sheet.problems)
+        spec = DepartmentSpec(
+            year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
+            code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            name=sheet.text(row, cells, "单位名称", max_length=200),
+            overall_target=sheet.text(row, cells, "总体绩效目标"),
+            safeguards=sheet.text(row, cells, "工作保障措施"),
+            row=row,
+        )
+        if len(sheet.problems) == before:
+            specs.append(spec)
+    return specs
+
+
+def _read_sections(sheet: _Sheet) -> list[SectionSpec]:
+    specs = []
+    for row, cells in sheet.rows:
+        before = len(sheet.problems)
+        spec = SectionSpec(
+            year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
+            department_code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            name=sheet.text(row, cells, "科室", required=True, max_length=100),
+            order=sheet.integer(row, cells, "序号", required=False, low=0, high=9999) or 0,
+            duties=sheet.text(row, cells, "职责"),
+            row=row,
+        )
+        if len(sheet.problems) == before:
+            specs.append(spec)
+    return specs
+
+
+def _read_section_indicators(sheet: _Sheet) -> list[SectionIndicatorSpec]:
+    specs = []
+    fields = (
+        ("优", "excellent", "≥"),
+        ("良", "good", "≥"),
+        ("中", "fair", "≥"),
+        ("差", "poor", "<"),
+    )
+    for row, cells in sheet.rows:
+        before = len(sheet.problems)
+        bounds = {}
+        for grade, name, default_op in fields:
+            try:
+                op, value = parse_bound(sheet.text(row, cells, grade, required=True), default_op)
+                bounds[f"{name}_op"], bounds[f"{name}_bound"] = op, value
+            except ValueError as error:
+                sheet._problem(row, grade, str(error))
+        spec = SectionIndicatorSpec(
+            year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
+            department_code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            section=sheet.text(row, cells, "科室", required=True, max_length=100),
+            name=sheet.text(row, cells, "绩效指标", required=True, max_length=200),
+            bounds=bounds,
+            row=row,
+        )
+        if len(sheet.problems) == before:
+            specs.append(spec)
+    return specs
+
+
+def _read_data_workbook(wb, problems: list[Problem]) -> ImportPlan:
+    plan = ImportPlan(kind="数据工作簿")
+    projects = _Sheet(wb["项目"], problems, PROJECT_COLUMNS + ["绩效目标"], PROJECT_TAIL)
+    if projects.valid:
+        plan.projects = _read_projects(projects)
+    indicators: dict = {}
+    if "指标" in wb.sheetnames:
+        sheet = _Sheet(wb["指标"], problems, INDICATOR_COLUMNS)
+        if sheet.valid:
+            indicators = _read_indicators(sheet)
+    for spec in plan.projects:
+        rows = indicators.pop((spec.year, spec.code), None)
+        if rows is not None:
+            spec.indicators = rows
+    # Indicator rows of projects not in 项目: they must exist already.
+    for (year, code), rows in indicators.items():
+        project = Project.objects.filter(year=year, code=code).select_related("department").first()
+        if project is None:
+            for spec in rows:
+                problems.append(
+                    Problem(
+                        "指标",
+                        spec.row,
+                        "B列（项目编码）",
+                        f"项目 {year}年 {code} 不在“项目”工作表中，也不存在于系统中",
+                    )
+                )
+            continue
+        plan.projects.append(_spec_of_existing(project, rows))
+    optional = (
+        ("部门", DEPARTMENT_COLUMNS, _read_departments, "departments"),
+        ("科室", SECTION_COLUMNS, _read_sections, "sections"),
+        ("科室指标", SECTION_INDICATOR_COLUMNS, _read_section_indicators, "section_indicators"),
+    )
+    for title, columns, reader, attr in optional:
+        if title in wb.sheetnames:
+            sheet = _Sheet(wb[title], problems, columns)
+            if sheet.valid:
+                setattr(plan, attr, reader(sheet))
+    return plan
+
+
+def _spec_of_existing(project: Project, indicators: list[IndicatorSpec]) -> ProjectSpec:
+    return ProjectSpec(
+        year=project.year,
+        department_code=project.department.code,
+        department_name=project.department.name,
+        table_number=project.table_number,
+        table_name=project.table_name,
+        code=project.code,
+        name=project.name,
+        budget_total=project.budget_total,
+        fiscal_funds=project.fiscal_funds,
+        other_funds=project.other_funds,
+        fund_use=project.fund_use,
+        schedule={e.month: e.planned_percent for e in project.schedule.all()},
+        target=project.target,
+        framework_code=project.framework.code,
+        section_name=project.section.name if project.section else "",
+        row=0,
+        sheet="指标",
+        indicators=indicators,
+    )
+
+
+# --- the form workbook -----------------------------------------------------------------------
+
+
+class _Form:
+    """A 绩效目标表 sheet read by its labels, merged cells resolved to their top-left value."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.merged = {}
+        for rng in ws.merged_cells.ranges:
+            top_left = ws.cell(row=rng.min_row, column=rng.min_col).value
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    self.merged[(r, c)] = (rng.min_row, rng.min_col, top_left)
+
+    def value(self, r: int, c: int):
+        if (r, c) in self.merged:
+            return self.merged[(r, c)][2]
+        return self.ws.cell(row=r, column=c).value
+
+    def anchors(self, r: int) -> list[tuple[int, object]]:
+        """(column, value) of the cells that start in row r's columns, left to right."""
+        out = []
+        for c in range(1, self.ws.max_column + 1):
+            origin = self.merged.get((r, c))
+            if origin and origin[1] != c:
+                continue
+            out.append((c, self.value(r, c)))
+        return out
+
+    def find_row(self, label: str) -> int | None:
+        for r in range(1, self.ws.max_row + 1):
+            if _text(self.ws.cell(row=r, column=1).value) == label:
+                return r
+        return None
+
+    def after(self, r: int, label: str):
+        anchors = self.anchors(r)
+        for i, (_, value) in enumerate(anchors):
+            if _text(value) == label and i + 1 < len(anchors):
+                return anchors[i + 1][1]
+        return None
+
+
+def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -> ImportPlan:
+    ws = wb.worksheets[0]
+    meta = {}
+    if META_SHEET in wb.sheetnames:
+        for key, value, *_ in wb[META_SHEET].iter_rows(values_only=True):
+            meta[_text(key)] = _text(value)
+    form = _Form(ws)
+    title = ws.title
+
+    def problem(row, message):
+        problems.append(Problem(title, row, None, message))
+
+    heading = re.match(r"^(\d+)[.．、](.+?)绩效目标表$", _text(ws["A1"].value))
+    code_row, funds_row = form.find_row("项目编码"), form.find_row("预算规模及资金用途")
+    schedule_row, target_row = form.find_row("资金支出计划（%）"), form.find_row("绩效目标")
+    grid_row = form.find_row("一级指标")
+    if not all([heading, code_row, funds_row, schedule_row, target_row, grid_row]):
+        problem(
+            None,
+            "表格结构与绩效目标表不符（找不到标题、项目编码、预算规模及资金用途、资金支出计划、绩效目标或指标表头）",
+        )
+        return ImportPlan(kind="绩效目标表")
+    unit_line = _text(ws.cell(row=code_row - 1, column=1).value)
+    unit = re.match(r"^([0-9A-Za-z]+)(.*)$", unit_line)
+    year_text = meta.get("年度") or (str(default_year) if default_year else "")
+    if not year_text.isdigit():
+        problem(None, "无法确定年度：请使用本系统导出的表格，或在导入时指定年度")
+        return ImportPlan(kind="绩效目标表")
+
+    # Reuse the data-sheet checks by presenting the form's values under the data headers.
+    values = {
+        "年度": int(year_text),
+        "单位编码": meta.get("单位编码") or (unit[1] if unit else ""),
+        "单位名称": meta.get("单位名称") or (unit[2] if unit else ""),
+        "表序号": meta.get("表序号") or heading[1],
+        "表名称": meta.get("表名称") or heading[2],
+        "项目编码": form.after(code_row, "项目编码"),
+        "项目名称": form.after(code_row, "项目名称"),
+        "预算数": form.after(funds_row, "预算数"),
+        "财政资金": form.after(funds_row, "其中：财政资金"),
+        "其他资金": form.after(funds_row, "其他资金"),
+        "资金用途": form.value(funds_row + 1, 2),
+        "绩效目标": form.value(target_row, 2),
+        "指标体系": meta.get("指标体系", ""),
+        "责任科室": meta.get("责任科室", ""),
+    }
+    percent_cells = {}
+    for col, label in form.anchors(schedule_row)[1:]:
+        if MONTH_HEADER.match(_text(label)):
+            percent_cells[_text(label)] = ws.cell(row=schedule_row + 1, column=col)
+    sheet = _FormSheet(title, problems, values, percent_cells)
+    specs = _read_projects(sheet)
+    if not specs:
+        return ImportPlan(kind="绩效目标表")
+    spec = specs[0]
+    spec.sheet = title
+    spec.row = code_row
+    spec.indicators = []
+    for r in range(grid_row + 1, ws.max_row + 1):
+        cells = [_text(form.value(r, c)) for c in (1, 2, 3, 4, 6, 7)]
+        if not any(cells[2:]):
+            continue  # a 二级 with no 三级 under it
+        if not cells[2]:
+            problems.append(Problem(title, r, "C列（三级指标）", "不能为空"))
+            continue
+        spec.indicators.append(IndicatorSpec(*cells, row=r))
+    return ImportPlan(kind="绩效目标表", projects=[spec])
+
+
+class _FormSheet(_Sheet):
+    """The form's values presented as a one-row data sheet, so the same checks apply."""
+
+    def __init__(self, title, problems, values, percent_cells):
+        self.title = title
+        self.problems = problems
+        headers = list(values) + list(percent_cells)
+        self.columns = {h: i for i, h in enumerate(headers, 1)}
+        cells = {}
+        for header, value in values.items():
+            cells[self.columns[header]] = _Value(value, "General")
+        for header, cell in percent_cells.items():
+            cells[self.columns[header]] = _Value(cell.value, cell.number_format)
+        self.rows = [(0, cells)]
+        self.valid = True
+
+    def _problem(self, row, header, message, col=None) -> None:
+        self.problems.append(Problem(self.title, None, header, message))
+
+
+@dataclass
+class _Value:
+    value: object
+    number_format: str
+
+
+# --- checks against the database and the plan -------------------------------------------------
+
+
+def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> None:
+    departments = {
+        d.code: d
+        for d in Department.objects.filter(
+            code__in={p.department_code for p in plan.projects}
+            | {d.code for d in plan.departments}
+            | {s.department_code for s in plan.sections}
+            | {s.department_code for s in plan.section_indicators}
+        )
+    }
+    frameworks = {f.code: f for f in FrameworkVersion.objects.all()}
+    years = {b.year: b for b in BudgetYear.objects.select_related("framework")}
+    categories: dict[str, dict[tuple[str, str], SecondaryCategory]] = {}
+    for category in SecondaryCategory.objects.select_related("primary__framework"):
+        categories.setdefault(category.primary.framework.code, {})[
+            (category.primary.name, category.name)
+        ] = category
+    existing = {
+        (p.year, p.code): p
+        for p in Project.objects.filter(code__in=[s.code for s in plan.projects]).select_related(
+            "department", "framework", "section"
+        )
+    }
+
+    def unit_ok(code: str, name: str, sheet: str, row: int, column: str) -> bool:
+        if code in departments:
+            if user is not None and not can_write(user, departments[code]):
+                problems.append(Problem(sheet, row, column, f"您没有在单位 {code} 导入数据的权限"))
+                return False
+            return True
+        if user is not None:
+            problems.append(
+                Problem(sheet, row, column, f"单位 {code} 不存在，或您没有该单位的权限")
+            )
+            return False
+        if not name and code not in plan.new_departments:
+            problems.append(Problem(sheet, row, column, f"新单位 {code} 需要填写单位名称"))
+            return False
+        plan.new_departments.setdefault(code, name)
+        return True
+
+    for spec in plan.departments:
+        unit_ok(spec.code, spec.name, "部门", spec.row, "B列（单位编码）")
+    for spec in plan.projects:
+        if spec.sheet == "指标":
+            unit_ok(
+                spec.department_code,
+                spec.department_name,
+                "指标",
+                spec.indicators[0].row,
+                "B列（项目编码）",
+            )
+            continue
+        if not unit_ok(
+            spec.department_code, spec.department_name, spec.sheet, spec.row, "单位编码"
+        ):
+            continue
+        current = existing.get((spec.year, spec.code))
+        if current and current.department.code != spec.department_code:
+            problems.append(
+                Problem(
+                    spec.sheet,
+                    spec.row,
+                    "项目编码",
+                    f"{spec.year}年项目 {spec.code} 已属于单位 {current.department.code}，"
+                    "不能导入到其他单位",
+                )
+            )
+            continue
+        if current and current.status != Status.DRAFT:
+            problems.append(
+                Problem(
+                    spec.sheet,
+                    spec.row,
+                    "项目编码",
+                    f"项目 {spec.code} {current.get_status_display()}，"
+                    "处于只读状态，不能通过导入修改",
+                )
+            )
+            continue
+        if not spec.framework_code:
+            if spec.year in years:
+                spec.framework_code = years[spec.year].framework.code
+            elif current:
+                spec.framework_code = current.framework.code
+            else:
+                problems.append(
+                    Problem(
+                        spec.sheet,
+                        spec.row,
+                        "指标体系",
+                        f"{spec.year}年尚未设置指标体系，请在“指标体系”列填写版本（如 2020）",
+                    )
+                )
+                continue
+        if spec.framework_code not in frameworks:
+            problems.append(
+                Problem(
+                    spec.sheet,
+                    spec.row,
+                    "指标体系",
+                    f"未知的指标体系版本“{spec.framework_code}”，可选：{'、'.join(frameworks)}",
+                )
+            )
+            continue
+        if current and current.framework.code != spec.framework_code and spec.indicators is None:
+            problems.append(
+                Problem(
+                    spec.sheet, spec.row, "指标体系", "更换指标体系时须同时提供该项目的全部指标"
+                )
+            )
+    for spec in plan.projects:
+        if spec.indicators is None or spec.framework_code not in categories:
+            continue
+        known = categories[spec.framework_code]
+        names = {}
+        for indicator in spec.indicators:
+            sheet = "指标" if plan.kind == "数据工作簿" else spec.sheet
+            if (indicator.primary, indicator.secondary) not in known:
+                primaries = [p for p, _ in known]
+                if indicator.primary not in primaries:
+                    message = (
+                        f"未知的一级指标“{indicator.primary}”，{spec.framework_code} 指标体系的"
+                        f"一级指标为：{'、'.join(dict.fromkeys(primaries))}"
+                    )
+                    column = "C列（一级指标）"
+                else:
+                    valid = [s for p, s in known if p == indicator.primary]
+                    message = (
+                        f"“{indicator.primary}”下没有二级指标“{indicator.secondary}”，"
+                        f"可选：{'、'.join(valid)}"
+                    )
+                    column = "D列（二级指标）"
+                problems.append(Problem(sheet, indicator.row, column, message))
+            if indicator.name in names:
+                problems.append(
+                    Problem(
+                        sheet,
+                        indicator.row,
+                        "E列（三级指标）",
+                        f"三级指标“{indicator.name}”与第{names[indicator.name]}行重复",
+                    )
+                )
+            names.setdefault(indicator.name, indicator.row)
+    section_names = {s.name for s in plan.sections}
+    for spec in plan.section_indicators:
+        department = departments.get(spec.department_code)
+        exists = (
+            department and Section.objects.filter(department=department, name=spec.section).exists()
+        )
+        if spec.section not in section_names and not exists:
+            problems.append(
+                Problem(
+                    "科室指标",
+                    spec.row,
+                    "C列（科室）",
+                    f"科室“{spec.section}”不存在，请在“科室”工作表中列出",
+                )
+            )
+    if not problems:
+        plan.changes = _describe(plan, existing, departments)
+
+
+def _describe(plan: ImportPlan, existing: dict, departments: dict) -> list[str]:
+    lines = [f"新建单位 {code} {name}" for code, name in plan.new_departments.items()]
+    for spec in plan.departments:
+        current = DepartmentYear.objects.filter(department__code=spec.code, year=spec.year).first()
+        verb = "更新" if current else "新建"
+        lines.append(f"{verb}部门年度绩效目标 {spec.code} {spec.year}年")
+    for spec in plan.sections:
+        verb = (
+            "更新"
+            if Section.objects.filter(
+                department__code=spec.department_code, name=spec.name
+            ).exists()
+            else "新建"
+        )
+        lines.append(f"{verb}科室 {spec.name}")
+    if plan.section_indicators:
+        lines.append(f"写入科室绩效指标 {len(plan.section_indicators)} 条")
+    for spec in plan.projects:
+        current = existing.get((spec.year, spec.code))
+        count = "保留原有指标" if spec.indicators is None else f"{len(spec.indicators)} 条指标"
+        if current is None:
+            lines.append(f"新建项目 {spec.year}年 {spec.code} {spec.name}（{count}）")
+            continue
+        changed = _changed_fields(current, spec)
+        if spec.indicators is not None:
+            old = [
+                (i.category.primary.name, i.category.name, i.name)
+                + (i.description, i.value_text, i.basis)
+                for i in current.indicators.in_table_order()
+            ]
+            new = [
+                (i.primary, i.secondary, i.name, i.description, i.value_text, i.basis)
+                for i in spec.indicators
+            ]
+            if old != new:
+                changed.append(f"指标 {len(old)} 条 → {len(new)} 条（整体替换）")
+        lines.append(
+            f"更新项目 {spec.year}年 {spec.code} {spec.name}：{'；'.join(changed) or '无变化'}"
+        )
+    return lines
+
+
+def _changed_fields(current: Project, spec: ProjectSpec) -> list[str]:
+    fields = [
+        ("表序号", current.table_number, spec.table_number),
+        ("表名称", current.table_name, spec.table_name),
+        ("项目名称", current.name, spec.name),
+        ("预算数", current.budget_total, spec.budget_total),
+        ("财政资金", current.fiscal_funds, spec.fiscal_funds),
+        ("其他资金", current.other_funds, spec.other_funds),
+        ("资金用途", current.fund_use, spec.fund_use),
+        ("绩效目标", current.target, spec.target),
+    ]
+    out = []
+    for label, old, new in fields:
+        if old != new:
+            if isinstance(new, Decimal) or isinstance(old, Decimal):
+                out.append(f"{label} {format_money(old)} → {format_money(new)}")
+            else:
+                out.append(f"{label}已修改")
+    planned = {e.month: e.planned_percent for e in current.schedule.all()}
+    if {m: p for m, p in planned.items() if p is not None} != {
+        m: p for m, p in spec.schedule.items() if p is not None
+    }:
+        out.append("资金支出计划已修改")
+    return out
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def import_prepare(data: bytes, *, user=None, default_year: int | None = None) -> ImportPlan:
+    """Read and check a workbook. `user` None means an administrator (the command), who may
+    create units; otherwise only units where the user may write are accepted."""
+    wb = _open(data)
+    problems: list[Problem] = []
+    if "项目" in wb.sheetnames:
+        plan = _read_data_workbook(wb, problems)
+    elif wb.worksheets and "绩效目标表" in _text(wb.worksheets[0]["A1"].value):
+        plan = _read_form_workbook(wb, problems, default_year)
+    else:
+        raise ImportRejected([Problem("文件", None, None, UNKNOWN_LAYOUT)])
+    if not problems and not (
+        plan.projects or plan.departments or plan.sections or plan.section_indicators
+    ):
+        problems.append(Problem("文件", None, None, "工作簿中没有可导入的数据"))
+    if not problems:
+        _check_against_database(plan, problems, user)
+    if problems:
+        raise ImportRejected(problems)
+    return plan
+
+
+@transaction.atomic
+def import_apply(plan: ImportPlan) -> ImportPlan:
+    """Write a checked plan; everything or nothing."""
+    for code, name in plan.new_departments.items():
+        Department.objects.create(code=code, name=name)
+    departments = {d.code: d for d in Department.objects.all()}
+    frameworks = {f.code: f for f in FrameworkVersion.objects.all()}
+    for spec in plan.departments:
+        DepartmentYear.objects.update_or_create(
+            department=departments[spec.code],
+            year=spec.year,
+            defaults={"overall_target": spec.overall_target, "safeguards": spec.safeguards},
+        )
+    for spec in plan.sections:
+        Section.objects.update_or_create(
+            department=departments[spec.department_code],
+            name=spec.name,
+            defaults={"order": spec.order, "duties": spec.duties},
+        )
+    for spec in plan.section_indicators:
+        section = Section.objects.get(
+            department=departments[spec.department_code], name=spec.section
+        )
+        order = (
+            SectionIndicator.objects.filter(section=section, year=spec.year)
+            .exclude(name=spec.name)
+            .count()
+            + 1
+        )
+        indicator, _ = SectionIndicator.objects.update_or_create(
+            section=section,
+            year=spec.year,
+            name=spec.name,
+            defaults={"order": order, **spec.bounds},
+        )
+        indicator.full_clean()
+    for spec in plan.projects:
+        _apply_project(spec, departments[spec.department_code], frameworks[spec.framework_code])
+    return plan
+
+
+def _apply_project(spec: ProjectSpec, department: Department, framework: FrameworkVersion) -> None:
+    BudgetYear.objects.get_or_create(
+        year=spec.year,
+        defaults={
+            "framework": framework,
+            "milestone_months": sorted(spec.schedule) or [3, 6, 10, 12],
+        },
+    )
+    DepartmentYear.objects.get_or_create(department=department, year=spec.year)
+    section = (
+        Section.objects.filter(department=department, name=spec.section_name).first()
+        if spec.section_name
+        else None
+    )
+    project = Project.objects.filter(year=spec.year, code=spec.code).first()
+    if project is None:
+        last = Project.objects.filter(department=department, year=spec.year).aggregate(
+            m=Max("booklet_order")
+        )["m"]
+        project = Project(
+            year=spec.year, code=spec.code, department=department, booklet_order=(last or 0) + 1
+        )
+    for name in (
+        "table_number",
+        "table_name",
+        "name",
+        "budget_total",
+        "fiscal_funds",
+        "other_funds",
+        "fund_use",
+        "target",
+    ):
+        setattr(project, name, getattr(spec, name))
+    project.framework = framework
+    if spec.section_name:
+        project.section = section
+    project.full_clean()
+    project.save()
+    if spec.sheet != "指标":
+        schedule_replace(project=project, planned=spec.schedule)
+    if spec.indicators is not None:
+        project_tree_replace(project=project, rows=[i.as_row() for i in spec.indicators])

@@ -1,0 +1,317 @@
+"""Importing workbooks: round trips without loss, all or nothing, every problem named."""
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook, load_workbook
+
+from departments.models import Department, DepartmentYear, Section, SectionIndicator
+from indicators.models import Indicator
+from projects import importer
+from projects.data_workbook import data_workbook
+from projects.exports import department_tables
+from projects.importer import ImportRejected, import_apply, import_prepare
+from projects.models import Project
+from projects.xlsx import table_workbook
+
+pytestmark = pytest.mark.django_db
+
+
+def _department_year(code="136001", year=2024):
+    return DepartmentYear.objects.with_part_one(year).get(department__code=code, year=year)
+
+
+def _export() -> bytes:
+    return data_workbook(_department_year())
+
+
+def _sheet_values(data: bytes) -> dict[str, list[tuple]]:
+    wb = load_workbook(io.BytesIO(data))
+    return {
+        ws.title: [tuple(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets
+    }
+
+
+def _empty_database():
+    Indicator.objects.all().delete()
+    Project.objects.all().delete()
+    SectionIndicator.objects.all().delete()
+    Section.objects.all().delete()
+    DepartmentYear.objects.all().delete()
+    Department.objects.all().delete()
+
+
+def _edit(data: bytes, sheet: str, cell: str, value) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    wb[sheet][cell] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _snapshot():
+    return (
+        list(
+            Project.objects.order_by("code").values_list(
+                "code", "name", "budget_total", "fund_use", "target", "booklet_order"
+            )
+        ),
+        list(
+            Indicator.objects.order_by("project__code", "id").values_list(
+                "project__code", "name", "value_text"
+            )
+        ),
+        list(SectionIndicator.objects.order_by("id").values_list("name", "good_bound")),
+    )
+
+
+def test_data_workbook_has_the_contract_sheets_and_headers(reference):
+    sheets = _sheet_values(_export())
+    assert list(sheets) == ["项目", "指标", "部门", "科室", "科室指标"]
+    assert sheets["项目"][0] == (
+        "年度",
+        "单位编码",
+        "单位名称",
+        "表序号",
+        "表名称",
+        "项目编码",
+        "项目名称",
+        "预算数",
+        "财政资金",
+        "其他资金",
+        "资金用途",
+        "3月底",
+        "6月底",
+        "10月底",
+        "12月底",
+        "绩效目标",
+        "指标体系",
+        "责任科室",
+    )
+    assert sheets["指标"][0] == (
+        "年度",
+        "项目编码",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "绩效指标描述",
+        "指标值",
+        "指标值确定依据",
+    )
+    assert sheets["科室指标"][1] == (
+        2024,
+        "136001",
+        "综合科",
+        "综合业务管理工作完成率",
+        "100%",
+        "90%",
+        "80%",
+        "60%以下",
+    )
+    assert len(sheets["项目"]) == 6 and len(sheets["指标"]) == 46
+
+
+def test_round_trip_into_an_empty_database_gives_the_same_workbook(reference):
+    first = _export()
+    before = _snapshot()
+    _empty_database()
+    plan = import_prepare(first)
+    assert "新建单位 136001 承德高新技术产业开发区宣传中心本级" in plan.changes
+    import_apply(plan)
+    assert _export() and _sheet_values(_export()) == _sheet_values(first)
+    assert _snapshot() == before
+
+
+def test_a_changed_value_is_imported(reference):
+    data = _edit(_export(), "项目", "H2", 160)
+    data = _edit(data, "项目", "I2", 160)
+    plan = import_prepare(data)
+    assert any("预算数 150.00 → 160.00" in line for line in plan.changes)
+    import_apply(plan)
+    assert Project.objects.get(code="13081123P000182100018").budget_total == Decimal(160)
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "message"),
+    [
+        ("项目", "H4", "一百", "工作表“项目” 第4行 H列（预算数）：“一百”不是有效的金额"),
+        ("项目", "I3", -1, "第3行 I列（财政资金）：金额不能为负数"),
+        (
+            "项目",
+            "I4",
+            29,
+            "第4行 H列（预算数）：财政资金与其他资金之和（29.00）不等于预算数（30.00）",
+        ),
+        ("项目", "F6", "13081123P000182100018", "第6行 F列（项目编码）：项目编码与第2行重复"),
+        ("项目", "M2", 60, "第2行 N列（10月底）：资金支出计划为累计百分比，不能比前一节点小"),
+        ("项目", "O3", 90, "第3行 O列（12月底）：资金支出计划最后一个节点应为 100%"),
+        ("项目", "L2", 120, "第2行 L列（3月底）：百分比应在 0% 到 100% 之间"),
+        ("项目", "A4", "二〇二四", "第4行 A列（年度）：“二〇二四”不是整数"),
+        ("项目", "Q2", "1999", "未知的指标体系版本“1999”"),
+        ("指标", "C7", "产出", "工作表“指标” 第7行 C列（一级指标）：未知的一级指标“产出”"),
+        (
+            "指标",
+            "D8",
+            "社会成本指标",
+            "第8行 D列（二级指标）：“效益指标”下没有二级指标“社会成本指标”",
+        ),
+        ("指标", "E12", "", "第12行 E列（三级指标）：不能为空"),
+        ("指标", "B20", "NOPE", "第20行 B列（项目编码）：项目 2024年 NOPE 不在“项目”工作表中"),
+        ("科室指标", "F3", "很好", "第3行 F列（良）：“很好”不是有效的百分比界值"),
+    ],
+)
+def test_one_bad_cell_rejects_the_whole_file_and_names_it(reference, sheet, cell, value, message):
+    data = _edit(_export(), sheet, cell, value)
+    # Make another valid change too: it must not be written either.
+    data = _edit(data, "部门", "D2", "新的总体目标")
+    before = _snapshot()
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    assert any(message in str(p) for p in rejected.value.problems), [
+        str(p) for p in rejected.value.problems
+    ]
+    assert _snapshot() == before
+    assert DepartmentYear.objects.get(year=2024).overall_target != "新的总体目标"
+
+
+def test_every_problem_is_listed_not_just_the_first(reference):
+    data = _edit(_export(), "项目", "H2", "x")
+    data = _edit(data, "指标", "C3", "未知")
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    text = "\n".join(str(p) for p in rejected.value.problems)
+    assert "第2行 H列（预算数）" in text
+
+
+def _workbook_bytes(build) -> bytes:
+    wb = Workbook()
+    build(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _zip_without_workbook() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x00\x01garbage" * 100, "不是有效的 Excel 工作簿"),
+        (b"", "不是有效的 Excel 工作簿"),
+        (_zip_without_workbook(), "不是有效的 Excel 工作簿"),
+        (_workbook_bytes(lambda wb: wb.active.append(["随便", "什么"])), "无法识别工作簿"),
+    ],
+    ids=["random-bytes", "empty", "zip-not-workbook", "unknown-layout"],
+)
+def test_malformed_files_are_refused_with_a_message(reference, data, message):
+    before = _snapshot()
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    assert message in str(rejected.value)
+    assert _snapshot() == before
+
+
+def test_damaged_workbook_is_refused(reference):
+    data = bytearray(_export())
+    data[len(data) // 2 : len(data) // 2 + 200] = b"\x00" * 200
+    with pytest.raises(ImportRejected, match="不是有效的 Excel 工作簿"):
+        import_prepare(bytes(data))
+
+
+def test_formulas_are_refused(reference):
+    data = _edit(_export(), "项目", "H2", "=100+50")
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    assert "工作表“项目” 第2行 H列：单元格含有公式" in str(rejected.value)
+
+
+def test_oversized_sheet_is_refused(reference, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ROWS", 100)
+    data = _workbook_bytes(lambda wb: [wb.active.append([i]) for i in range(150)])
+    with pytest.raises(ImportRejected, match="行数或列数过多"):
+        import_prepare(data)
+
+
+def test_oversized_file_is_refused(reference, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(ImportRejected, match="文件过大"):
+        import_prepare(_export())
+
+
+def test_form_workbook_imports_back_to_the_same_project(reference):
+    project = Project.objects.for_table().get(code="13081123P000182100018")
+    table = department_tables(_department_year())[0]
+    assert table.code == project.code
+    data = table_workbook(table)
+    key = table.content_key()
+    Project.objects.filter(pk=project.pk).delete()
+    plan = import_prepare(data)
+    assert plan.kind == "绩效目标表"
+    import_apply(plan)
+    again = [t for t in department_tables(_department_year()) if t.code == project.code][0]
+    assert again.content_key() == key
+    assert again.project.section.name == "传媒科"
+
+
+def test_import_command_dry_run_writes_nothing_and_real_run_writes(reference, tmp_path):
+    path = tmp_path / "data.xlsx"
+    path.write_bytes(_edit(_edit(_export(), "项目", "H3", 20), "项目", "I3", 20))
+    out = io.StringIO()
+    call_command("import_targets", str(path), "--dry-run", stdout=out)
+    assert "试运行" in out.getvalue()
+    assert Project.objects.get(code="13081123P00018610001Y").budget_total == 15
+    call_command("import_targets", str(path), stdout=io.StringIO())
+    assert Project.objects.get(code="13081123P00018610001Y").budget_total == 20
+
+
+def test_import_command_fails_on_a_bad_file(reference, tmp_path):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(b"nope")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="导入被拒绝"):
+        call_command("import_targets", str(path), stderr=err)
+    assert "不是有效的 Excel 工作簿" in err.getvalue()
+
+
+def test_export_command_writes_each_format(reference, tmp_path):
+    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("data", b"PK")):
+        path = tmp_path / f"out.{fmt}"
+        call_command(
+            "export_targets",
+            "--department",
+            "136001",
+            "--year",
+            "2024",
+            "--format",
+            fmt,
+            "-o",
+            str(path),
+            stdout=io.StringIO(),
+        )
+        assert path.read_bytes().startswith(magic)
+    with pytest.raises(CommandError, match="没有单位"):
+        call_command(
+            "export_targets",
+            "--department",
+            "000",
+            "--year",
+            "2024",
+            "--format",
+            "pdf",
+            "-o",
+            str(tmp_path / "x.pdf"),
+        )
+
+
+def test_readonly_projects_are_not_changed_by_import(reference):
+    Project.objects.filter(code="13081123P000182100018").update(status="approved")
+    with pytest.raises(ImportRejected, match="已审核，处于只读状态"):
+        import_prepare(_edit(_export(), "项目", "K2", "新用途"))
