@@ -45,3 +45,12 @@ def get_department_year_for_user(user, code: str, year: int) -> DepartmentYear:
         return DepartmentYear.objects.with_part_one(year).get(department=department, year=year)
     except DepartmentYear.DoesNotExist:
         raise Http404("该单位没有这一年度的绩效目标") from None
+
+
+def writable_departments(user) -> QuerySet[Department]:
+    """Units where the user may enter and import targets."""
+    if not user.is_authenticated:
+        return Department.objects.none()
+    if user.is_superuser:
+        return Department.objects.all()
+    return Department.objects.filter(members__user=user, members__role__in=WRITE_ROLES).distinct()

@@ -46,6 +46,7 @@ NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件�
 TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
 UNPACKS_TOO_LARGE = "工作簿解压后过大，疑似异常文件，已拒绝。"
 UNKNOWN_LAYOUT = "无法识别工作簿：应为含“项目”工作表的数据工作簿，或本系统导出的绩效目标表。"
+NO_SUCH_UNIT = "单位 {code} 不存在，或您没有在该单位导入数据的权限"
 FORMULA = "单元格含有公式，请先将公式转换为数值后再导入。"
 MONTH_HEADER = re.compile(r"^(\d{1,2})月底$")
 
@@ -715,15 +716,11 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
     }
 
     def unit_ok(code: str, name: str, sheet: str, row: int, column: str) -> bool:
-        if code in departments:
-            if user is not None and not can_write(user, departments[code]):
-                problems.append(Problem(sheet, row, column, f"您没有在单位 {code} 导入数据的权限"))
-                return False
+        # An outsider learns nothing about units they hold no role in: one message for both.
+        if code in departments and (user is None or can_write(user, departments[code])):
             return True
         if user is not None:
-            problems.append(
-                Problem(sheet, row, column, f"单位 {code} 不存在，或您没有该单位的权限")
-            )
+            problems.append(Problem(sheet, row, column, NO_SUCH_UNIT.format(code=code)))
             return False
         if not name and code not in plan.new_departments:
             problems.append(Problem(sheet, row, column, f"新单位 {code} 需要填写单位名称"))

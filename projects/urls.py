@@ -6,6 +6,7 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.ProjectListView.as_view(), name="list"),
+    path("import/", views.import_upload, name="import"),
     path("<int:year>/<str:code>/", views.project_detail, name="detail"),
     path("<int:year>/<str:code>/table.pdf", views.download_table_pdf, name="table_pdf"),
     path("<int:year>/<str:code>/table.xlsx", views.download_table_xlsx, name="table_xlsx"),
@@ -15,4 +16,5 @@ urlpatterns = [
 booklet_urlpatterns = [
     path("<str:code>/<int:year>/booklet.pdf", views.download_booklet_pdf, name="pdf"),
     path("<str:code>/<int:year>/booklet.xlsx", views.download_booklet_xlsx, name="xlsx"),
+    path("<str:code>/<int:year>/data.xlsx", views.download_data_workbook, name="data"),
 ]

@@ -1,13 +1,27 @@
+import secrets
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from departments.access import can_write, departments_for_user, get_department_year_for_user
+from departments.access import (
+    can_write,
+    departments_for_user,
+    get_department_year_for_user,
+    writable_departments,
+)
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from projects import pdf, xlsx
+from projects.data_workbook import data_workbook
 from projects.exports import booklet_key, department_tables
 from projects.filters import ProjectFilter
+from projects.forms import ImportUploadForm
+from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
 from projects.tables import ProjectTable
 from projects.target_table import TargetTable, build_target_table, milestones_for_year
@@ -37,6 +51,11 @@ class ProjectListView(SingleTableMixin, FilterView):
         return Project.objects.for_list().filter(
             department__in=departments_for_user(self.request.user)
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_import"] = writable_departments(self.request.user).exists()
+        return context
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -117,3 +136,69 @@ def download_booklet_xlsx(request: HttpRequest, code: str, year: int) -> HttpRes
         filename=f"{department_year.title}.xlsx",
         content_type=XLSX,
     )
+
+
+def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    department_year, tables, key = _booklet(request, code, year)
+    return cached_download(
+        request,
+        kind="data.xlsx",
+        content_key=key,
+        render=lambda: data_workbook(department_year),
+        filename=f"{department_year.department.code}-{year}-数据工作簿.xlsx",
+        content_type=XLSX,
+    )
+
+
+IMPORT_EXPIRED = "上传的文件已过期或不存在，请重新上传。"
+IMPORT_DONE = "导入完成：{summary}。"
+
+
+def _upload_key(request: HttpRequest, token: str) -> str:
+    return f"import-upload:{request.user.pk}:{token}"
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a workbook, see every problem or what would change, then confirm. The file is
+    checked again on confirmation: nothing is written from a stale preview."""
+    if not writable_departments(request.user).exists():
+        raise PermissionDenied("只有财务人员和管理员可以导入")
+    context: dict = {"form": ImportUploadForm()}
+    if request.method == "POST" and "token" in request.POST:
+        return _import_confirm(request)
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            data, year = form.cleaned_data["file"].read(), form.cleaned_data["year"]
+            try:
+                plan = import_prepare(data, user=request.user, default_year=year)
+            except ImportRejected as rejected:
+                context["problems"] = rejected.problems
+            else:
+                token = secrets.token_urlsafe(16)
+                cache.set(_upload_key(request, token), (data, year), timeout=3600)
+                context.update(plan=plan, token=token, filename=form.cleaned_data["file"].name)
+    return render(request, "projects/import.html", context)
+
+
+def _import_confirm(request: HttpRequest) -> HttpResponse:
+    key = _upload_key(request, request.POST["token"])
+    stored = cache.get(key)
+    if stored is None:
+        messages.error(request, IMPORT_EXPIRED)
+        return redirect("projects:import")
+    data, year = stored
+    try:
+        plan = import_prepare(data, user=request.user, default_year=year)
+    except ImportRejected as rejected:
+        return render(
+            request,
+            "projects/import.html",
+            {"form": ImportUploadForm(), "problems": rejected.problems},
+        )
+    import_apply(plan)
+    cache.delete(key)
+    messages.success(request, IMPORT_DONE.format(summary=plan.summary))
+    return redirect("projects:list")

@@ -79,3 +79,24 @@ def test_project_page_query_budget(client, finance, reference, django_assert_max
     client.force_login(finance)
     with django_assert_max_num_queries(10):
         client.get(reverse("projects:detail", args=[2024, "13081123P000182100018"]))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("projects:table_pdf", args=[2024, "13081123P000182100018"]),
+        reverse("projects:table_xlsx", args=[2024, "13081123P000182100018"]),
+        reverse("booklet:pdf", args=["136001", 2024]),
+        reverse("booklet:xlsx", args=["136001", 2024]),
+        reverse("booklet:data", args=["136001", 2024]),
+    ],
+)
+def test_export_queries_do_not_grow_with_projects_and_indicators(client, auditor, unit, url):
+    # Guards against N+1 queries while gathering and drawing a download (cache is empty).
+    client.force_login(auditor)
+    small = _count(client, url)
+    _grow(unit, projects=8, indicators=20)
+    from django.core.cache import cache
+
+    cache.clear()
+    assert _count(client, url) == small

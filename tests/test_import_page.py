@@ -1,0 +1,99 @@
+"""The upload page: preview first, write on confirmation, problems listed, units scoped."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from departments.models import DepartmentYear
+from projects.data_workbook import data_workbook
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+URL = "/projects/import/"
+
+
+def _export() -> bytes:
+    return data_workbook(DepartmentYear.objects.with_part_one(2024).get(year=2024))
+
+
+def _edited(**cells) -> bytes:
+    wb = load_workbook(io.BytesIO(_export()))
+    for ref, value in cells.items():
+        wb["项目"][ref] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _upload(client, data: bytes, name="targets.xlsx"):
+    upload = io.BytesIO(data)
+    upload.name = name
+    return client.post(URL, {"file": upload})
+
+
+def test_preview_then_confirm_writes(client, finance):
+    client.force_login(finance)
+    response = _upload(client, _edited(K2="新的资金用途"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "检查通过" in html and "资金用途已修改" in html
+    project = Project.objects.get(code="13081123P000182100018")
+    assert project.fund_use == "签订协议、按时播放高新区新闻"
+    token = response.context["token"]
+    response = client.post(URL, {"token": token})
+    assert response.status_code == 302 and response.url == reverse("projects:list")
+    project.refresh_from_db()
+    assert project.fund_use == "新的资金用途"
+    # The same token cannot be used twice.
+    response = client.post(URL, {"token": token}, follow=True)
+    assert "已过期" in response.content.decode()
+
+
+def test_bad_file_lists_problems_and_writes_nothing(client, finance):
+    client.force_login(finance)
+    response = _upload(client, _edited(H3="abc", K2="改了也不写"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "未导入任何数据" in html and "“abc”不是有效的金额" in html
+    assert "<td>3</td>" in html
+    assert Project.objects.get(code="13081123P000182100018").fund_use != "改了也不写"
+
+
+def test_random_bytes_get_a_message_not_a_500(client, finance):
+    client.force_login(finance)
+    response = _upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 500, name="photo.xlsx")
+    assert response.status_code == 200
+    assert "不是有效的 Excel 工作簿" in response.content.decode()
+
+
+def test_outsider_cannot_import_into_another_unit(client, outsider, reference):
+    client.force_login(outsider)
+    response = _upload(client, _edited(K2="入侵"))
+    assert "单位 136001 不存在，或您没有在该单位导入数据的权限" in response.content.decode()
+    problems = [str(p) for p in response.context["problems"]]
+    assert (
+        "工作表“项目” 第2行 B列（单位编码）：单位 136001 不存在，或您没有在该单位导入数据的权限"
+        in problems
+    )
+    assert Project.objects.get(code="13081123P000182100018").fund_use != "入侵"
+
+
+@pytest.mark.parametrize("who", ["auditor", "chief"])
+def test_read_only_roles_cannot_open_the_import_page(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"token": "x"}).status_code == 403
+
+
+def test_import_page_requires_login(client, db):
+    response = client.get(URL)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_data_workbook_download(client, auditor):
+    client.force_login(auditor)
+    response = client.get(reverse("booklet:data", args=["136001", 2024]))
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.content)).sheetnames[0] == "项目"
