@@ -740,9 +740,8 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
                 "B列（项目编码）",
             )
             continue
-        if not unit_ok(
-            spec.department_code, spec.department_name, spec.sheet, spec.row, "单位编码"
-        ):
+        column = "B列（单位编码）" if plan.kind == "数据工作簿" else "单位编码"
+        if not unit_ok(spec.department_code, spec.department_name, spec.sheet, spec.row, column):
             continue
         current = existing.get((spec.year, spec.code))
         if current and current.department.code != spec.department_code:
