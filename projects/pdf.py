@@ -2,26 +2,38 @@
 as the page.
 
 A merged 一级/二级 cell that continues on the next page would be left empty there by WeasyPrint.
-So a document is laid out, the rows that open a page in the middle of a group are found in the
-layout, and the document is laid out again with the groups split at those rows (their labels
-repeated). Documents whose groups never cross a page are laid out once.
+So a table is laid out, the rows that open a page in the middle of a group are found in the
+layout, and the table is laid out again with its groups split at those rows (labels repeated).
+Every table starts on a page of its own, so where its pages break depends on the table alone:
+the split rows and page count of each table are kept in the cache under the table's content, and
+the booklet is laid out once with them. A large booklet is laid out in parts on both cores, each
+part numbered from its known first page, and the parts are joined with their bookmarks.
 """
 
+import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.db import connections
 from django.template.loader import render_to_string
+from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from departments.models import DepartmentYear
+from perfbudget.lib.downloads import fingerprint
 from projects.target_table import TargetTable
 
 STYLESHEETS = ("css/form-table.css", "css/pdf.css")
 MAX_LAYOUTS = 4
+# Below this many tables a booklet is laid out in one process; above it, in parts on every core.
+PARALLEL_MIN_TABLES = 24
 
 
 class BlockedFetch(ValueError):
@@ -57,10 +69,27 @@ def _stylesheets() -> tuple[CSS, ...]:
     )
 
 
+def _page_numbers(first: int, total: int) -> CSS:
+    """Number the pages of a part of the booklet: its first page is `first` of `total`."""
+    return CSS(
+        string=(
+            "@page { @bottom-center { content: "
+            f'"第 " counter(page) " 页 共 {total} 页"; }} }}'
+            f"@page :first {{ counter-increment: page {first}; }}"
+        )
+    )
+
+
 @dataclass
 class TableItem:
     table: TargetTable
     grid: list
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    splits: frozenset[int]
+    pages: int
 
 
 def _items(tables: list[TargetTable], splits: dict[str, frozenset[int]]) -> list[TableItem]:
@@ -93,32 +122,221 @@ def _continued_groups(document) -> dict[str, set[int]]:
     return found
 
 
-def _render(build_html: Callable[[dict[str, frozenset[int]]], str]) -> bytes:
+def _lay_out(html: str, extra: tuple[CSS, ...] = ()):
+    return HTML(string=html, url_fetcher=StaticOnlyFetcher()).render(
+        stylesheets=[*_stylesheets(), *extra]
+    )
+
+
+def _lay_out_until_stable(build_html: Callable[[dict], str], extra=()):
+    """Lay out, split the groups that cross a page, and lay out again until none is left."""
     splits: dict[str, frozenset[int]] = {}
     for _ in range(MAX_LAYOUTS):
-        document = HTML(string=build_html(splits), url_fetcher=StaticOnlyFetcher()).render(
-            stylesheets=_stylesheets()
-        )
+        document = _lay_out(build_html(splits), extra)
         found = _continued_groups(document)
         if not found:
             break
         for code, rows in found.items():
             splits[code] = splits.get(code, frozenset()) | rows
-    return document.write_pdf()
+    return document, splits
+
+
+def _table_html(table: TargetTable, splits: dict) -> str:
+    return render_to_string("pdf/table.html", {"item": _items([table], splits)[0]})
+
+
+def _layout_key(table: TargetTable) -> str:
+    return "pdf-layout:" + fingerprint("layout", table.content_key())
+
+
+def _measure(table: TargetTable) -> tuple[TableLayout, object]:
+    document, splits = _lay_out_until_stable(lambda s: _table_html(table, s))
+    layout = TableLayout(splits.get(table.code, frozenset()), len(document.pages))
+    cache.set(_layout_key(table), layout, timeout=settings.DOWNLOAD_CACHE_SECONDS)
+    return layout, document
+
+
+def _quick_measure(table: TargetTable) -> TableLayout:
+    """One layout of the table alone: where it would split and how many pages it takes. Not
+    cached: the booklet checks it when laying out, and keeps it only if it held."""
+    document = _lay_out(_table_html(table, {}))
+    found = _continued_groups(document).get(table.code, set())
+    return TableLayout(frozenset(found), len(document.pages))
 
 
 def table_pdf(table: TargetTable) -> bytes:
-    def build(splits):
-        return render_to_string("pdf/table.html", {"item": _items([table], splits)[0]})
+    _, document = _measure(table)
+    return document.write_pdf()
 
-    return _render(build)
+
+# --- the booklet -----------------------------------------------------------------------------
+
+# Set before the worker processes fork, so they share the booklet's content without pickling it.
+_JOB: dict = {}
+
+
+def _measure_in_worker(index: int) -> TableLayout:
+    return _quick_measure(_JOB["tables"][index])
+
+
+def _render_part_in_worker(index: int):
+    return _render_part(**_JOB["parts"][index])
+
+
+def _pool(function, arguments: list):
+    """Run function over arguments on every core. Database connections are closed first: a
+    forked child must never use its parent's connection."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes=min(len(arguments), multiprocessing.cpu_count())) as pool:
+        return pool.map(function, arguments)
+
+
+def _can_fork() -> bool:
+    # Inside a transaction the connection cannot be closed for the fork.
+    return not any(conn.in_atomic_block for conn in connections.all(initialized_only=True))
+
+
+def _table_layouts(tables: list[TargetTable], parallel: bool) -> tuple[list[TableLayout], set]:
+    """Each table's layout: from the cache, or measured (on every core when there are many).
+    Returns the layouts and the indexes of those measured now and not yet confirmed."""
+    layouts: list[TableLayout | None] = [cache.get(_layout_key(t)) for t in tables]
+    missing = [i for i, layout in enumerate(layouts) if layout is None]
+    if parallel and len(missing) > 1:
+        _JOB["tables"] = tables
+        measured = _pool(_measure_in_worker, missing)
+    else:
+        measured = [_quick_measure(tables[i]) for i in missing]
+    for i, layout in zip(missing, measured, strict=True):
+        layouts[i] = layout
+    return layouts, set(missing)
+
+
+def _booklet_html(department_year, tables, layouts, *, front: bool, toc=()) -> str:
+    splits = {t.code: layout.splits for t, layout in zip(tables, layouts, strict=True)}
+    return render_to_string(
+        "pdf/booklet.html",
+        {
+            "department_year": department_year,
+            "front": front,
+            "toc": toc,
+            "items": _items(tables, splits),
+        },
+    )
+
+
+def _render_part(*, html: str, first: int, total: int, expected_pages: int | None):
+    """Lay out one part of the booklet and return its PDF, bookmarks and page count, or None
+    when the layout differs from what the tables' own layouts promised."""
+    document = _lay_out(html, (_page_numbers(first, total),))
+    if _continued_groups(document) or (
+        expected_pages is not None and len(document.pages) != expected_pages
+    ):
+        return None
+    return document.write_pdf(), document.make_bookmark_tree(), len(document.pages)
+
+
+def _join(parts: list[tuple[bytes, list, int]]) -> bytes:
+    """Concatenate the parts; the first part's last top-level bookmark (第二部分) takes the
+    later parts' table bookmarks as its children."""
+    writer = PdfWriter()
+    for data, _, _ in parts:
+        writer.append(PdfReader(BytesIO(data)), import_outline=False)
+
+    def add(items, offset, parent=None):
+        added = None
+        for label, (page, _x, _y), children, _state in items:
+            added = writer.add_outline_item(label, offset + page, parent=parent)
+            add(children, offset, added)
+        return added
+
+    offset, part_two = 0, None
+    for number, (_, bookmarks, pages) in enumerate(parts):
+        if number == 0:
+            part_two = add(bookmarks, offset)
+        else:
+            add(bookmarks, offset, part_two)
+        offset += pages
+    writer.page_mode = "/UseOutlines"
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _chunks(layouts: list[TableLayout], count: int) -> list[range]:
+    """Split the tables into count runs of about equal pages."""
+    total = sum(layout.pages for layout in layouts)
+    bounds, acc, start = [], 0, 0
+    for i, layout in enumerate(layouts):
+        acc += layout.pages
+        if len(bounds) < count - 1 and acc >= total * (len(bounds) + 1) / count:
+            bounds.append(range(start, i + 1))
+            start = i + 1
+    bounds.append(range(start, len(layouts)))
+    return [b for b in bounds if len(b)] or [range(0)]
+
+
+def _booklet_sequential(department_year, tables) -> bytes:
+    """The plain way, used when the quicker one cannot be: lay out the whole booklet until no
+    group crosses a page, with the page total counted by WeasyPrint."""
+
+    def build(splits):
+        layouts = [TableLayout(splits.get(t.code, frozenset()), 0) for t in tables]
+        return _booklet_html(department_year, tables, layouts, front=True, toc=_toc(tables, None))
+
+    document, _ = _lay_out_until_stable(build)
+    return document.write_pdf()
+
+
+def _toc(tables: list[TargetTable], starts: list[int] | None) -> list[dict]:
+    return [
+        {"heading": t.heading, "page": starts[i] if starts else ""} for i, t in enumerate(tables)
+    ]
+
+
+def _part_specs(department_year, tables, layouts, front_pages: int, cores: int) -> list[dict]:
+    starts, page = [], front_pages + 1
+    for layout in layouts:
+        starts.append(page)
+        page += layout.pages
+    total, toc = page - 1, _toc(tables, starts)
+    specs = []
+    for number, run in enumerate(_chunks(layouts, cores)):
+        run_tables = [tables[i] for i in run]
+        run_layouts = [layouts[i] for i in run]
+        html = _booklet_html(department_year, run_tables, run_layouts, front=number == 0, toc=toc)
+        expected = sum(x.pages for x in run_layouts) + (front_pages if number == 0 else 0)
+        first = 1 if number == 0 else starts[run[0]]
+        specs.append({"html": html, "first": first, "total": total, "expected_pages": expected})
+    return specs
+
+
+def _render_parts(specs: list[dict], parallel: bool) -> list:
+    if parallel and len(specs) > 1:
+        _JOB["parts"] = specs
+        return _pool(_render_part_in_worker, list(range(len(specs))))
+    return [_render_part(**spec) for spec in specs]
 
 
 def booklet_pdf(department_year: DepartmentYear, tables: list[TargetTable]) -> bytes:
-    def build(splits):
-        return render_to_string(
-            "pdf/booklet.html",
-            {"department_year": department_year, "items": _items(tables, splits)},
-        )
-
-    return _render(build)
+    parallel = len(tables) >= PARALLEL_MIN_TABLES and _can_fork()
+    cores = multiprocessing.cpu_count() if parallel else 1
+    layouts, unconfirmed = _table_layouts(tables, parallel)
+    front_html = _booklet_html(department_year, [], [], front=True, toc=_toc(tables, None))
+    front_pages = len(_lay_out(front_html).pages)
+    parts = _render_parts(
+        _part_specs(department_year, tables, layouts, front_pages, cores), parallel
+    )
+    if any(part is None for part in parts):
+        # A quick measure did not hold (a repeated label made a row taller): measure the
+        # unconfirmed tables fully and lay out again.
+        for i in unconfirmed:
+            layouts[i] = _measure(tables[i])[0]
+        unconfirmed = set()
+        specs = _part_specs(department_year, tables, layouts, front_pages, cores)
+        parts = _render_parts(specs, parallel)
+        if any(part is None for part in parts):
+            return _booklet_sequential(department_year, tables)
+    for i in unconfirmed:
+        cache.set(_layout_key(tables[i]), layouts[i], timeout=settings.DOWNLOAD_CACHE_SECONDS)
+    return parts[0][0] if len(parts) == 1 else _join(parts)
