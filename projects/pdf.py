@@ -246,7 +246,7 @@ def _join(parts: list[tuple[bytes, list, int]]) -> bytes:
     def add(items, offset, parent=None):
         added = None
         for label, (page, _x, _y), children, _state in items:
-            added = writer.add_outline_item(label, offset + page, parent=parent)
+            added = writer.add_outline_item(title=label, page_number=offset + page, parent=parent)
             add(children, offset, added)
         return added
 

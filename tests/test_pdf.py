@@ -228,3 +228,43 @@ def test_download_filename_is_the_table_heading(client, auditor, reference):
         client, auditor, reverse("projects:table_pdf", args=[2024, "13081123P000185100019"])
     )
     assert "filename*=utf-8''5.%E8%80%81" in response["Content-Disposition"]
+
+
+def _booklet_facts(data: bytes):
+    texts = page_texts(data)
+    return len(texts), outline_titles(data), [t.splitlines()[-1] for t in texts[1:]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference_data, monkeypatch):
+    from projects.exports import department_tables
+    from projects.services import unit_year_load
+
+    department_year = unit_year_load(data=reference_data)
+    department_year = type(department_year).objects.with_part_one(2024).get(pk=department_year.pk)
+    tables = department_tables(department_year)
+    single = pdf.booklet_pdf(department_year, tables)
+    monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
+    from django.core.cache import cache
+
+    cache.clear()
+    joined = pdf.booklet_pdf(department_year, tables)
+    assert _booklet_facts(joined) == _booklet_facts(single)
+    assert "".join(page_texts(joined)) == "".join(page_texts(single))
+
+
+def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch):
+    from projects.exports import department_tables
+
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    tables = department_tables(department_year)
+    expected = pdf.booklet_pdf(department_year, tables)
+    from django.core.cache import cache
+
+    cache.clear()
+    # Pretend every table was measured at two pages: the parts will not match and the
+    # tables must be measured again.
+    monkeypatch.setattr(pdf, "_quick_measure", lambda table: pdf.TableLayout(frozenset(), 2))
+    corrected = pdf.booklet_pdf(department_year, tables)
+    assert _booklet_facts(corrected) == _booklet_facts(expected)
