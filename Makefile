@@ -38,3 +38,6 @@ lint: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+bench: install
+	$(BIN)/python scripts/bench.py

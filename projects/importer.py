@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -22,7 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from departments.access import can_write
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.scales import parse_bound
-from indicators.models import FrameworkVersion, SecondaryCategory
+from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from perfbudget.lib.grades import Status
 from projects.data_workbook import (
     DEPARTMENT_COLUMNS,
@@ -33,7 +33,7 @@ from projects.data_workbook import (
     SECTION_INDICATOR_COLUMNS,
 )
 from projects.models import BudgetYear, Project
-from projects.services import project_tree_replace, schedule_replace
+from projects.services import framework_categories, project_tree_replace, schedule_replace
 from projects.target_table import format_money
 from projects.xlsx import META_SHEET
 
@@ -708,12 +708,7 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
         categories.setdefault(category.primary.framework.code, {})[
             (category.primary.name, category.name)
         ] = category
-    existing = {
-        (p.year, p.code): p
-        for p in Project.objects.filter(code__in=[s.code for s in plan.projects]).select_related(
-            "department", "framework", "section"
-        )
-    }
+    existing = _existing_projects(plan)
 
     def unit_ok(code: str, name: str, sheet: str, row: int, column: str) -> bool:
         # An outsider learns nothing about units they hold no role in: one message for both.
@@ -877,14 +872,14 @@ def _describe(plan: ImportPlan, existing: dict, departments: dict) -> list[str]:
             old = [
                 (i.category.primary.name, i.category.name, i.name)
                 + (i.description, i.value_text, i.basis)
-                for i in current.indicators.in_table_order()
+                for i in _in_table_order(current.indicators.all())
             ]
             new = [
                 (i.primary, i.secondary, i.name, i.description, i.value_text, i.basis)
                 for i in spec.indicators
             ]
             if old != new:
-                changed.append(f"指标 {len(old)} 条 → {len(new)} 条（整体替换）")
+                changed.append(f"指标 {len(old)} 条 → {len(new)} 条（已修改）")
         lines.append(
             f"更新项目 {spec.year}年 {spec.code} {spec.name}：{'；'.join(changed) or '无变化'}"
         )
@@ -942,9 +937,38 @@ def import_prepare(data: bytes, *, user=None, default_year: int | None = None) -
     return plan
 
 
+def _existing_projects(plan: ImportPlan) -> dict[tuple[int, str], Project]:
+    """The projects the plan names that exist already, with what an import compares."""
+    indicators = Indicator.objects.select_related("category__primary")
+    return {
+        (p.year, p.code): p
+        for p in Project.objects.filter(code__in=[s.code for s in plan.projects])
+        .select_related("department", "framework", "section")
+        .prefetch_related("schedule", Prefetch("indicators", queryset=indicators))
+    }
+
+
+def _in_table_order(indicators) -> list[Indicator]:
+    return sorted(
+        indicators, key=lambda i: (i.category.primary.order, i.category.order, i.order, i.pk)
+    )
+
+
+PROJECT_FIELDS = (
+    "table_number",
+    "table_name",
+    "name",
+    "budget_total",
+    "fiscal_funds",
+    "other_funds",
+    "fund_use",
+    "target",
+)
+
+
 @transaction.atomic
-def import_apply(plan: ImportPlan) -> ImportPlan:
-    """Write a checked plan; everything or nothing."""
+def import_apply(plan: ImportPlan, *, user=None) -> ImportPlan:
+    """Write a checked plan; everything or nothing. Unchanged records are not written."""
     for code, name in plan.new_departments.items():
         Department.objects.create(code=code, name=name)
     departments = {d.code: d for d in Department.objects.all()}
@@ -961,67 +985,81 @@ def import_apply(plan: ImportPlan) -> ImportPlan:
             name=spec.name,
             defaults={"order": spec.order, "duties": spec.duties},
         )
+    sections = {
+        (s.department.code, s.name): s
+        for s in Section.objects.filter(
+            department__code__in={s.department_code for s in plan.section_indicators}
+            | {p.department_code for p in plan.projects}
+        ).select_related("department")
+    }
+    orders: dict = {}
     for spec in plan.section_indicators:
-        section = Section.objects.get(
-            department=departments[spec.department_code], name=spec.section
-        )
-        order = (
-            SectionIndicator.objects.filter(section=section, year=spec.year)
-            .exclude(name=spec.name)
-            .count()
-            + 1
-        )
+        section = sections[(spec.department_code, spec.section)]
+        orders[(section.pk, spec.year)] = orders.get((section.pk, spec.year), 0) + 1
         indicator, _ = SectionIndicator.objects.update_or_create(
             section=section,
             year=spec.year,
             name=spec.name,
-            defaults={"order": order, **spec.bounds},
+            defaults={"order": orders[(section.pk, spec.year)], **spec.bounds},
         )
         indicator.full_clean()
-    for spec in plan.projects:
-        _apply_project(spec, departments[spec.department_code], frameworks[spec.framework_code])
+    _apply_projects(plan, departments, frameworks, sections, user)
     return plan
 
 
-def _apply_project(spec: ProjectSpec, department: Department, framework: FrameworkVersion) -> None:
-    BudgetYear.objects.get_or_create(
-        year=spec.year,
-        defaults={
-            "framework": framework,
-            "milestone_months": sorted(spec.schedule) or [3, 6, 10, 12],
-        },
-    )
-    DepartmentYear.objects.get_or_create(department=department, year=spec.year)
-    section = (
-        Section.objects.filter(department=department, name=spec.section_name).first()
-        if spec.section_name
-        else None
-    )
-    project = Project.objects.filter(year=spec.year, code=spec.code).first()
-    if project is None:
-        last = Project.objects.filter(department=department, year=spec.year).aggregate(
-            m=Max("booklet_order")
-        )["m"]
-        project = Project(
-            year=spec.year, code=spec.code, department=department, booklet_order=(last or 0) + 1
+def _apply_projects(plan, departments, frameworks, sections, user) -> None:
+    existing = _existing_projects(plan)
+    categories = {code: framework_categories(f) for code, f in frameworks.items()}
+    last_order = {
+        (row["department_id"], row["year"]): row["last"]
+        for row in Project.objects.values("department_id", "year").annotate(
+            last=Max("booklet_order")
         )
-    for name in (
-        "table_number",
-        "table_name",
-        "name",
-        "budget_total",
-        "fiscal_funds",
-        "other_funds",
-        "fund_use",
-        "target",
-    ):
-        setattr(project, name, getattr(spec, name))
-    project.framework = framework
-    if spec.section_name:
-        project.section = section
-    project.full_clean()
-    project.save()
-    if spec.sheet != "指标":
-        schedule_replace(project=project, planned=spec.schedule)
-    if spec.indicators is not None:
-        project_tree_replace(project=project, rows=[i.as_row() for i in spec.indicators])
+    }
+    ensured = set()
+    for spec in plan.projects:
+        department, framework = departments[spec.department_code], frameworks[spec.framework_code]
+        if (department.pk, spec.year) not in ensured:
+            BudgetYear.objects.get_or_create(
+                year=spec.year,
+                defaults={
+                    "framework": framework,
+                    "milestone_months": sorted(spec.schedule) or [3, 6, 10, 12],
+                },
+            )
+            DepartmentYear.objects.get_or_create(department=department, year=spec.year)
+            ensured.add((department.pk, spec.year))
+        project = existing.get((spec.year, spec.code))
+        if project is None:
+            key = (department.pk, spec.year)
+            last_order[key] = last_order.get(key) or 0
+            last_order[key] += 1
+            project = Project(
+                year=spec.year, code=spec.code, department=department, booklet_order=last_order[key]
+            )
+        values = {name: getattr(spec, name) for name in PROJECT_FIELDS}
+        values["framework_id"] = framework.pk
+        if spec.section_name:
+            section = sections.get((spec.department_code, spec.section_name))
+            values["section_id"] = section.pk if section else None
+        is_new = project._state.adding
+        if is_new or any(getattr(project, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(project, name, value)
+            project.full_clean(
+                exclude=["department", "framework", "section", "source"],
+                validate_unique=is_new,
+                validate_constraints=False,
+            )
+            project.save()
+        if spec.sheet != "指标":
+            schedule_replace(project=project, planned=spec.schedule)
+        if spec.indicators is not None:
+            current = [] if is_new else list(project.indicators.all())
+            project_tree_replace(
+                project=project,
+                rows=[i.as_row() for i in spec.indicators],
+                current=current,
+                categories=categories[spec.framework_code],
+                user=user,
+            )

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.scales import parse_bound
@@ -54,38 +55,85 @@ def sections_replace(*, department: Department, year: int, sections: list[dict])
         SectionIndicator.objects.filter(section=section, year=year).exclude(pk__in=keep).delete()
 
 
-def project_tree_replace(*, project: Project, rows: list[dict]) -> None:
-    """Replace the project's 三级 indicators with rows named by 一级/二级 text."""
-    categories = {
+INDICATOR_FIELDS = [
+    "category_id",
+    "order",
+    "name",
+    "description",
+    "value_text",
+    "operator",
+    "value_number",
+    "value_unit",
+    "basis",
+]
+
+
+def framework_categories(framework) -> dict[tuple[str, str], SecondaryCategory]:
+    return {
         (c.primary.name, c.name): c
-        for c in SecondaryCategory.objects.filter(
-            primary__framework=project.framework
-        ).select_related("primary")
+        for c in SecondaryCategory.objects.filter(primary__framework=framework).select_related(
+            "primary"
+        )
     }
-    project.indicators.all().delete()
+
+
+def project_tree_replace(
+    *,
+    project: Project,
+    rows: list[dict],
+    current: list[Indicator] | None = None,
+    categories: dict | None = None,
+    user=None,
+) -> bool:
+    """Make the project's 三级 indicators equal to rows (named by 一级/二级 text), in order.
+
+    Rows are paired with the current indicators in table order: an unchanged row is not
+    written, a changed one is updated, extra ones are removed, new ones created; every write
+    is kept in the history. Returns whether anything changed."""
+    categories = categories if categories is not None else framework_categories(project.framework)
+    if current is None:
+        current = list(project.indicators.all())
+    rank = {c.pk: (c.primary.order, c.order) for c in categories.values()}
+    current = sorted(current, key=lambda i: (rank.get(i.category_id, (99, 99)), i.order, i.pk))
     counters: dict[int, int] = {}
-    objects = []
+    desired = []
     for row in rows:
         category = categories[(row["一级指标"], row["二级指标"])]
         counters[category.pk] = counters.get(category.pk, 0) + 1
         value = parse_value(row.get("指标值", ""))
-        objects.append(
-            Indicator(
-                project=project,
-                category=category,
-                order=counters[category.pk],
-                name=row["三级指标"],
-                description=row.get("绩效指标描述", ""),
-                value_text=value.text,
-                operator=value.operator,
-                value_number=value.number,
-                value_unit=value.unit,
-                basis=row.get("指标值确定依据", ""),
-            )
+        indicator = Indicator(
+            project=project,
+            category=category,
+            order=counters[category.pk],
+            name=row["三级指标"],
+            description=row.get("绩效指标描述", ""),
+            value_text=value.text,
+            operator=value.operator,
+            value_number=value.number,
+            value_unit=value.unit,
+            basis=row.get("指标值确定依据", ""),
         )
-    for obj in objects:
-        obj.full_clean(exclude=["project"])
-        obj.save()
+        # Field rules only: the foreign keys are known and the constraints hold in the database.
+        indicator.full_clean(
+            exclude=["project", "category"], validate_unique=False, validate_constraints=False
+        )
+        desired.append(indicator)
+    to_update, to_create = [], []
+    for old, new in zip(current, desired, strict=False):
+        if any(getattr(old, f) != getattr(new, f) for f in INDICATOR_FIELDS):
+            for f in INDICATOR_FIELDS:
+                setattr(old, f, getattr(new, f))
+            to_update.append(old)
+    to_create = desired[len(current) :]
+    to_delete = current[len(desired) :]
+    for indicator in to_delete:
+        indicator.delete()
+    if to_update:
+        fields = [f.removesuffix("_id") for f in INDICATOR_FIELDS]
+        bulk_update_with_history(to_update, Indicator, fields, default_user=user)
+    if to_create:
+        bulk_create_with_history(to_create, Indicator, default_user=user)
+    return bool(to_update or to_create or to_delete)
 
 
 def schedule_replace(*, project: Project, planned: dict[int, Decimal | None]) -> None:

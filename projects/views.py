@@ -198,7 +198,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
             "projects/import.html",
             {"form": ImportUploadForm(), "problems": rejected.problems},
         )
-    import_apply(plan)
+    import_apply(plan, user=request.user)
     cache.delete(key)
     messages.success(request, IMPORT_DONE.format(summary=plan.summary))
     return redirect("projects:list")

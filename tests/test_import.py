@@ -315,3 +315,30 @@ def test_readonly_projects_are_not_changed_by_import(reference):
     Project.objects.filter(code="13081123P000182100018").update(status="approved")
     with pytest.raises(ImportRejected, match="已审核，处于只读状态"):
         import_prepare(_edit(_export(), "项目", "K2", "新用途"))
+
+
+def test_importing_unchanged_data_writes_nothing(reference):
+    from projects.models import ScheduleEntry
+
+    def counts():
+        return (
+            Project.history.count(),
+            Indicator.history.count(),
+            ScheduleEntry.history.count(),
+        )
+
+    before = counts()
+    import_apply(import_prepare(_export()))
+    assert counts() == before
+
+
+def test_an_imported_change_is_in_the_history(reference):
+    data = _edit(_export(), "指标", "G2", "≥10小时")
+    import_apply(import_prepare(data))
+    indicator = Indicator.objects.get(
+        project__code="13081123P000182100018", name="广播节目播出时间"
+    )
+    assert indicator.value_text == "≥10小时" and indicator.operator == "≥"
+    latest = indicator.history.order_by("-history_id").first()
+    changes = {c.field: (c.old, c.new) for c in latest.diff_against(latest.prev_record).changes}
+    assert changes["value_text"] == ("广播节目播出时间", "≥10小时")
