@@ -118,18 +118,21 @@ def project_tree_replace(
             exclude=["project", "category"], validate_unique=False, validate_constraints=False
         )
         desired.append(indicator)
-    to_update, to_create = [], []
+    to_update, changed_fields = [], set()
     for old, new in zip(current, desired, strict=False):
-        if any(getattr(old, f) != getattr(new, f) for f in INDICATOR_FIELDS):
-            for f in INDICATOR_FIELDS:
+        changed = [f for f in INDICATOR_FIELDS if getattr(old, f) != getattr(new, f)]
+        if changed:
+            for f in changed:
                 setattr(old, f, getattr(new, f))
             to_update.append(old)
+            changed_fields.update(changed)
     to_create = desired[len(current) :]
     to_delete = current[len(desired) :]
     for indicator in to_delete:
         indicator.delete()
     if to_update:
-        fields = [f.removesuffix("_id") for f in INDICATOR_FIELDS]
+        # Only the columns that changed: Django builds a CASE expression per row and column.
+        fields = sorted(f.removesuffix("_id") for f in changed_fields)
         bulk_update_with_history(to_update, Indicator, fields, default_user=user)
     if to_create:
         bulk_create_with_history(to_create, Indicator, default_user=user)

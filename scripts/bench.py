@@ -89,8 +89,19 @@ def data_export(code: str):
     return run
 
 
-def data_import(code: str):
+def data_import(code: str, *, change_every_value: bool = False):
     data = data_export(code)()
+    if change_every_value:
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        wb = load_workbook(BytesIO(data))
+        for (cell,) in wb["指标"].iter_rows(min_row=2, min_col=7, max_col=7):
+            cell.value = f"{cell.value}（修订）"
+        out = BytesIO()
+        wb.save(out)
+        data = out.getvalue()
 
     def run():
         with transaction.atomic():
@@ -165,7 +176,12 @@ def main() -> None:
             ("整本 PDF（各表版式已缓存）", None, 1 if big else 5),
             ("整本 Excel", get(dept + "booklet.xlsx"), 3 if big else 9),
             ("数据工作簿导出", data_export(code), 3 if big else 9),
-            ("数据工作簿导入", data_import(code), 3 if big else 9),
+            ("数据工作簿导入（无改动）", data_import(code), 3 if big else 9),
+            (
+                "数据工作簿导入（每条指标值都改动）",
+                data_import(code, change_every_value=True),
+                3 if big else 9,
+            ),
         ]
         for name, job, runs in jobs:
             warmup = warm
