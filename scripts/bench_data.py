@@ -89,7 +89,7 @@ def build_large_unit(
                 Indicator(
                     project=p,
                     category=category,
-                    order=i,
+                    order=i // len(categories) + 1,
                     name=f"{category.name[:2]}指标{i + 1:02d}",
                     description=f"衡量{category.name}的第{i + 1}项具体内容",
                     value_text=f"≥{90 + i % 10}%",
