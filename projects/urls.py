@@ -17,4 +17,5 @@ booklet_urlpatterns = [
     path("<str:code>/<int:year>/booklet.pdf", views.download_booklet_pdf, name="pdf"),
     path("<str:code>/<int:year>/booklet.xlsx", views.download_booklet_xlsx, name="xlsx"),
     path("<str:code>/<int:year>/data.xlsx", views.download_data_workbook, name="data"),
+    path("<str:code>/<int:year>/checks/", views.department_checks, name="checks"),
 ]

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -15,10 +16,11 @@ from departments.access import (
     get_department_year_for_user,
     writable_departments,
 )
+from indicators.checks import Severity, check_project
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from projects import pdf, xlsx
 from projects.data_workbook import data_workbook
-from projects.exports import booklet_key, department_tables
+from projects.exports import booklet_key, department_findings, department_tables, findings_workbook
 from projects.filters import ProjectFilter
 from projects.forms import ImportUploadForm
 from projects.importer import ImportRejected, import_apply, import_prepare
@@ -65,11 +67,13 @@ class ProjectListView(SingleTableMixin, FilterView):
 
 def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
     project, editable = get_project_for_user(request, year, code)
-    table = build_target_table(project, milestones_for_year(project.year))
+    milestones = milestones_for_year(project.year)
+    table = build_target_table(project, milestones)
+    findings = check_project(project, milestones)
     return render(
         request,
         "projects/project_detail.html",
-        {"project": project, "table": table, "editable": editable},
+        {"project": project, "table": table, "editable": editable, "findings": findings},
     )
 
 
@@ -202,3 +206,28 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     cache.delete(key)
     messages.success(request, IMPORT_DONE.format(summary=plan.summary))
     return redirect("projects:list")
+
+
+def department_checks(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Every quality finding of a unit-year on one page, downloadable as a workbook."""
+    department_year = get_department_year_for_user(request.user, code, year)
+    results = department_findings(department_year)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(findings_workbook(department_year, results), content_type=XLSX)
+        filename = f"{department_year.department.code}-{year}-审核结果.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+    counts = {s.value: 0 for s in Severity}
+    for _, findings in results:
+        for finding in findings:
+            counts[finding.severity] += 1
+    return render(
+        request,
+        "projects/department_checks.html",
+        {
+            "department_year": department_year,
+            "results": results,
+            "counts": counts,
+            "severities": Severity,
+        },
+    )

@@ -64,6 +64,7 @@ def _count(client, url) -> int:
         reverse("projects:list"),
         reverse("projects:detail", args=[2024, "13081123P000182100018"]),
         reverse("departments:year_detail", args=["136001", 2024]),
+        reverse("booklet:checks", args=["136001", 2024]),
     ],
 )
 def test_page_queries_do_not_grow_with_projects_and_indicators(client, finance, unit, url):

@@ -1,0 +1,230 @@
+"""Quality checks: each rule fires where it should and stays quiet where the target is right;
+on the reference data they find its real defects and no error."""
+
+import io
+import json
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from departments.models import DepartmentYear, SectionIndicator
+from indicators.checks import CATALOGUE, Severity, check_department_year, check_project, has_errors
+from indicators.models import Indicator, SecondaryCategory
+from projects.models import Project, ScheduleEntry
+from tests.reference_doc import read_projects
+
+pytestmark = pytest.mark.django_db
+CODE = "13081123P000182100018"  # 1.承德高新区新闻合办专项
+
+
+def _findings(code=CODE):
+    project = Project.objects.for_table().get(code=code)
+    return check_project(project, [3, 6, 10, 12])
+
+
+def _codes(code=CODE) -> Counter:
+    return Counter(f.code for f in _findings(code))
+
+
+def _fix_reference_project(code=CODE):
+    """Make the project a sound target: measurable values and a real target text."""
+    project = Project.objects.get(code=code)
+    values = {
+        "数量指标": "≥365天",
+        "质量指标": "100%",
+        "时效指标": "2024年12月底前",
+        "成本指标": "≤150万元",
+        "经济效益指标": "有所提高",
+        "社会效益指标": "≥90%",
+        "生态效益指标": "无负面影响",
+        "可持续影响指标": "长期",
+        "服务对象满意度指标": "≥95%",
+    }
+    for indicator in project.indicators.select_related("category"):
+        indicator.value_text = values[indicator.category.name]
+        indicator.save()
+    project.target = "按时播出高新区新闻，全年播出不少于365天。"
+    project.save()
+
+
+def _set_value(name: str, value: str, code=CODE):
+    Indicator.objects.filter(project__code=code, name=name).update(value_text=value)
+
+
+def test_a_sound_project_has_no_findings(reference):
+    _fix_reference_project()
+    assert _findings() == []
+
+
+def test_reference_defects_are_found_and_no_error_is_raised(reference):
+    for ref in read_projects():
+        findings = _findings(ref.code)
+        assert not has_errors(findings), [f.message for f in findings if f.severity == "error"]
+        codes = Counter(f.code for f in findings)
+        assert codes["TARGET_PLACEHOLDER"] == 1
+        # Every row whose value repeats its name or description is flagged, and only those.
+        expected = sum(1 for row in ref.indicator_rows if row[4] in (row[2], row[3]))
+        assert codes["VALUE_REPEATS_TEXT"] == expected
+    assert _codes("13081123P000315100016")["VALUE_REPEATS_TEXT"] == 8  # 观众人次 is not a repeat
+
+
+def test_reference_rating_scales_have_the_60_to_80_hole(reference):
+    department_year = DepartmentYear.objects.with_part_one(2024).get(pk=reference.pk)
+    findings = check_department_year(department_year)
+    assert len(findings) == SectionIndicator.objects.count() == 11
+    assert {f.code for f in findings} == {"SCALE_HOLE"}
+    assert "60%–80%" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"fiscal_funds": Decimal(100)}, "FUNDS_SUM"),
+        ({"target": ""}, "TARGET_EMPTY"),
+        ({"target": "1.目标内容1"}, "TARGET_PLACEHOLDER"),
+    ],
+)
+def test_project_field_rules(reference, change, code):
+    _fix_reference_project()
+    Project.objects.filter(code=CODE).update(**change)
+    assert _codes()[code] == 1
+
+
+def test_other_funds_balance_the_budget(reference):
+    _fix_reference_project()
+    Project.objects.filter(code=CODE).update(fiscal_funds=Decimal(100), other_funds=Decimal(50))
+    assert "FUNDS_SUM" not in _codes()
+
+
+@pytest.mark.parametrize(
+    ("schedule", "code"),
+    [
+        ({3: 30, 6: 20, 12: 100}, "SCHEDULE_DECREASING"),
+        ({3: 30, 6: 60}, "SCHEDULE_NOT_COMPLETE"),
+        ({}, "SCHEDULE_EMPTY"),
+    ],
+)
+def test_schedule_rules(reference, schedule, code):
+    _fix_reference_project()
+    project = Project.objects.get(code=CODE)
+    project.schedule.all().delete()
+    for month, value in schedule.items():
+        ScheduleEntry.objects.create(project=project, month=month, planned_percent=value)
+    assert _codes()[code] == 1
+
+
+def test_a_sound_schedule_is_quiet(reference):
+    _fix_reference_project()
+    project = Project.objects.get(code=CODE)
+    project.schedule.all().delete()
+    for month, value in {3: 10, 6: 40, 10: 40, 12: 100}.items():
+        ScheduleEntry.objects.create(project=project, month=month, planned_percent=value)
+    assert _findings() == []
+
+
+def test_schedule_out_of_range_is_found_even_if_stored_elsewhere():
+    from indicators.checks import check_schedule
+
+    assert [f.code for f in check_schedule({3: Decimal(120), 12: Decimal(100)}, [3, 12])] == [
+        "SCHEDULE_RANGE",
+        "SCHEDULE_DECREASING",
+    ]
+
+
+def test_each_primary_needs_a_tertiary(reference):
+    _fix_reference_project()
+    Indicator.objects.filter(project__code=CODE, category__primary__name="满意度指标").delete()
+    findings = [f for f in _findings() if f.code == "PRIMARY_MISSING"]
+    assert [f.where for f in findings] == ["满意度指标"]
+    assert findings[0].severity == Severity.ERROR
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code", "fires"),
+    [
+        ("广播节目播出时间", "", "VALUE_EMPTY", True),
+        ("广播节目播出时间", "广播节目播出时间", "VALUE_REPEATS_TEXT", True),
+        ("广播节目播出时间", "*", "VALUE_PLACEHOLDER", True),
+        ("广播节目播出时间", "目标内容2", "VALUE_PLACEHOLDER", True),
+        ("专款专用率", "105%", "PERCENT_OVER_100", True),
+        ("专款专用率", "100%", "PERCENT_OVER_100", False),
+        ("专款专用率", "≤105%", "PERCENT_OVER_100", False),
+        ("资金到位率", "≥150万元", "COST_LOWER_BOUND", True),
+        ("资金到位率", "≤150万元", "COST_LOWER_BOUND", False),
+        ("广播节目播出时间", "≥365", "NUMBER_WITHOUT_UNIT", True),
+        ("广播节目播出时间", "≥365天", "NUMBER_WITHOUT_UNIT", False),
+        ("资金到位率", "≤200万元", "COST_OVER_BUDGET", True),
+        ("资金到位率", "≤1500000元", "COST_OVER_BUDGET", False),
+    ],
+)
+def test_indicator_value_rules(reference, name, value, code, fires):
+    _fix_reference_project()
+    _set_value(name, value)
+    assert (_codes()[code] >= 1) is fires
+
+
+def test_duplicate_names_and_missing_basis(reference):
+    _fix_reference_project()
+    project = Project.objects.get(code=CODE)
+    category = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    Indicator.objects.create(
+        project=project, category=category, order=5, name="专款专用率", value_text="≥1次", basis=""
+    )
+    codes = _codes()
+    assert codes["DUPLICATE_NAME"] == 1 and codes["BASIS_EMPTY"] == 1
+
+
+def test_scale_overlap_is_an_error(reference):
+    SectionIndicator.objects.filter(name="传媒管理").update(poor_bound=Decimal(85))
+    department_year = DepartmentYear.objects.with_part_one(2024).get(pk=reference.pk)
+    overlap = [f for f in check_department_year(department_year) if f.code == "SCALE_OVERLAP"]
+    assert len(overlap) == 1 and overlap[0].severity == Severity.ERROR
+
+
+def test_every_catalogue_rule_has_chinese_text():
+    for rule in CATALOGUE.values():
+        assert rule.title and rule.message and rule.severity in Severity.values
+
+
+def test_checks_page_lists_the_units_findings(client, auditor):
+    client.force_login(auditor)
+    response = client.get(reverse("booklet:checks", args=["136001", 2024]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["counts"] == {"error": 0, "warning": 60, "info": 0}
+    assert "60%–80% 之间的完成值不属于任何等级" in html
+    assert "指标值“广播节目播出时间”与三级指标名称相同" in html
+
+
+def test_checks_download(client, auditor):
+    client.force_login(auditor)
+    response = client.get(reverse("booklet:checks", args=["136001", 2024]) + "?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("表序号", "项目编码", "项目名称", "级别", "规则", "位置", "问题")
+    assert len(rows) == 61
+
+
+def test_outsider_cannot_see_the_checks(client, outsider, reference):
+    client.force_login(outsider)
+    assert client.get(reverse("booklet:checks", args=["136001", 2024])).status_code == 404
+
+
+def test_project_page_shows_its_findings(client, finance):
+    client.force_login(finance)
+    html = client.get(reverse("projects:detail", args=[2024, CODE])).content.decode()
+    assert "审核检查" in html and "年度绩效目标“1.目标内容1”是模板占位文字" in html
+
+
+def test_check_targets_command(reference):
+    out = io.StringIO()
+    call_command("check_targets", "--department", "136001", "--year", "2024", stdout=out)
+    assert "合计：错误 0 项，警告 60 项，提示 0 项" in out.getvalue()
+    out = io.StringIO()
+    call_command("check_targets", "--department", "136001", "--year", "2024", "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert len(payload["findings"]) == 60
+    assert payload["findings"][0]["code"] == "SCALE_HOLE"
