@@ -243,19 +243,57 @@ def check_target(text: str) -> list[Finding]:
     ]
 
 
-def check_indicator(indicator, *, primary: str, secondary: str, is_cost: bool) -> list[Finding]:
-    where = f"{primary} / {secondary} / {indicator.name}"
-    anchor = f"indicator-{indicator.pk}" if indicator.pk else f"indicator-new-{indicator.name}"
-    value_text = (indicator.value_text or "").strip()
+@dataclass
+class IndicatorData:
+    """A 三级 row as the checks see it, saved or still in the editor."""
+
+    anchor: str
+    name: str
+    description: str
+    value_text: str
+    basis: str
+
+
+@dataclass
+class SecondaryData:
+    name: str
+    is_cost: bool
+    indicators: list[IndicatorData]
+
+
+@dataclass
+class PrimaryData:
+    name: str
+    secondaries: list[SecondaryData]
+
+
+@dataclass
+class TargetData:
+    """What the checks read: the project's funds, schedule, target text and indicator tree."""
+
+    budget_total: Decimal | None
+    fiscal_funds: Decimal | None
+    other_funds: Decimal | None
+    target: str
+    planned: dict[int, Decimal | None]
+    milestones: list[int]
+    primaries: list[PrimaryData]
+
+
+def check_indicator(
+    row: IndicatorData, *, primary: str, secondary: str, is_cost: bool
+) -> list[Finding]:
+    where = f"{primary} / {secondary} / {row.name}"
+    anchor = row.anchor
+    value_text = (row.value_text or "").strip()
+    name = (row.name or "").strip()
     out = []
     if not value_text:
-        out.append(_finding("VALUE_EMPTY", where, anchor, name=indicator.name))
+        out.append(_finding("VALUE_EMPTY", where, anchor, name=name))
     elif PLACEHOLDER.match(value_text):
         out.append(_finding("VALUE_PLACEHOLDER", where, anchor, value=value_text))
-    elif (
-        value_text == indicator.name.strip() or value_text == (indicator.description or "").strip()
-    ):
-        what = "三级指标名称" if value_text == indicator.name.strip() else "绩效指标描述"
+    elif value_text == name or value_text == (row.description or "").strip():
+        what = "三级指标名称" if value_text == name else "绩效指标描述"
         out.append(_finding("VALUE_REPEATS_TEXT", where, anchor, value=value_text, what=what))
     value = parse_value(value_text) if value_text else None
     if value and value.number is not None:
@@ -269,56 +307,83 @@ def check_indicator(indicator, *, primary: str, secondary: str, is_cost: bool) -
                     "COST_LOWER_BOUND", where, anchor, value=value_text, operator=value.operator
                 )
             )
-    if not (indicator.basis or "").strip():
-        out.append(_finding("BASIS_EMPTY", where, anchor, name=indicator.name))
+    if not (row.basis or "").strip():
+        out.append(_finding("BASIS_EMPTY", where, anchor, name=name))
     return out
+
+
+def target_data(project, milestones: list[int] | None = None) -> TargetData:
+    """The checks' view of a project fetched with `Project.objects.for_table()`."""
+    by_category: dict[int, list] = {}
+    for indicator in project.indicators.all():
+        by_category.setdefault(indicator.category_id, []).append(indicator)
+    planned = {e.month: e.planned_percent for e in project.schedule.all()}
+    primaries = []
+    for primary in project.framework.primaries.all():
+        secondaries = []
+        for secondary in primary.secondaries.all():
+            rows = [
+                IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
+                for i in by_category.get(secondary.pk, [])
+            ]
+            secondaries.append(
+                SecondaryData(secondary.name, secondary.is_cost or primary.kind == "cost", rows)
+            )
+        primaries.append(PrimaryData(primary.name, secondaries))
+    return TargetData(
+        project.budget_total,
+        project.fiscal_funds,
+        project.other_funds,
+        project.target,
+        planned,
+        milestones or sorted(planned),
+        primaries,
+    )
 
 
 def check_project(project, milestones: list[int] | None = None) -> list[Finding]:
     """All findings of a project fetched with `Project.objects.for_table()`."""
-    findings = check_funds(project)
-    planned = {e.month: e.planned_percent for e in project.schedule.all()}
-    findings += check_schedule(planned, milestones or sorted(planned))
-    findings += check_target(project.target)
-    by_category: dict[int, list] = {}
-    for indicator in project.indicators.all():
-        by_category.setdefault(indicator.category_id, []).append(indicator)
-    primaries = list(project.framework.primaries.all())
+    return check_target_data(target_data(project, milestones))
+
+
+def check_target_data(data: TargetData) -> list[Finding]:
+    findings = check_funds(data)
+    findings += check_schedule(data.planned, data.milestones)
+    findings += check_target(data.target)
     missing, cost_total, names = [], Decimal(0), {}
-    for primary in primaries:
+    for primary in data.primaries:
         count = 0
-        for secondary in primary.secondaries.all():
-            is_cost = secondary.is_cost or primary.kind == "cost"
-            for indicator in by_category.get(secondary.pk, []):
+        for secondary in primary.secondaries:
+            for row in secondary.indicators:
                 count += 1
-                names[indicator.name] = names.get(indicator.name, 0) + 1
+                names[row.name] = names.get(row.name, 0) + 1
                 findings += check_indicator(
-                    indicator, primary=primary.name, secondary=secondary.name, is_cost=is_cost
+                    row, primary=primary.name, secondary=secondary.name, is_cost=secondary.is_cost
                 )
-                value = parse_value(indicator.value_text)
-                if is_cost and value.number is not None and value.unit in MONEY_UNITS:
+                value = parse_value(row.value_text)
+                if secondary.is_cost and value.number is not None and value.unit in MONEY_UNITS:
                     cost_total += value.number * MONEY_UNITS[value.unit]
         if count == 0:
             missing.append(primary.name)
-    required = "、".join(p.name for p in primaries)
+    required = "、".join(p.name for p in data.primaries)
     findings += [
         _finding("PRIMARY_MISSING", name, f"primary-{name}", primary=name, required=required)
         for name in missing
     ]
-    if project.budget_total is not None and cost_total > project.budget_total:
+    if data.budget_total is not None and cost_total > data.budget_total:
         findings.append(
             _finding(
                 "COST_OVER_BUDGET",
                 "成本指标",
                 "cost",
                 cost=format_number(cost_total),
-                budget=format_number(project.budget_total),
+                budget=format_number(data.budget_total),
             )
         )
     findings += [
         _finding("DUPLICATE_NAME", name, f"name-{name}", name=name, count=count)
         for name, count in names.items()
-        if count > 1
+        if count > 1 and name
     ]
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])

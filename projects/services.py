@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
@@ -207,3 +208,97 @@ def unit_year_load(*, data: dict) -> DepartmentYear:
         )
         project_tree_replace(project=project, rows=spec.get("indicators", []))
     return department_year
+
+
+class StaleEdit(Exception):
+    """Someone else saved the project after this editor loaded it."""
+
+    def __init__(self, changed_by: str, changed_at):
+        self.changed_by, self.changed_at = changed_by, changed_at
+        super().__init__(f"changed by {changed_by} at {changed_at}")
+
+
+STALE_EDIT = (
+    "保存被拒绝：{who}已于 {when} 修改并保存了这个项目，您看到的是修改前的内容。"
+    "您填写的内容仍在下方，未被保存；请打开最新版本核对后再修改。"
+)
+
+
+def _last_change(project: Project) -> tuple[str, object]:
+    record = project.history.order_by("-history_date").select_related("history_user").first()
+    if record is None:
+        return "其他用户", project.updated_at
+    user = record.history_user
+    who = (user.get_full_name() or user.username) if user else "其他用户"
+    return who, record.history_date
+
+
+def indicators_sync(*, project: Project, rows: list[dict]) -> None:
+    """Make the project's indicators equal to the editor's rows, matched by id: unchanged rows
+    are not written, every other change is saved one by one into the history."""
+    existing = {i.pk: i for i in project.indicators.all()}
+    counters: dict[int, int] = {}
+    keep = set()
+    for row in rows:
+        category = row["category"]
+        counters[category.pk] = counters.get(category.pk, 0) + 1
+        values = {
+            "category_id": category.pk,
+            "order": counters[category.pk],
+            **{
+                k: row[k]
+                for k in (
+                    "name",
+                    "description",
+                    "value_text",
+                    "operator",
+                    "value_number",
+                    "value_unit",
+                    "basis",
+                )
+            },
+        }
+        indicator = existing.get(row.get("id"))
+        if indicator is None:
+            indicator = Indicator(project=project)
+        else:
+            keep.add(indicator.pk)
+            if all(getattr(indicator, k) == v for k, v in values.items()):
+                continue
+        for key, value in values.items():
+            setattr(indicator, key, value)
+        indicator.full_clean(exclude=["project", "category"])
+        indicator.save()
+    for pk, indicator in existing.items():
+        if pk not in keep:
+            indicator.delete()
+
+
+@transaction.atomic
+def project_save(
+    *,
+    project: Project,
+    fields: dict,
+    planned: dict[int, Decimal | None],
+    rows: list[dict],
+    expected_version: int | None,
+) -> Project:
+    """Save the editor's project, schedule and indicators together.
+
+    A project loaded at one version and saved after someone else's save is refused with
+    `StaleEdit`: the version is checked and raised in the same statement, so two saves can
+    never both pass."""
+    if project.pk:
+        claimed = Project.objects.filter(pk=project.pk, version=expected_version).update(
+            version=F("version") + 1
+        )
+        if not claimed:
+            raise StaleEdit(*_last_change(project))
+        project.version = expected_version + 1
+    for key, value in fields.items():
+        setattr(project, key, value)
+    project.full_clean()
+    project.save()
+    schedule_replace(project=project, planned=planned)
+    indicators_sync(project=project, rows=rows)
+    return project

@@ -1,13 +1,17 @@
 from django.urls import path
 
-from projects import views
+from projects import editor, views
 
 app_name = "projects"
 
 urlpatterns = [
     path("", views.ProjectListView.as_view(), name="list"),
     path("import/", views.import_upload, name="import"),
+    path("new/", editor.project_new, name="new"),
+    path("check/", editor.project_check, name="check"),
+    path("suggest/", editor.indicator_suggestions, name="suggest"),
     path("<int:year>/<str:code>/", views.project_detail, name="detail"),
+    path("<int:year>/<str:code>/edit/", editor.project_edit, name="edit"),
     path("<int:year>/<str:code>/table.pdf", views.download_table_pdf, name="table_pdf"),
     path("<int:year>/<str:code>/table.xlsx", views.download_table_xlsx, name="table_xlsx"),
 ]

@@ -1,0 +1,339 @@
+"""The project editor: header, funds, schedule, target and the indicator tree on one page,
+with live quality checks and library suggestions. It works as a plain form too."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from departments.access import get_department_for_user, writable_departments
+from departments.models import Department
+from indicators.checks import (
+    IndicatorData,
+    PrimaryData,
+    SecondaryData,
+    TargetData,
+    check_target_data,
+)
+from indicators.models import BASIS_SUGGESTIONS, Indicator, SecondaryCategory
+from indicators.values import format_number, format_value, parse_value
+from perfbudget.lib.grades import Status
+from projects.forms import IndicatorFormSet, ProjectForm
+from projects.models import BudgetYear, Project
+from projects.services import STALE_EDIT, StaleEdit, project_save
+from projects.target_table import milestones_for_year
+from projects.views import get_project_for_user
+
+READ_ONLY = "项目{status}，处于只读状态，不能修改。"
+SAVED = "已保存：{heading}"
+NOT_WRITABLE = "您没有修改该单位项目的权限。"
+
+
+def _categories(framework):
+    return (
+        SecondaryCategory.objects.filter(primary__framework=framework)
+        .select_related("primary")
+        .order_by("primary__order", "order")
+    )
+
+
+def _initial_rows(project: Project, categories) -> list[dict]:
+    rank = {c.pk: (c.primary.order, c.order) for c in categories}
+    rows = []
+    for indicator in sorted(
+        project.indicators.all(), key=lambda i: (rank.get(i.category_id), i.order, i.pk)
+    ):
+        structured = indicator.operator not in ("", "定性") and indicator.value_number is not None
+        rows.append(
+            {
+                "id": indicator.pk,
+                "category": indicator.category_id,
+                "name": indicator.name,
+                "description": indicator.description,
+                "operator": indicator.operator if structured else "定性",
+                "number": indicator.value_number if structured else None,
+                "unit": indicator.value_unit if structured else "",
+                "text": "" if structured else indicator.value_text,
+                "basis": indicator.basis,
+                "ORDER": len(rows) + 1,
+            }
+        )
+    return rows
+
+
+def _forms(request, project: Project, department: Department, year: int, framework):
+    milestones = milestones_for_year(year)
+    queryset = _categories(framework)
+    categories = list(queryset)
+    data = request.POST if request.method == "POST" else None
+    initial = {"version": project.version} if project.pk else {}
+    if project.pk:
+        planned = {e.month: e.planned_percent for e in project.schedule.all()}
+        initial.update(
+            {
+                f"schedule_{m}": format_number(planned[m])
+                for m in milestones
+                if planned.get(m) is not None
+            }
+        )
+    form = ProjectForm(
+        data,
+        instance=project,
+        initial=initial,
+        department=department,
+        year=year,
+        milestones=milestones,
+    )
+    formset = IndicatorFormSet(
+        data,
+        prefix="ind",
+        categories=queryset,
+        initial=None if data is not None or not project.pk else _initial_rows(project, categories),
+    )
+    return form, formset, categories, milestones
+
+
+def _groups(formset, categories) -> list[dict]:
+    """The formset's rows under their 二级, every 二级 of the framework present."""
+    by_category: dict[str, list] = {}
+    for form in formset.forms:
+        value = form["category"].value()
+        by_category.setdefault(str(value), []).append(form)
+    return [{"category": c, "forms": by_category.get(str(c.pk), [])} for c in categories]
+
+
+def _render_editor(request, *, project, form, formset, categories, department, year, stale=None):
+    return render(
+        request,
+        "projects/project_edit.html",
+        {
+            "project": project,
+            "form": form,
+            "formset": formset,
+            "groups": _groups(formset, categories),
+            "department": department,
+            "year": year,
+            "basis_suggestions": BASIS_SUGGESTIONS,
+            "stale": stale,
+        },
+        status=409 if stale else 200,
+    )
+
+
+def _save(request, project, form, formset, categories, department, year):
+    fields = {k: v for k, v in form.cleaned_data.items() if k in ProjectForm.Meta.fields}
+    try:
+        project = project_save(
+            project=project,
+            fields=fields,
+            planned=form.planned(),
+            rows=formset.rows(),
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except StaleEdit as stale:
+        message = STALE_EDIT.format(who=stale.changed_by, when=f"{stale.changed_at:%Y-%m-%d %H:%M}")
+        return _render_editor(
+            request,
+            project=project,
+            form=form,
+            formset=formset,
+            categories=categories,
+            department=department,
+            year=year,
+            stale=message,
+        )
+    messages.success(request, SAVED.format(heading=project.heading))
+    return redirect("projects:detail", project.year, project.code)
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    project, editable = get_project_for_user(request, year, code)
+    if not editable:
+        raise PermissionDenied(NOT_WRITABLE)
+    if project.status != Status.DRAFT:
+        messages.error(request, READ_ONLY.format(status=project.get_status_display()))
+        return redirect("projects:detail", year, code)
+    department = project.department
+    form, formset, categories, _ = _forms(request, project, department, year, project.framework)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        return _save(request, project, form, formset, categories, department, year)
+    return _render_editor(
+        request,
+        project=project,
+        form=form,
+        formset=formset,
+        categories=categories,
+        department=department,
+        year=year,
+    )
+
+
+def _new_context(request) -> tuple[Department, int, object]:
+    departments = writable_departments(request.user)
+    if not departments.exists():
+        raise PermissionDenied(NOT_WRITABLE)
+    code = request.GET.get("department") or request.POST.get("department_code")
+    department = (
+        get_department_for_user(request.user, code)
+        if code
+        else departments.order_by("code").first()
+    )
+    if not departments.filter(pk=department.pk).exists():
+        raise PermissionDenied(NOT_WRITABLE)
+    budget_year = BudgetYear.objects.order_by("-year").first()
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or budget_year.year)
+        budget_year = BudgetYear.objects.get(year=year)
+    except (ValueError, TypeError, BudgetYear.DoesNotExist, AttributeError):
+        raise Http404("该年度尚未设置") from None
+    return department, year, budget_year.framework
+
+
+@require_http_methods(["GET", "POST"])
+def project_new(request: HttpRequest) -> HttpResponse:
+    department, year, framework = _new_context(request)
+    project = Project(department=department, year=year, framework=framework)
+    last = department.projects.filter(year=year).order_by("-booklet_order").first()
+    project.booklet_order = (last.booklet_order + 1) if last else 1
+    form, formset, categories, _ = _forms(request, project, department, year, framework)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        return _save(request, project, form, formset, categories, department, year)
+    return _render_editor(
+        request,
+        project=project,
+        form=form,
+        formset=formset,
+        categories=categories,
+        department=department,
+        year=year,
+    )
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(str(value).strip()) if str(value or "").strip() else None
+    except InvalidOperation:
+        return None
+
+
+def _draft_data(post, categories, milestones) -> TargetData:
+    """The checks' view of an unsaved editor page, read as far as it can be read."""
+    total = int(post.get("ind-TOTAL_FORMS") or 0)
+    rows: dict[int, list[tuple[int, IndicatorData]]] = {}
+    for i in range(min(total, 1000)):
+        prefix = f"ind-{i}-"
+        name = post.get(prefix + "name", "").strip()
+        if post.get(prefix + "DELETE") or not (
+            name or post.get(prefix + "text") or post.get(prefix + "number")
+        ):
+            continue
+        operator = post.get(prefix + "operator", "定性")
+        if operator == "定性":
+            value_text = post.get(prefix + "text", "").strip()
+        else:
+            value_text = format_value(
+                operator,
+                _decimal(post.get(prefix + "number")),
+                post.get(prefix + "unit", "").strip(),
+            )
+        category = _decimal(post.get(prefix + "category"))
+        order = _decimal(post.get(prefix + "ORDER")) or i
+        row = IndicatorData(
+            f"row-{i}",
+            name,
+            post.get(prefix + "description", ""),
+            value_text,
+            post.get(prefix + "basis", ""),
+        )
+        rows.setdefault(int(category or 0), []).append((order, row))
+    primaries: dict[int, PrimaryData] = {}
+    for category in categories:
+        primary = primaries.setdefault(category.primary_id, PrimaryData(category.primary.name, []))
+        items = [row for _, row in sorted(rows.get(category.pk, []), key=lambda x: x[0])]
+        is_cost = category.is_cost or category.primary.kind == "cost"
+        primary.secondaries.append(SecondaryData(category.name, is_cost, items))
+    return TargetData(
+        _decimal(post.get("budget_total")),
+        _decimal(post.get("fiscal_funds")),
+        _decimal(post.get("other_funds")),
+        post.get("target", ""),
+        {m: _decimal(post.get(f"schedule_{m}")) for m in milestones},
+        milestones,
+        list(primaries.values()),
+    )
+
+
+@require_POST
+def project_check(request: HttpRequest) -> JsonResponse:
+    """Live checks of the editor's unsaved content (nothing is written)."""
+    department = get_department_for_user(request.user, request.POST.get("department_code", ""))
+    if not writable_departments(request.user).filter(pk=department.pk).exists():
+        raise PermissionDenied(NOT_WRITABLE)
+    year = int(_decimal(request.POST.get("year")) or 0)
+    budget_year = BudgetYear.objects.filter(year=year).select_related("framework").first()
+    framework_id = request.POST.get("framework")
+    categories = list(
+        _categories(
+            framework_id if framework_id else (budget_year.framework if budget_year else None)
+        )
+    )
+    data = _draft_data(request.POST, categories, milestones_for_year(year))
+    findings = check_target_data(data)
+    return JsonResponse({"findings": [f.as_dict() | {"label": f.severity_label} for f in findings]})
+
+
+def indicator_suggestions(request: HttpRequest) -> JsonResponse:
+    """三级 names for a 二级: the library's, then the unit's own of earlier years."""
+    try:
+        category = SecondaryCategory.objects.select_related("primary").get(
+            pk=int(request.GET.get("category", ""))
+        )
+    except (ValueError, SecondaryCategory.DoesNotExist):
+        return JsonResponse({"suggestions": []})
+    query = request.GET.get("q", "").strip()[:50]
+    library = category.library.all()
+    if query:
+        library = library.filter(name__icontains=query)
+    out = [
+        {
+            "name": e.name,
+            "description": e.description,
+            "operator": e.operator or "定性",
+            "unit": e.unit,
+            "basis": e.basis,
+            "source": "指标库",
+        }
+        for e in library.order_by("name")[:10]
+    ]
+    code = request.GET.get("department", "")
+    if code:
+        department = get_department_for_user(request.user, code)
+        year = int(_decimal(request.GET.get("year")) or 9999)
+        earlier = Indicator.objects.filter(
+            project__department=department, project__year__lt=year, category__name=category.name
+        )
+        if query:
+            earlier = earlier.filter(name__icontains=query)
+        seen = {s["name"] for s in out}
+        for indicator in earlier.select_related("project").order_by("-project__year", "name")[:30]:
+            if indicator.name in seen:
+                continue
+            seen.add(indicator.name)
+            value = parse_value(indicator.value_text)
+            out.append(
+                {
+                    "name": indicator.name,
+                    "description": indicator.description,
+                    "operator": value.operator,
+                    "unit": value.unit,
+                    "basis": indicator.basis,
+                    "source": f"{indicator.project.year}年 {indicator.project.table_name}",
+                }
+            )
+            if len(out) >= 15:
+                break
+    return JsonResponse({"suggestions": out})

@@ -1,0 +1,188 @@
+// The project editor: add, remove and reorder 三级 rows, show the value inputs that fit the
+// operator, suggest indicators, check the targets live, and warn before unsaved changes are lost.
+(function () {
+  "use strict";
+  const form = document.getElementById("project-editor");
+  if (!form) return;
+  const total = form.querySelector("#id_ind-TOTAL_FORMS");
+  const template = document.getElementById("row-template");
+  const findingsList = document.getElementById("live-findings");
+  const checkStatus = document.getElementById("check-status");
+  let dirty = false;
+
+  function renumber() {
+    form.querySelectorAll("tr.ind-row").forEach(function (row, i) {
+      const order = row.querySelector('input[name$="-ORDER"]');
+      if (order) order.value = i + 1;
+    });
+  }
+
+  function showValueInputs(row) {
+    const op = row.querySelector('select[name$="-operator"]');
+    const qualitative = op.value === "定性";
+    row.querySelector(".ind-number").hidden = qualitative;
+    row.querySelector(".ind-unit").hidden = qualitative;
+    row.querySelector(".ind-text").hidden = !qualitative;
+  }
+
+  function addRow(categoryId) {
+    const index = parseInt(total.value, 10);
+    const html = template.innerHTML.replace(/__prefix__/g, String(index));
+    const body = form.querySelector('tbody.ind-group[data-category="' + categoryId + '"]');
+    body.insertAdjacentHTML("beforeend", html);
+    const row = body.lastElementChild;
+    row.querySelector('input[name$="-category"]').value = categoryId;
+    total.value = index + 1;
+    wireRow(row);
+    renumber();
+    row.querySelector(".ind-name").focus();
+    return row;
+  }
+
+  function wireRow(row) {
+    showValueInputs(row);
+    row.querySelector('select[name$="-operator"]').addEventListener("change", function () {
+      showValueInputs(row);
+    });
+    row.querySelector(".move-up").addEventListener("click", function () {
+      const prev = row.previousElementSibling;
+      if (prev && prev.classList.contains("ind-row")) row.parentNode.insertBefore(row, prev);
+      renumber();
+      changed();
+    });
+    row.querySelector(".move-down").addEventListener("click", function () {
+      const next = row.nextElementSibling;
+      if (next) row.parentNode.insertBefore(next, row);
+      renumber();
+      changed();
+    });
+    row.querySelector(".ind-delete").addEventListener("change", function (event) {
+      row.classList.toggle("deleted", event.target.checked);
+      changed();
+    });
+    wireSuggestions(row);
+  }
+
+  // --- suggestions -------------------------------------------------------------------------
+  function wireSuggestions(row) {
+    const input = row.querySelector(".ind-name");
+    const list = row.querySelector(".suggestions");
+    let timer = null;
+    function load() {
+      const category = row.querySelector('input[name$="-category"]').value;
+      const params = new URLSearchParams({
+        category: category, q: input.value, department: form.dataset.department, year: form.dataset.year,
+      });
+      fetch(form.dataset.suggestUrl + "?" + params.toString(), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          list.innerHTML = "";
+          data.suggestions.forEach(function (s) {
+            const li = document.createElement("li");
+            li.textContent = s.name;
+            const source = document.createElement("small");
+            source.textContent = " " + s.source + (s.unit ? " · " + s.operator + " " + s.unit : "");
+            li.appendChild(source);
+            li.addEventListener("mousedown", function (event) {
+              event.preventDefault();
+              pick(row, s);
+              list.hidden = true;
+            });
+            list.appendChild(li);
+          });
+          list.hidden = data.suggestions.length === 0;
+        })
+        .catch(function () { list.hidden = true; });
+    }
+    input.addEventListener("focus", load);
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(load, 250); });
+    input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 150); });
+  }
+
+  function pick(row, s) {
+    row.querySelector(".ind-name").value = s.name;
+    const desc = row.querySelector('textarea[name$="-description"]');
+    if (!desc.value) desc.value = s.description || s.name;
+    const op = row.querySelector('select[name$="-operator"]');
+    op.value = s.operator || "定性";
+    row.querySelector(".ind-unit").value = s.unit || "";
+    const basis = row.querySelector('input[name$="-basis"]');
+    if (!basis.value) basis.value = s.basis || "计划标准";
+    showValueInputs(row);
+    changed();
+    const target = op.value === "定性" ? row.querySelector(".ind-text") : row.querySelector(".ind-number");
+    target.focus();
+  }
+
+  // --- live checks -------------------------------------------------------------------------
+  let checkTimer = null;
+  function changed() {
+    dirty = true;
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(runChecks, 400);
+  }
+
+  function runChecks() {
+    checkStatus.textContent = "检查中…";
+    fetch(form.dataset.checkUrl, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { showFindings(data.findings); })
+      .catch(function () { checkStatus.textContent = "检查暂不可用"; });
+  }
+
+  function anchorElement(anchor) {
+    if (anchor.indexOf("row-") === 0) {
+      const name = form.querySelector('[name="ind-' + anchor.slice(4) + '-name"]');
+      return name ? name.closest("tr") : null;
+    }
+    if (anchor === "cost") return null;
+    return form.querySelector('[data-anchor="' + anchor.replace(/"/g, "") + '"]');
+  }
+
+  function showFindings(findings) {
+    form.querySelectorAll(".flag-error, .flag-warning, .flag-info").forEach(function (el) {
+      el.classList.remove("flag-error", "flag-warning", "flag-info");
+    });
+    form.querySelectorAll(".row-finding").forEach(function (el) { el.remove(); });
+    findingsList.innerHTML = "";
+    const counts = { error: 0, warning: 0, info: 0 };
+    findings.forEach(function (f) {
+      counts[f.severity] += 1;
+      const li = document.createElement("li");
+      li.className = "finding finding-" + f.severity;
+      li.dataset.code = f.code;
+      li.innerHTML = '<span class="sev sev-' + f.severity + '"></span><span class="where"></span><span class="msg"></span>';
+      li.querySelector(".sev").textContent = f.label;
+      li.querySelector(".where").textContent = f.where;
+      li.querySelector(".msg").textContent = f.message;
+      findingsList.appendChild(li);
+      const el = anchorElement(f.anchor);
+      if (el) {
+        el.classList.add("flag-" + f.severity);
+        if (el.tagName === "TR") {
+          const note = document.createElement("div");
+          note.className = "row-finding sev-" + f.severity;
+          note.textContent = f.message;
+          el.querySelector(".col-name").appendChild(note);
+        }
+      }
+    });
+    if (!findings.length) findingsList.innerHTML = '<li class="ok-note">未发现问题。</li>';
+    checkStatus.textContent = "错误 " + counts.error + " · 警告 " + counts.warning + " · 提示 " + counts.info;
+  }
+
+  // --- wiring ------------------------------------------------------------------------------
+  form.querySelectorAll("tr.ind-row").forEach(wireRow);
+  form.querySelectorAll(".add-row").forEach(function (button) {
+    button.addEventListener("click", function () { addRow(button.dataset.category); changed(); });
+  });
+  form.addEventListener("input", changed);
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+  renumber();
+  runChecks();
+})();

@@ -1,0 +1,340 @@
+"""The project editor: what it saves, what it refuses, and who may use it."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from indicators.models import Indicator, SecondaryCategory
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+CODE = "13081123P000182100018"
+EDIT = reverse("projects:edit", args=[2024, CODE])
+
+
+def _rows(project):
+    return [
+        {
+            "id": i.pk,
+            "category": i.category_id,
+            "name": i.name,
+            "description": i.description,
+            "operator": "定性",
+            "number": "",
+            "unit": "",
+            "text": i.value_text,
+            "basis": i.basis,
+        }
+        for i in project.indicators.in_table_order()
+    ]
+
+
+def _post_data(project, rows, **fields):
+    data = {
+        "version": project.version,
+        "table_number": project.table_number,
+        "table_name": project.table_name,
+        "code": project.code,
+        "name": project.name,
+        "section": project.section_id or "",
+        "budget_total": project.budget_total,
+        "fiscal_funds": project.fiscal_funds,
+        "other_funds": project.other_funds or "",
+        "fund_use": project.fund_use,
+        "target": project.target,
+        "schedule_3": "",
+        "schedule_6": "",
+        "schedule_10": "50",
+        "schedule_12": "100",
+        "ind-TOTAL_FORMS": len(rows),
+        "ind-INITIAL_FORMS": sum(1 for r in rows if r.get("id")),
+        "ind-MIN_NUM_FORMS": 0,
+        "ind-MAX_NUM_FORMS": 1000,
+        "department_code": "136001",
+        "year": 2024,
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            if key == "DELETE" and not value:
+                continue
+            data[f"ind-{i}-{key}"] = "" if value is None else value
+        data.setdefault(f"ind-{i}-ORDER", i + 1)
+    data.update(fields)
+    return data
+
+
+def _project():
+    return Project.objects.get(code=CODE)
+
+
+def test_editor_opens_with_every_row(client, finance):
+    client.force_login(finance)
+    response = client.get(EDIT)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="ind-row') == 9 + 1  # nine rows and the template row
+    assert 'value="150.00"' in html
+    assert "服务对象满意度指标" in html
+
+
+@pytest.mark.parametrize(("who", "status"), [("auditor", 403), ("chief", 403), ("outsider", 404)])
+def test_editor_refuses_read_only_users_and_outsiders(client, request, reference, who, status):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(EDIT).status_code == status
+    project = _project()
+    response = client.post(EDIT, _post_data(project, _rows(project), fund_use="改动"))
+    assert response.status_code == status
+    assert _project().fund_use != "改动"
+
+
+def test_anonymous_is_sent_to_login(client, reference):
+    response = client.get(EDIT)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_save_edits_adds_removes_and_reorders_rows(client, finance):
+    client.force_login(finance)
+    project = _project()
+    rows = _rows(project)
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    rows[0].update(operator="≥", number="365", unit="天", text="")
+    rows[1]["DELETE"] = "on"  # 专款专用率 goes
+    rows.append(
+        {
+            "category": quantity.pk,
+            "name": "新闻播出条数",
+            "description": "全年播出新闻条数",
+            "operator": "≥",
+            "number": "200",
+            "unit": "条",
+            "text": "",
+            "basis": "合同",
+        }
+    )
+    # The new row is put first in 数量指标.
+    for i, row in enumerate(rows):
+        row["ORDER"] = i + 2
+    rows[-1]["ORDER"] = 1
+    response = client.post(
+        EDIT, _post_data(project, rows, target="全年播出高新区新闻不少于365天。")
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    project = _project()
+    names = [i.name for i in project.indicators.in_table_order()]
+    assert names[:2] == ["新闻播出条数", "广播节目播出时间"]
+    assert "专款专用率" not in names and len(names) == 9
+    first = project.indicators.get(name="广播节目播出时间")
+    assert (first.value_text, first.operator, first.value_number, first.value_unit) == (
+        "≥365天",
+        "≥",
+        Decimal(365),
+        "天",
+    )
+    assert project.target == "全年播出高新区新闻不少于365天。"
+    assert project.version == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"budget_total": "-1", "fiscal_funds": "-1"}, "金额不能为负数"),
+        ({"fiscal_funds": "100"}, "财政资金与其他资金之和（100.00）不等于预算数（150.00）"),
+        ({"schedule_10": "120"}, "确保该值小于或等于100"),
+        ({"schedule_6": "60"}, "累计支出百分比不能比前一节点小"),
+        ({"schedule_12": "90"}, "最后一个节点应为 100%"),
+        ({"code": "13081123P00018610001Y"}, "2024年已有项目编码为 13081123P00018610001Y 的项目"),
+        ({"table_name": ""}, "这个字段是必填项"),
+        ({"ind-0-name": ""}, "请填写三级指标名称"),
+        ({"ind-0-operator": "≥", "ind-0-text": ""}, "请填写数值"),
+    ],
+)
+def test_invalid_input_is_refused_with_a_message_and_nothing_saved(
+    client, finance, change, message
+):
+    client.force_login(finance)
+    project = _project()
+    response = client.post(EDIT, _post_data(project, _rows(project), fund_use="不应保存", **change))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert _project().fund_use == "签订协议、按时播放高新区新闻"
+    assert _project().version == 1
+
+
+def test_a_stale_save_is_refused_and_nothing_is_lost(client, finance, reference):
+    from conftest import make_user
+    from departments.models import Role
+
+    colleague = make_user("finance2", reference.department, Role.FINANCE)
+    colleague.first_name = "王会计"
+    colleague.save()
+    project = _project()
+    loaded = _post_data(project, _rows(project))  # both open the editor at version 1
+    client.force_login(colleague)
+    assert client.post(EDIT, {**loaded, "fund_use": "王会计的修改"}).status_code == 302
+    client.force_login(finance)
+    response = client.post(EDIT, {**loaded, "fund_use": "我的修改"})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "保存被拒绝：王会计已于" in html
+    assert "我的修改" in html  # the refused input is still on the page
+    assert _project().fund_use == "王会计的修改"
+
+
+def test_new_project_from_nothing(client, finance):
+    client.force_login(finance)
+    assert client.get(reverse("projects:new")).status_code == 200
+    categories = {
+        c.name: c.pk for c in SecondaryCategory.objects.filter(primary__framework__code="2020")
+    }
+    rows = [
+        {
+            "category": categories["数量指标"],
+            "name": "培训人次",
+            "description": "培训人次",
+            "operator": "≥",
+            "number": "300",
+            "unit": "人次",
+            "text": "",
+            "basis": "计划标准",
+        },
+        {
+            "category": categories["社会效益指标"],
+            "name": "社会知晓率",
+            "description": "知晓率",
+            "operator": "≥",
+            "number": "80",
+            "unit": "%",
+            "text": "",
+            "basis": "其他标准",
+        },
+    ]
+    project = Project(
+        table_number=10,
+        table_name="干部培训",
+        code="NEW-001",
+        name="宣传干部培训",
+        budget_total=Decimal(20),
+        fiscal_funds=Decimal(20),
+        fund_use="培训费",
+        target="培训宣传干部300人次。",
+        version=0,
+    )
+    data = _post_data(project, rows, schedule_10="", schedule_6="50")
+    data.pop("version")
+    response = client.post(reverse("projects:new"), data)
+    assert response.status_code == 302
+    created = Project.objects.get(code="NEW-001")
+    assert created.department.code == "136001" and created.year == 2024
+    assert created.framework.code == "2020" and created.booklet_order == 6
+    assert [i.name for i in created.indicators.in_table_order()] == ["培训人次", "社会知晓率"]
+    assert {e.month: e.planned_percent for e in created.schedule.all()} == {6: 50, 12: 100}
+
+
+def test_submitted_projects_are_read_only(client, finance):
+    Project.objects.filter(code=CODE).update(status="submitted")
+    client.force_login(finance)
+    response = client.get(EDIT, follow=True)
+    assert "项目已提交，处于只读状态" in response.content.decode()
+
+
+def test_live_check_reads_the_unsaved_page(client, finance):
+    client.force_login(finance)
+    project = _project()
+    rows = _rows(project)
+    rows[0].update(operator="≥", number="105", unit="%", text="")
+    data = _post_data(
+        project, rows, fiscal_funds="100", target="目标内容1", framework=project.framework_id
+    )
+    response = client.post(reverse("projects:check"), data)
+    findings = response.json()["findings"]
+    codes = {(f["code"], f["anchor"]) for f in findings}
+    assert ("FUNDS_SUM", "funds") in codes
+    assert ("PERCENT_OVER_100", "row-0") in codes
+    assert ("TARGET_PLACEHOLDER", "target") in codes
+    assert ("VALUE_REPEATS_TEXT", "row-1") in codes
+    assert _project().fiscal_funds == 150
+
+
+def test_live_check_refuses_other_units(client, outsider, reference):
+    client.force_login(outsider)
+    response = client.post(reverse("projects:check"), {"department_code": "136001", "year": 2024})
+    assert response.status_code == 404
+
+
+def test_suggestions_come_from_the_library_and_earlier_years(client, finance):
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    old = Project.objects.get(code=CODE)
+    old.pk, old.year, old.version = None, 2023, 1
+    old.save()
+    Indicator.objects.create(
+        project=old,
+        category=quantity,
+        name="新闻稿件数量",
+        value_text="≥120篇",
+        operator="≥",
+        value_number=120,
+        value_unit="篇",
+        basis="合同",
+    )
+    client.force_login(finance)
+    url = reverse("projects:suggest")
+    response = client.get(
+        url, {"category": quantity.pk, "q": "数量", "department": "136001", "year": 2024}
+    )
+    suggestions = response.json()["suggestions"]
+    library = [s for s in suggestions if s["source"] == "指标库"]
+    assert library and library[0]["name"] == "完成项目数量" and library[0]["unit"] == "个"
+    earlier = [s for s in suggestions if s["source"].startswith("2023年")]
+    assert earlier == [
+        {
+            "name": "新闻稿件数量",
+            "description": "",
+            "operator": "≥",
+            "unit": "篇",
+            "basis": "合同",
+            "source": "2023年 承德高新区新闻合办专项",
+        }
+    ]
+
+
+def test_suggestions_never_show_another_units_indicators(client, outsider, reference):
+    client.force_login(outsider)
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    response = client.get(
+        reverse("projects:suggest"), {"category": quantity.pk, "department": "136001"}
+    )
+    assert response.status_code == 404
+
+
+def test_an_edit_is_in_the_history_with_its_user_and_diff(client, finance):
+    client.force_login(finance)
+    project = _project()
+    client.post(EDIT, _post_data(project, _rows(project), fund_use="新的用途"))
+    record = _project().history.order_by("-history_id").first()
+    assert record.history_user == finance
+    changes = {c.field: (c.old, c.new) for c in record.diff_against(record.prev_record).changes}
+    assert changes["fund_use"] == ("签订协议、按时播放高新区新闻", "新的用途")
+
+
+def test_editor_page_queries_do_not_grow_with_indicators(
+    client, finance, django_assert_max_num_queries
+):
+    # Guards against a query per indicator row when the editor is drawn.
+    client.force_login(finance)
+    project = _project()
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        client.get(EDIT)
+    Indicator.objects.bulk_create(
+        Indicator(
+            project=project, category=quantity, order=10 + i, name=f"附加{i}", value_text="1个"
+        )
+        for i in range(30)
+    )
+    with CaptureQueriesContext(connection) as large:
+        client.get(EDIT)
+    assert len(large.captured_queries) == len(small.captured_queries)
