@@ -24,7 +24,7 @@ ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -235,7 +235,7 @@ def _booklet_facts(data: bytes):
     return len(texts), outline_titles(data), [t.splitlines()[-1] for t in texts[1:]]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference_data, monkeypatch):
     from projects.exports import department_tables
     from projects.services import unit_year_load
