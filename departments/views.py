@@ -1,8 +1,14 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-from departments.access import departments_for_user, get_department_year_for_user
-from departments.models import DepartmentYear, Membership
+from departments.access import can_write, departments_for_user, get_department_year_for_user
+from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
+from departments.models import DepartmentYear, Membership, SectionIndicator
+from departments.services import StaleDepartmentYear, department_year_save
+from perfbudget.lib.grades import Status
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -32,5 +38,63 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
     return render(
         request,
         "departments/department_year_detail.html",
-        {"department_year": department_year, "projects": projects},
+        {
+            "department_year": department_year,
+            "projects": projects,
+            "editable": can_write(request.user, department_year.department),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Edit 第一部分: overall target, safeguards, sections and their rating indicators."""
+    department_year = get_department_year_for_user(request.user, code, year)
+    department = department_year.department
+    if not can_write(request.user, department):
+        raise PermissionDenied("您没有修改该单位绩效目标的权限。")
+    if department_year.status != Status.DRAFT:
+        messages.error(
+            request, f"本年度部门绩效目标{department_year.get_status_display()}，处于只读状态。"
+        )
+        return redirect("departments:year_detail", code, year)
+    data = request.POST if request.method == "POST" else None
+    form = DepartmentYearForm(
+        data, instance=department_year, initial={"version": department_year.version}
+    )
+    sections = SectionFormSet(
+        data, prefix="sec", queryset=department.sections.order_by("order", "id")
+    )
+    indicators = SectionIndicatorFormSet(
+        data,
+        prefix="si",
+        form_kwargs={"department": department},
+        queryset=SectionIndicator.objects.filter(section__department=department, year=year)
+        .select_related("section")
+        .order_by("section__order", "order", "id"),
+    )
+    stale = None
+    if data is not None and form.is_valid() and sections.is_valid() and indicators.is_valid():
+        try:
+            department_year_save(
+                department_year=department_year, form=form, sections=sections, indicators=indicators
+            )
+        except StaleDepartmentYear as error:
+            stale = str(error)
+        except ValidationError as error:
+            stale = "；".join(error.messages)
+        else:
+            messages.success(request, f"已保存：{department_year.title}")
+            return redirect("departments:year_detail", code, year)
+    return render(
+        request,
+        "departments/department_year_edit.html",
+        {
+            "department_year": department_year,
+            "form": form,
+            "sections": sections,
+            "indicators": indicators,
+            "stale": stale,
+        },
+        status=409 if stale else 200,
     )

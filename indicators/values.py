@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from perfbudget.lib.numbers import format_number
+
 _OPERATORS = {
     "≥": "≥",
     ">=": "≥",
@@ -48,13 +50,6 @@ def parse_value(text: str) -> IndicatorValue:
         return IndicatorValue("定性", None, "", cleaned)
     operator = _OPERATORS.get(match["op"] or "=", "=")
     return IndicatorValue(operator, number, (match["unit"] or "").strip(), cleaned)
-
-
-def format_number(number: Decimal) -> str:
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def format_value(operator: str, number: Decimal | None, unit: str) -> str:

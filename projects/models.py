@@ -48,7 +48,7 @@ class ProjectQuerySet(models.QuerySet):
         primaries = PrimaryCategory.objects.order_by("order").prefetch_related(
             Prefetch("secondaries", queryset=secondaries)
         )
-        return self.select_related("department", "section", "framework").prefetch_related(
+        return self.select_related("department", "section", "framework", "source").prefetch_related(
             "schedule",
             Prefetch("indicators", queryset=Indicator.objects.order_by("order", "id")),
             Prefetch("framework__primaries", queryset=primaries),

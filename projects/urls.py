@@ -12,6 +12,7 @@ urlpatterns = [
     path("suggest/", editor.indicator_suggestions, name="suggest"),
     path("<int:year>/<str:code>/", views.project_detail, name="detail"),
     path("<int:year>/<str:code>/edit/", editor.project_edit, name="edit"),
+    path("<int:year>/<str:code>/copy/", views.project_copy, name="copy"),
     path("<int:year>/<str:code>/table.pdf", views.download_table_pdf, name="table_pdf"),
     path("<int:year>/<str:code>/table.xlsx", views.download_table_xlsx, name="table_xlsx"),
 ]
@@ -22,4 +23,5 @@ booklet_urlpatterns = [
     path("<str:code>/<int:year>/booklet.xlsx", views.download_booklet_xlsx, name="xlsx"),
     path("<str:code>/<int:year>/data.xlsx", views.download_data_workbook, name="data"),
     path("<str:code>/<int:year>/checks/", views.department_checks, name="checks"),
+    path("<str:code>/<int:year>/copy/", views.department_year_copy, name="copy"),
 ]

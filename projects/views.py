@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -25,6 +25,7 @@ from projects.filters import ProjectFilter
 from projects.forms import ImportUploadForm
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
+from projects.services import CopyRefused, project_copy_to_year, unit_year_copy
 from projects.tables import ProjectTable
 from projects.target_table import TargetTable, build_target_table, milestones_for_year
 
@@ -231,3 +232,42 @@ def department_checks(request: HttpRequest, code: str, year: int) -> HttpRespons
             "severities": Severity,
         },
     )
+
+
+COPIED = "已结转到 {year} 年（草稿）：{what}"
+
+
+@require_POST
+def project_copy(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    project, editable = get_project_for_user(request, year, code)
+    if not editable:
+        raise PermissionDenied("您没有修改该单位项目的权限。")
+    try:
+        target = int(request.POST.get("year", ""))
+        copy = project_copy_to_year(project=project, year=target)
+    except ValueError:
+        messages.error(request, "请填写要结转到的年度")
+    except CopyRefused as refused:
+        messages.error(request, f"未结转：{refused}")
+    else:
+        messages.success(request, COPIED.format(year=target, what=copy.heading))
+        return redirect("projects:detail", copy.year, copy.code)
+    return redirect("projects:detail", year, code)
+
+
+@require_POST
+def department_year_copy(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    department_year = get_department_year_for_user(request.user, code, year)
+    if not can_write(request.user, department_year.department):
+        raise PermissionDenied("您没有修改该单位绩效目标的权限。")
+    try:
+        target = int(request.POST.get("year", ""))
+        copy = unit_year_copy(department_year=department_year, year=target)
+    except ValueError:
+        messages.error(request, "请填写要结转到的年度")
+    except CopyRefused as refused:
+        messages.error(request, f"未结转：{refused}")
+    else:
+        messages.success(request, COPIED.format(year=target, what=copy.title))
+        return redirect("departments:year_detail", code, target)
+    return redirect("departments:year_detail", code, year)

@@ -1,0 +1,227 @@
+"""Editing 第一部分, and copying a project or a whole unit-year into the next year."""
+
+import pytest
+from django.urls import reverse
+
+from departments.models import DepartmentYear, Section, SectionIndicator
+from projects.models import BudgetYear, Project
+from projects.services import CopyRefused, project_copy_to_year, unit_year_copy
+from tests.test_fixture import read_projects
+
+pytestmark = pytest.mark.django_db
+EDIT = reverse("departments:year_edit", args=["136001", 2024])
+
+
+def _post_data(**changes):
+    department_year = DepartmentYear.objects.get(year=2024)
+    sections = list(Section.objects.order_by("order"))
+    indicators = list(
+        SectionIndicator.objects.filter(year=2024).order_by("section__order", "order")
+    )
+    data = {
+        "version": department_year.version,
+        "overall_target": department_year.overall_target,
+        "safeguards": department_year.safeguards,
+        "sec-TOTAL_FORMS": len(sections),
+        "sec-INITIAL_FORMS": len(sections),
+        "sec-MIN_NUM_FORMS": 0,
+        "sec-MAX_NUM_FORMS": 1000,
+        "si-TOTAL_FORMS": len(indicators),
+        "si-INITIAL_FORMS": len(indicators),
+        "si-MIN_NUM_FORMS": 0,
+        "si-MAX_NUM_FORMS": 1000,
+    }
+    for i, s in enumerate(sections):
+        data.update(
+            {
+                f"sec-{i}-id": s.pk,
+                f"sec-{i}-order": s.order,
+                f"sec-{i}-name": s.name,
+                f"sec-{i}-duties": s.duties,
+            }
+        )
+    for i, ind in enumerate(indicators):
+        data.update(
+            {
+                f"si-{i}-id": ind.pk,
+                f"si-{i}-section": ind.section_id,
+                f"si-{i}-order": ind.order,
+                f"si-{i}-name": ind.name,
+            }
+        )
+        for grade in ("excellent", "good", "fair", "poor"):
+            data[f"si-{i}-{grade}_op"] = getattr(ind, f"{grade}_op")
+            data[f"si-{i}-{grade}_bound"] = getattr(ind, f"{grade}_bound")
+    data.update(changes)
+    return data
+
+
+def test_department_editor_saves_texts_duties_and_scales(client, finance):
+    client.force_login(finance)
+    assert client.get(EDIT).status_code == 200
+    response = client.post(
+        EDIT,
+        _post_data(
+            overall_target="新的总体目标",
+            **{"sec-0-duties": "1、新的职责", "si-0-poor_bound": "80"},
+        ),
+    )
+    assert response.status_code == 302
+    department_year = DepartmentYear.objects.get(year=2024)
+    assert department_year.overall_target == "新的总体目标" and department_year.version == 2
+    assert Section.objects.get(name="综合科").duties == "1、新的职责"
+    first = SectionIndicator.objects.get(name="综合业务管理工作完成率")
+    assert first.criteria() == ["100%", "90%", "80%", "80%以下"] and first.gaps() == []
+
+
+def test_department_editor_adds_a_rating_indicator(client, finance):
+    client.force_login(finance)
+    section = Section.objects.get(name="宣传科")
+    data = _post_data(
+        **{
+            "si-TOTAL_FORMS": 12,
+            "si-11-section": section.pk,
+            "si-11-order": 3,
+            "si-11-name": "新闻发布次数完成率",
+            "si-11-excellent_op": "≥",
+            "si-11-excellent_bound": "100",
+            "si-11-good_op": "≥",
+            "si-11-good_bound": "90",
+            "si-11-fair_op": "≥",
+            "si-11-fair_bound": "80",
+            "si-11-poor_op": "<",
+            "si-11-poor_bound": "80",
+        }
+    )
+    assert client.post(EDIT, data).status_code == 302
+    assert SectionIndicator.objects.get(name="新闻发布次数完成率").year == 2024
+
+
+def test_bad_bound_is_refused_and_nothing_saved(client, finance):
+    client.force_login(finance)
+    response = client.post(
+        EDIT, _post_data(overall_target="不应保存", **{"si-0-good_bound": "120"})
+    )
+    assert response.status_code == 200
+    assert "确保该值小于或等于100" in response.content.decode()
+    assert DepartmentYear.objects.get(year=2024).overall_target != "不应保存"
+
+
+def test_stale_department_save_is_refused(client, finance):
+    client.force_login(finance)
+    stale = _post_data(overall_target="第二个人的修改")
+    assert client.post(EDIT, _post_data(overall_target="第一个人的修改")).status_code == 302
+    response = client.post(EDIT, stale)
+    assert response.status_code == 409
+    assert "第二个人的修改" in response.content.decode()
+    assert DepartmentYear.objects.get(year=2024).overall_target == "第一个人的修改"
+
+
+@pytest.mark.parametrize(("who", "status"), [("auditor", 403), ("chief", 403), ("outsider", 404)])
+def test_department_editor_refuses_others(client, request, reference, who, status):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(EDIT).status_code == status
+    assert client.post(EDIT, {"overall_target": "x"}).status_code == status
+
+
+def _project_snapshot(project):
+    fields = [
+        "table_number",
+        "booklet_order",
+        "table_name",
+        "code",
+        "name",
+        "budget_total",
+        "fiscal_funds",
+        "other_funds",
+        "fund_use",
+        "target",
+        "section_id",
+    ]
+    return (
+        {f: getattr(project, f) for f in fields},
+        [(e.month, e.planned_percent) for e in project.schedule.order_by("month")],
+        [
+            (
+                i.category.primary.name,
+                i.category.name,
+                i.order,
+                i.name,
+                i.description,
+                i.value_text,
+                i.operator,
+                i.value_number,
+                i.value_unit,
+                i.basis,
+            )
+            for i in project.indicators.in_table_order()
+        ],
+    )
+
+
+def test_copy_a_project_reproduces_every_field_and_row(reference):
+    source = Project.objects.get(code="13081123P000182100018")
+    copy = project_copy_to_year(project=source, year=2025)
+    assert copy.year == 2025 and copy.status == "draft" and copy.source == source
+    assert _project_snapshot(copy) == _project_snapshot(source)
+    assert BudgetYear.objects.get(year=2025).milestone_months == [3, 6, 10, 12]
+    with pytest.raises(CopyRefused, match="2025年已有项目编码"):
+        project_copy_to_year(project=source, year=2025)
+
+
+def test_copy_a_whole_unit_year(reference):
+    copy = unit_year_copy(department_year=reference, year=2025)
+    assert (
+        copy.overall_target == reference.overall_target and copy.safeguards == reference.safeguards
+    )
+    assert (
+        SectionIndicator.objects.filter(year=2025).count()
+        == SectionIndicator.objects.filter(year=2024).count()
+    )
+    for ref in read_projects():
+        source = Project.objects.get(year=2024, code=ref.code)
+        assert _project_snapshot(
+            Project.objects.get(year=2025, code=ref.code)
+        ) == _project_snapshot(source)
+    with pytest.raises(CopyRefused, match="已有2025年的绩效目标"):
+        unit_year_copy(department_year=reference, year=2025)
+
+
+def test_copy_into_a_year_with_another_framework_is_refused_when_rows_do_not_fit(reference):
+    from indicators.models import FrameworkVersion
+
+    BudgetYear.objects.create(year=2026, framework=FrameworkVersion.objects.get(code="2021"))
+    source = Project.objects.get(code="13081123P000182100018")
+    with pytest.raises(CopyRefused, match="没有以下二级指标：产出指标 / 成本指标"):
+        project_copy_to_year(project=source, year=2026)
+    assert not Project.objects.filter(year=2026).exists()
+
+
+def test_copy_buttons(client, finance):
+    client.force_login(finance)
+    response = client.post(
+        reverse("projects:copy", args=[2024, "13081123P000185100019"]), {"year": 2025}
+    )
+    assert response.status_code == 302 and response.url == "/projects/2025/13081123P000185100019/"
+    page = client.get(response.url).content.decode()
+    assert "本项目结转自" in page
+    response = client.post(
+        reverse("booklet:copy", args=["136001", 2024]), {"year": 2025}, follow=True
+    )
+    assert "未结转：2025年已有项目编码为 13081123P000185100019 的项目" in response.content.decode()
+    assert not DepartmentYear.objects.filter(year=2025).exists()  # all or nothing
+
+
+def test_copy_is_refused_to_read_only_users(client, auditor):
+    client.force_login(auditor)
+    assert (
+        client.post(
+            reverse("projects:copy", args=[2024, "13081123P000185100019"]), {"year": 2025}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("booklet:copy", args=["136001", 2024]), {"year": 2025}).status_code
+        == 403
+    )
+    assert not Project.objects.filter(year=2025).exists()
