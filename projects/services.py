@@ -413,3 +413,14 @@ def unit_year_copy(*, department_year: DepartmentYear, year: int) -> DepartmentY
     for project in department.projects.filter(year=department_year.year).order_by("booklet_order"):
         _copy_project(project, budget_year)
     return copy
+
+
+@transaction.atomic
+def booklet_order_save(*, projects: list[Project], positions: dict[int, int]) -> None:
+    """Number the tables 1, 2, 3 … in the order of the positions given (ties keep the old
+    order); only projects whose place changes are written."""
+    ranked = sorted(projects, key=lambda p: (positions[p.pk], p.booklet_order, p.pk))
+    for place, project in enumerate(ranked, 1):
+        if project.booklet_order != place:
+            project.booklet_order = place
+            project.save(update_fields=["booklet_order", "updated_at"])

@@ -24,4 +24,5 @@ booklet_urlpatterns = [
     path("<str:code>/<int:year>/data.xlsx", views.download_data_workbook, name="data"),
     path("<str:code>/<int:year>/checks/", views.department_checks, name="checks"),
     path("<str:code>/<int:year>/copy/", views.department_year_copy, name="copy"),
+    path("<str:code>/<int:year>/order/", views.booklet_order, name="order"),
 ]

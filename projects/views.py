@@ -25,7 +25,12 @@ from projects.filters import ProjectFilter
 from projects.forms import ImportUploadForm
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
-from projects.services import CopyRefused, project_copy_to_year, unit_year_copy
+from projects.services import (
+    CopyRefused,
+    booklet_order_save,
+    project_copy_to_year,
+    unit_year_copy,
+)
 from projects.tables import ProjectTable
 from projects.target_table import TargetTable, build_target_table, milestones_for_year
 
@@ -271,3 +276,32 @@ def department_year_copy(request: HttpRequest, code: str, year: int) -> HttpResp
         messages.success(request, COPIED.format(year=target, what=copy.title))
         return redirect("departments:year_detail", code, target)
     return redirect("departments:year_detail", code, year)
+
+
+ORDER_SAVED = "目录顺序已保存。"
+
+
+@require_http_methods(["GET", "POST"])
+def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The order of the project tables in the booklet (第二部分)."""
+    department_year = get_department_year_for_user(request.user, code, year)
+    if not can_write(request.user, department_year.department):
+        raise PermissionDenied("您没有修改该单位绩效目标的权限。")
+    projects = list(
+        Project.objects.filter(department=department_year.department, year=year).in_booklet_order()
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            positions = {p.pk: int(request.POST.get(f"order-{p.pk}", "")) for p in projects}
+        except ValueError:
+            error = "顺序须为整数，请检查后重新保存。"
+        else:
+            booklet_order_save(projects=projects, positions=positions)
+            messages.success(request, ORDER_SAVED)
+            return redirect("departments:year_detail", code, year)
+    return render(
+        request,
+        "projects/booklet_order.html",
+        {"department_year": department_year, "projects": projects, "error": error},
+    )

@@ -228,3 +228,13 @@ def test_check_targets_command(reference):
     payload = json.loads(out.getvalue())
     assert len(payload["findings"]) == 60
     assert payload["findings"][0]["code"] == "SCALE_HOLE"
+
+
+def test_negative_amounts_are_found_in_an_unsaved_draft():
+    from indicators.checks import TargetData, check_target_data
+
+    draft = TargetData(Decimal(10), Decimal(-5), Decimal(15), "目标", {12: Decimal(100)}, [12], [])
+    codes = [f.code for f in check_target_data(draft)]
+    assert "FUNDS_NEGATIVE" in codes and "FUNDS_SUM" not in codes
+    sound = TargetData(Decimal(10), Decimal(5), Decimal(5), "目标", {12: Decimal(100)}, [12], [])
+    assert "FUNDS_NEGATIVE" not in [f.code for f in check_target_data(sound)]

@@ -225,3 +225,34 @@ def test_copy_is_refused_to_read_only_users(client, auditor):
         == 403
     )
     assert not Project.objects.filter(year=2025).exists()
+
+
+def test_booklet_order_is_saved_and_used_by_the_booklet(client, finance):
+    client.force_login(finance)
+    url = reverse("booklet:order", args=["136001", 2024])
+    assert client.get(url).status_code == 200
+    projects = list(Project.objects.filter(year=2024).order_by("booklet_order"))
+    # Put the last table (5.老电影放映员补贴) first.
+    data = {f"order-{p.pk}": i + 2 for i, p in enumerate(projects)}
+    data[f"order-{projects[-1].pk}"] = 1
+    assert client.post(url, data).status_code == 302
+    order = list(
+        Project.objects.filter(year=2024)
+        .order_by("booklet_order")
+        .values_list("table_number", flat=True)
+    )
+    assert order == [5, 1, 8, 9, 4]
+    page = client.get(reverse("departments:year_detail", args=["136001", 2024])).content.decode()
+    assert page.index("5.老电影放映员补贴绩效目标表") < page.index(
+        "1.承德高新区新闻合办专项绩效目标表"
+    )
+
+
+def test_booklet_order_refuses_bad_input_and_read_only_users(client, finance, auditor):
+    url = reverse("booklet:order", args=["136001", 2024])
+    client.force_login(finance)
+    project = Project.objects.order_by("booklet_order").first()
+    response = client.post(url, {f"order-{project.pk}": "abc"})
+    assert "顺序须为整数" in response.content.decode()
+    client.force_login(auditor)
+    assert client.get(url).status_code == 403
