@@ -149,16 +149,9 @@ def _save(request, project, form, formset, categories, department, year):
     return redirect("projects:detail", project.year, project.code)
 
 
-@require_http_methods(["GET", "POST"])
-def project_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    project, editable = get_project_for_user(request, year, code)
-    if not editable:
-        raise PermissionDenied(NOT_WRITABLE)
-    if project.status != Status.DRAFT:
-        messages.error(request, READ_ONLY.format(status=project.get_status_display()))
-        return redirect("projects:detail", year, code)
-    department = project.department
-    form, formset, categories, _ = _forms(request, project, department, year, project.framework)
+def _edit(request, project: Project, department: Department, year: int, framework) -> HttpResponse:
+    """Show the editor, or save it when the posted page is valid."""
+    form, formset, categories, _ = _forms(request, project, department, year, framework)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         return _save(request, project, form, formset, categories, department, year)
     return _render_editor(
@@ -170,6 +163,17 @@ def project_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
         department=department,
         year=year,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    project, editable = get_project_for_user(request, year, code)
+    if not editable:
+        raise PermissionDenied(NOT_WRITABLE)
+    if project.status != Status.DRAFT:
+        messages.error(request, READ_ONLY.format(status=project.get_status_display()))
+        return redirect("projects:detail", year, code)
+    return _edit(request, project, project.department, year, project.framework)
 
 
 def _new_context(request) -> tuple[Department, int, object]:
@@ -199,18 +203,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     project = Project(department=department, year=year, framework=framework)
     last = department.projects.filter(year=year).order_by("-booklet_order").first()
     project.booklet_order = (last.booklet_order + 1) if last else 1
-    form, formset, categories, _ = _forms(request, project, department, year, framework)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        return _save(request, project, form, formset, categories, department, year)
-    return _render_editor(
-        request,
-        project=project,
-        form=form,
-        formset=formset,
-        categories=categories,
-        department=department,
-        year=year,
-    )
+    return _edit(request, project, department, year, framework)
 
 
 def _decimal(value) -> Decimal | None:
