@@ -1,5 +1,7 @@
 """Who may see and change which unit. Every page and export asks these helpers."""
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -17,14 +19,40 @@ def departments_for_user(user) -> QuerySet[Department]:
     return Department.objects.filter(members__user=user).distinct()
 
 
-def roles_in(user, department: Department) -> set[str]:
+@dataclass(frozen=True)
+class UnitAccess:
+    """A user's roles in one unit and the sections they answer for, read in one query."""
+
+    roles: frozenset[str]
+    sections: frozenset[int]
+
+    @property
+    def can_write(self) -> bool:
+        return bool(self.roles & set(WRITE_ROLES))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    def can_review(self, section_id: int | None) -> bool:
+        return self.is_admin or (section_id is not None and section_id in self.sections)
+
+
+def unit_access(user, department: Department) -> UnitAccess:
     if not user.is_authenticated:
-        return set()
+        return UnitAccess(frozenset(), frozenset())
     if user.is_superuser:
-        return {Role.ADMIN}
-    return set(
-        Membership.objects.filter(user=user, department=department).values_list("role", flat=True)
+        return UnitAccess(frozenset({Role.ADMIN}), frozenset())
+    rows = Membership.objects.filter(user=user, department=department).values_list(
+        "role", "sections"
     )
+    roles = frozenset(role for role, _ in rows)
+    sections = frozenset(s for role, s in rows if role == Role.CHIEF and s is not None)
+    return UnitAccess(roles, sections)
+
+
+def roles_in(user, department: Department) -> set[str]:
+    return set(unit_access(user, department).roles)
 
 
 def can_write(user, department: Department) -> bool:
@@ -54,3 +82,17 @@ def writable_departments(user) -> QuerySet[Department]:
     if user.is_superuser:
         return Department.objects.all()
     return Department.objects.filter(members__user=user, members__role__in=WRITE_ROLES).distinct()
+
+
+def chief_sections(user, department: Department) -> set[int]:
+    """Ids of the sections the user answers for as 科室负责人 in the unit."""
+    return set(unit_access(user, department).sections)
+
+
+def is_unit_admin(user, department: Department) -> bool:
+    return unit_access(user, department).is_admin
+
+
+def can_review_section(user, department: Department, section_id: int | None) -> bool:
+    """The chief of the section reviews; a unit administrator may too."""
+    return unit_access(user, department).can_review(section_id)

@@ -105,6 +105,17 @@ class DepartmentYear(models.Model):
     overall_target = models.TextField("总体绩效目标", blank=True)
     safeguards = models.TextField("工作保障措施", blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    review_grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
+    review_comment = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 

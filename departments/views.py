@@ -4,11 +4,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from departments.access import can_write, departments_for_user, get_department_year_for_user
+from departments.access import (
+    can_write,
+    departments_for_user,
+    get_department_year_for_user,
+    unit_access,
+)
 from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
 from departments.models import DepartmentYear, Membership, SectionIndicator
 from departments.services import StaleDepartmentYear, department_year_save
-from perfbudget.lib.grades import Status
+from perfbudget.lib.grades import Grade, Status
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -35,13 +40,17 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
     projects = department_year.department.projects.filter(year=year).order_by(
         "booklet_order", "table_number"
     )
+    access = unit_access(request.user, department_year.department)
     return render(
         request,
         "departments/department_year_detail.html",
         {
             "department_year": department_year,
             "projects": projects,
-            "editable": can_write(request.user, department_year.department),
+            "editable": access.can_write,
+            "can_review": access.is_admin,
+            "can_reopen": access.is_admin,
+            "grades": Grade.choices,
         },
     )
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from simple_history.models import HistoricalRecords
@@ -89,6 +90,15 @@ class Project(models.Model):
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
     review_grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
     review_comment = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     source = models.ForeignKey(
         "self",
         verbose_name="结转来源",

@@ -13,6 +13,16 @@ urlpatterns = [
     path("<int:year>/<str:code>/", views.project_detail, name="detail"),
     path("<int:year>/<str:code>/edit/", editor.project_edit, name="edit"),
     path("<int:year>/<str:code>/copy/", views.project_copy, name="copy"),
+    path("<int:year>/<str:code>/history/", views.project_history, name="history"),
+    *(
+        path(
+            f"<int:year>/<str:code>/{action}/",
+            views.project_transition,
+            {"action": action},
+            name=action,
+        )
+        for action in ("submit", "review", "reopen")
+    ),
     path("<int:year>/<str:code>/table.pdf", views.download_table_pdf, name="table_pdf"),
     path("<int:year>/<str:code>/table.xlsx", views.download_table_xlsx, name="table_xlsx"),
 ]
@@ -25,4 +35,14 @@ booklet_urlpatterns = [
     path("<str:code>/<int:year>/checks/", views.department_checks, name="checks"),
     path("<str:code>/<int:year>/copy/", views.department_year_copy, name="copy"),
     path("<str:code>/<int:year>/order/", views.booklet_order, name="order"),
+    path("<str:code>/<int:year>/history/", views.department_year_history, name="history"),
+    *(
+        path(
+            f"<str:code>/<int:year>/{action}/",
+            views.department_year_transition,
+            {"action": action},
+            name=action,
+        )
+        for action in ("submit", "review", "reopen")
+    ),
 ]

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
@@ -14,11 +15,13 @@ from departments.access import (
     can_write,
     departments_for_user,
     get_department_year_for_user,
+    unit_access,
     writable_departments,
 )
 from indicators.checks import Severity, check_project
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
-from projects import pdf, xlsx
+from perfbudget.lib.grades import Grade
+from projects import history, pdf, workflow, xlsx
 from projects.data_workbook import data_workbook
 from projects.exports import booklet_key, department_findings, department_tables, findings_workbook
 from projects.filters import ProjectFilter
@@ -38,6 +41,11 @@ from projects.target_table import TargetTable, build_target_table, milestones_fo
 def get_project_for_user(request: HttpRequest, year: int, code: str) -> tuple[Project, bool]:
     """The project with everything its table shows, and whether the user may edit it.
     Unknown projects and projects of units the user holds no role in are both 404."""
+    project, access = _project_and_access(request, year, code)
+    return project, access.can_write
+
+
+def _project_and_access(request: HttpRequest, year: int, code: str):
     try:
         project = (
             Project.objects.for_table()
@@ -46,7 +54,7 @@ def get_project_for_user(request: HttpRequest, year: int, code: str) -> tuple[Pr
         )
     except Project.DoesNotExist:
         raise Http404("没有找到该项目") from None
-    return project, can_write(request.user, project.department)
+    return project, unit_access(request.user, project.department)
 
 
 class ProjectListView(SingleTableMixin, FilterView):
@@ -72,14 +80,22 @@ class ProjectListView(SingleTableMixin, FilterView):
 
 
 def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    project, editable = get_project_for_user(request, year, code)
+    project, access = _project_and_access(request, year, code)
     milestones = milestones_for_year(project.year)
     table = build_target_table(project, milestones)
     findings = check_project(project, milestones)
     return render(
         request,
         "projects/project_detail.html",
-        {"project": project, "table": table, "editable": editable, "findings": findings},
+        {
+            "project": project,
+            "table": table,
+            "editable": access.can_write,
+            "findings": findings,
+            "can_review": access.can_review(project.section_id),
+            "can_reopen": access.is_admin,
+            "grades": Grade.choices,
+        },
     )
 
 
@@ -305,3 +321,92 @@ def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "projects/booklet_order.html",
         {"department_year": department_year, "projects": projects, "error": error},
     )
+
+
+# --- the review cycle --------------------------------------------------------------------------
+
+TRANSITION_DONE = {
+    "submit": "已提交，等待审核。",
+    "review": "审核结果已保存。",
+    "reopen": "已重新打开为草稿。",
+}
+
+
+def _transition(request, action: str, run, back) -> HttpResponse:
+    try:
+        run()
+    except workflow.WorkflowRefused as refused:
+        messages.error(request, f"操作未完成：{refused}")
+    else:
+        messages.success(request, TRANSITION_DONE[action])
+    return back
+
+
+@require_POST
+def project_transition(request: HttpRequest, year: int, code: str, action: str) -> HttpResponse:
+    project, _ = get_project_for_user(request, year, code)
+    runs = {
+        "submit": lambda: workflow.project_submit(project=project, user=request.user),
+        "review": lambda: workflow.project_review(
+            project=project,
+            user=request.user,
+            grade=request.POST.get("grade", ""),
+            comment=request.POST.get("comment", ""),
+        ),
+        "reopen": lambda: workflow.project_reopen(
+            project=project, user=request.user, reason=request.POST.get("reason", "")
+        ),
+    }
+    if action not in runs:
+        raise Http404("没有这个操作")
+    return _transition(request, action, runs[action], redirect("projects:detail", year, code))
+
+
+@require_POST
+def department_year_transition(
+    request: HttpRequest, code: str, year: int, action: str
+) -> HttpResponse:
+    department_year = get_department_year_for_user(request.user, code, year)
+    runs = {
+        "submit": lambda: workflow.department_year_submit(
+            department_year=department_year, user=request.user
+        ),
+        "review": lambda: workflow.department_year_review(
+            department_year=department_year,
+            user=request.user,
+            grade=request.POST.get("grade", ""),
+            comment=request.POST.get("comment", ""),
+        ),
+        "reopen": lambda: workflow.department_year_reopen(
+            department_year=department_year,
+            user=request.user,
+            reason=request.POST.get("reason", ""),
+        ),
+    }
+    if action not in runs:
+        raise Http404("没有这个操作")
+    back = redirect("departments:year_detail", code, year)
+    return _transition(request, action, runs[action], back)
+
+
+def _trail_response(request, title: str, entries, back_url: str) -> HttpResponse:
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(history.trail_workbook(title, entries), content_type=XLSX)
+        response["Content-Disposition"] = content_disposition_header(True, f"{title}-修改记录.xlsx")
+        return response
+    return render(
+        request, "projects/history.html", {"title": title, "entries": entries, "back_url": back_url}
+    )
+
+
+def project_history(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    project, _ = get_project_for_user(request, year, code)
+    back = reverse("projects:detail", args=[year, code])
+    return _trail_response(request, project.heading, history.project_trail(project), back)
+
+
+def department_year_history(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    department_year = get_department_year_for_user(request.user, code, year)
+    back = reverse("departments:year_detail", args=[code, year])
+    entries = history.department_year_trail(department_year)
+    return _trail_response(request, department_year.title, entries, back)

@@ -1,0 +1,117 @@
+"""The audit trail: who changed what and when, field by field, from the records' history."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from departments.models import DepartmentYear, SectionIndicator
+from indicators.models import Indicator
+from projects.models import Project, ScheduleEntry
+from projects.xlsx import set_text
+
+ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
+HIDDEN_FIELDS = {"version", "updated_at", "id", "project", "section", "department"}
+
+
+@dataclass
+class Entry:
+    at: datetime
+    user: str
+    what: str
+    action: str
+    reason: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
+
+
+def _label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # a field of the history model only
+        return name
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _entries(records, model, describe) -> list[Entry]:
+    """Diff each record with the one before it of the same object, in memory."""
+    out, previous = [], {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        before = previous.get(record.id)
+        changes = []
+        if before is not None and record.history_type == "~":
+            for change in record.diff_against(before).changes:
+                if change.field not in HIDDEN_FIELDS:
+                    changes.append(
+                        (_label(model, change.field), _text(change.old), _text(change.new))
+                    )
+            if not changes and not record.history_change_reason:
+                previous[record.id] = record
+                continue
+        user = record.history_user
+        out.append(
+            Entry(
+                at=record.history_date,
+                user=(user.get_full_name() or user.username) if user else "系统",
+                what=describe(record),
+                action=ACTIONS.get(record.history_type, record.history_type),
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+        previous[record.id] = record
+    return out
+
+
+def project_trail(project: Project) -> list[Entry]:
+    records = project.history.select_related("history_user")
+    indicators = Indicator.history.filter(project_id=project.pk).select_related("history_user")
+    schedule = ScheduleEntry.history.filter(project_id=project.pk).select_related("history_user")
+    entries = _entries(records, Project, lambda r: "项目")
+    entries += _entries(indicators, Indicator, lambda r: f"三级指标“{r.name}”")
+    entries += _entries(schedule, ScheduleEntry, lambda r: f"资金支出计划 {r.month}月底")
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def department_year_trail(department_year: DepartmentYear) -> list[Entry]:
+    records = department_year.history.select_related("history_user")
+    indicators = SectionIndicator.history.filter(
+        section__department=department_year.department, year=department_year.year
+    ).select_related("history_user")
+    entries = _entries(records, DepartmentYear, lambda r: "部门整体绩效目标")
+    entries += _entries(indicators, SectionIndicator, lambda r: f"科室绩效指标“{r.name}”")
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def trail_workbook(title: str, entries: list[Entry]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "修改记录"
+    headers = ["时间", "用户", "对象", "操作", "说明", "字段", "原值", "新值"]
+    for col, header in enumerate(headers, 1):
+        set_text(ws.cell(row=1, column=col), header)
+        ws.cell(row=1, column=col).font = Font(bold=True)
+    row = 2
+    for entry in entries:
+        for change in entry.changes or [("", "", "")]:
+            values = [
+                entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                entry.user,
+                entry.what,
+                entry.action,
+                entry.reason,
+                *change,
+            ]
+            for col, value in enumerate(values, 1):
+                set_text(ws.cell(row=row, column=col), value)
+            row += 1
+    for letter, width in zip("ABCDEFGH", [20, 14, 28, 8, 24, 16, 36, 36], strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,128 @@
+"""The review cycle of projects and department years (DESIGN §4).
+
+草稿 → 已提交 (finance, only without quality errors) → 已审核 (the section's chief grades 优 or 良);
+a grade of 中 returns the target for revision and 差 rejects it, both back to 草稿 with the grade
+and comment kept. An approved target is reopened only by a unit administrator, with a reason.
+Every transition is saved with its user and reason in the history."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from departments.access import can_review_section, can_write, is_unit_admin
+from departments.models import DepartmentYear
+from indicators.checks import Severity, check_department_year, check_project
+from perfbudget.lib.grades import Grade, Status
+from projects.models import Project
+from projects.target_table import milestones_for_year
+
+
+class WorkflowRefused(Exception):
+    """A transition that may not happen now; the message says why, in Chinese."""
+
+
+NOT_DRAFT = "只有草稿可以提交（当前：{status}）"
+HAS_ERRORS = "还有 {count} 个审核错误，改正后才能提交"
+NOT_SUBMITTED = "只有已提交的{what}可以审核（当前：{status}）"
+NOT_APPROVED = "只有已审核的{what}可以重新打开（当前：{status}）"
+NO_RIGHT_SUBMIT = "您没有提交该单位绩效目标的权限"
+NO_RIGHT_REVIEW = "只有该项目责任科室的负责人或单位管理员可以审核"
+NO_RIGHT_REVIEW_UNIT = "只有单位管理员可以审核部门整体绩效目标"
+NO_RIGHT_REOPEN = "只有单位管理员可以重新打开已审核的绩效目标"
+NEED_GRADE = "请选择审核等级（优、良、中、差）"
+NEED_COMMENT = "审核等级为“中”或“差”时须填写审核意见"
+NEED_REASON = "请填写重新打开的理由"
+
+REASONS = {
+    Grade.EXCELLENT: "审核通过（优）",
+    Grade.GOOD: "审核通过（良）",
+    Grade.FAIR: "退回修改（中）",
+    Grade.POOR: "不予通过（差）",
+}
+
+
+def _save(obj, reason: str) -> None:
+    obj._change_reason = reason
+    obj.save()
+
+
+def _errors(findings) -> int:
+    return sum(1 for f in findings if f.severity == Severity.ERROR)
+
+
+def _submit(obj, user, findings, what: str) -> None:
+    if not can_write(user, obj.department):
+        raise WorkflowRefused(NO_RIGHT_SUBMIT)
+    if obj.status != Status.DRAFT:
+        raise WorkflowRefused(NOT_DRAFT.format(status=obj.get_status_display()))
+    if count := _errors(findings):
+        raise WorkflowRefused(HAS_ERRORS.format(count=count))
+    obj.status = Status.SUBMITTED
+    _save(obj, f"提交{what}")
+
+
+def _review(obj, user, grade: str, comment: str, what: str) -> None:
+    if obj.status != Status.SUBMITTED:
+        raise WorkflowRefused(NOT_SUBMITTED.format(what=what, status=obj.get_status_display()))
+    if grade not in Grade.values:
+        raise WorkflowRefused(NEED_GRADE)
+    comment = (comment or "").strip()
+    if grade in (Grade.FAIR, Grade.POOR) and not comment:
+        raise WorkflowRefused(NEED_COMMENT)
+    obj.review_grade, obj.review_comment = grade, comment
+    obj.reviewed_by, obj.reviewed_at = user, timezone.now()
+    obj.status = Status.APPROVED if grade in (Grade.EXCELLENT, Grade.GOOD) else Status.DRAFT
+    _save(obj, REASONS[Grade(grade)])
+
+
+def _reopen(obj, user, reason: str) -> None:
+    if not is_unit_admin(user, obj.department):
+        raise WorkflowRefused(NO_RIGHT_REOPEN)
+    if obj.status != Status.APPROVED:
+        raise WorkflowRefused(NOT_APPROVED.format(what="绩效目标", status=obj.get_status_display()))
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowRefused(NEED_REASON)
+    obj.status = Status.DRAFT
+    _save(obj, f"重新打开：{reason}")
+
+
+@transaction.atomic
+def project_submit(*, project: Project, user) -> None:
+    project = Project.objects.for_table().select_for_update(of=("self",)).get(pk=project.pk)
+    _submit(project, user, check_project(project, milestones_for_year(project.year)), "")
+
+
+@transaction.atomic
+def project_review(*, project: Project, user, grade: str, comment: str) -> None:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if not can_review_section(user, project.department, project.section_id):
+        raise WorkflowRefused(NO_RIGHT_REVIEW)
+    _review(project, user, grade, comment, "项目")
+
+
+@transaction.atomic
+def project_reopen(*, project: Project, user, reason: str) -> None:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    _reopen(project, user, reason)
+
+
+@transaction.atomic
+def department_year_submit(*, department_year: DepartmentYear, user) -> None:
+    fresh = DepartmentYear.objects.with_part_one(department_year.year).get(pk=department_year.pk)
+    _submit(fresh, user, check_department_year(fresh), "部门整体绩效目标")
+
+
+@transaction.atomic
+def department_year_review(
+    *, department_year: DepartmentYear, user, grade: str, comment: str
+) -> None:
+    fresh = DepartmentYear.objects.select_for_update().get(pk=department_year.pk)
+    if not is_unit_admin(user, fresh.department):
+        raise WorkflowRefused(NO_RIGHT_REVIEW_UNIT)
+    _review(fresh, user, grade, comment, "部门整体绩效目标")
+
+
+@transaction.atomic
+def department_year_reopen(*, department_year: DepartmentYear, user, reason: str) -> None:
+    fresh = DepartmentYear.objects.select_for_update().get(pk=department_year.pk)
+    _reopen(fresh, user, reason)
