@@ -73,3 +73,8 @@ def _isolated_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def unit_admin(unit):
+    return make_user("admin1", unit, Role.ADMIN)

@@ -1,0 +1,162 @@
+"""The review cycle: each transition by each role, allowed or refused; read-only after submit;
+reopening recorded; and the history that shows every step."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from conftest import make_user
+from departments.models import DepartmentYear, Role, Section
+from indicators.models import Indicator
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+CODE = "13081123P000182100018"  # 传媒科's project
+
+
+def _post(client, user, name, data=None, code=CODE):
+    client.force_login(user)
+    return client.post(reverse(f"projects:{name}", args=[2024, code]), data or {}, follow=True)
+
+
+def _status(code=CODE):
+    project = Project.objects.get(code=code)
+    return project.status, project.review_grade
+
+
+def test_full_cycle_submit_return_resubmit_approve(client, finance, chief):
+    response = _post(client, finance, "submit")
+    assert "已提交，等待审核" in response.content.decode()
+    assert _status() == ("submitted", "")
+    # Read-only while submitted.
+    client.force_login(finance)
+    assert (
+        "处于只读状态"
+        in client.get(reverse("projects:edit", args=[2024, CODE]), follow=True).content.decode()
+    )
+    response = _post(client, chief, "review", {"grade": "中", "comment": "指标值不可衡量，请修改"})
+    assert _status() == ("draft", "中")
+    assert "指标值不可衡量，请修改" in response.content.decode()
+    assert _post(client, finance, "submit").status_code == 200
+    _post(client, chief, "review", {"grade": "优", "comment": ""})
+    project = Project.objects.get(code=CODE)
+    assert (project.status, project.review_grade, project.reviewed_by) == ("approved", "优", chief)
+
+
+def test_submission_is_blocked_by_quality_errors(client, finance):
+    Indicator.objects.filter(project__code=CODE, category__primary__name="满意度指标").delete()
+    response = _post(client, finance, "submit")
+    assert "还有 1 个审核错误，改正后才能提交" in response.content.decode()
+    assert _status() == ("draft", "")
+
+
+@pytest.mark.parametrize("grade", ["中", "差"])
+def test_fair_and_poor_grades_need_a_comment(client, finance, chief, grade):
+    _post(client, finance, "submit")
+    response = _post(client, chief, "review", {"grade": grade})
+    assert "须填写审核意见" in response.content.decode()
+    assert _status() == ("submitted", "")
+
+
+def test_poor_grade_rejects_back_to_draft(client, finance, chief):
+    _post(client, finance, "submit")
+    _post(client, chief, "review", {"grade": "差", "comment": "目标与预算不符"})
+    assert _status() == ("draft", "差")
+
+
+def test_only_the_chief_of_the_projects_section_reviews(client, finance, unit):
+    other_chief = make_user(
+        "chief-zh", unit, Role.CHIEF, sections=Section.objects.filter(name="综合科")
+    )
+    _post(client, finance, "submit")
+    response = _post(client, other_chief, "review", {"grade": "优"})
+    assert "只有该项目责任科室的负责人或单位管理员可以审核" in response.content.decode()
+    assert _status() == ("submitted", "")
+
+
+@pytest.mark.parametrize("action", ["submit", "review", "reopen"])
+def test_auditor_changes_nothing(client, auditor, finance, chief, action):
+    if action != "submit":
+        _post(client, finance, "submit")
+    if action == "reopen":
+        _post(client, chief, "review", {"grade": "良"})
+    before = _status()
+    _post(client, auditor, action, {"grade": "优", "reason": "x", "comment": "x"})
+    assert _status() == before
+
+
+def test_outsider_gets_404_on_transitions(client, outsider, reference):
+    client.force_login(outsider)
+    for action in ("submit", "review", "reopen", "history"):
+        method = client.get if action == "history" else client.post
+        assert method(reverse(f"projects:{action}", args=[2024, CODE])).status_code == 404
+
+
+def test_no_write_by_get(client, finance):
+    client.force_login(finance)
+    assert client.get(reverse("projects:submit", args=[2024, CODE])).status_code == 405
+    assert _status() == ("draft", "")
+
+
+def test_reopen_needs_an_administrator_and_a_reason(client, finance, chief, unit_admin):
+    _post(client, finance, "submit")
+    _post(client, chief, "review", {"grade": "良"})
+    assert (
+        "只有单位管理员" in _post(client, chief, "reopen", {"reason": "补充指标"}).content.decode()
+    )
+    assert (
+        "请填写重新打开的理由"
+        in _post(client, unit_admin, "reopen", {"reason": " "}).content.decode()
+    )
+    assert _status()[0] == "approved"
+    _post(client, unit_admin, "reopen", {"reason": "预算调整，需补充指标"})
+    assert _status()[0] == "draft"
+    record = Project.objects.get(code=CODE).history.order_by("-history_id").first()
+    assert record.history_change_reason == "重新打开：预算调整，需补充指标"
+    assert record.history_user == unit_admin
+
+
+def test_department_year_cycle(client, finance, unit_admin, chief):
+    url = lambda name: reverse(f"booklet:{name}", args=["136001", 2024])  # noqa: E731
+    client.force_login(finance)
+    client.post(url("submit"))
+    assert DepartmentYear.objects.get(year=2024).status == "submitted"
+    client.force_login(chief)
+    response = client.post(url("review"), {"grade": "良"}, follow=True)
+    assert "只有单位管理员可以审核部门整体绩效目标" in response.content.decode()
+    client.force_login(unit_admin)
+    client.post(url("review"), {"grade": "良"})
+    department_year = DepartmentYear.objects.get(year=2024)
+    assert (department_year.status, department_year.review_grade) == ("approved", "良")
+    client.force_login(finance)
+    response = client.get(reverse("departments:year_edit", args=["136001", 2024]), follow=True)
+    assert "处于只读状态" in response.content.decode()
+
+
+def test_history_shows_every_step_with_user_and_diff(client, finance, chief, auditor):
+    _post(client, finance, "submit")
+    _post(client, chief, "review", {"grade": "中", "comment": "请细化指标"})
+    client.force_login(auditor)
+    html = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
+    assert "退回修改（中）" in html and "提交" in html
+    assert "chief1" in html and "finance1" in html
+    assert "请细化指标" in html
+    response = client.get(reverse("projects:history", args=[2024, CODE]) + "?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("时间", "用户", "对象", "操作", "说明", "字段", "原值", "新值")
+    reasons = {row[4] for row in rows[1:]}
+    assert {"提交", "退回修改（中）"} <= reasons
+    status_changes = [row for row in rows[1:] if row[5] == "状态"]
+    assert ("submitted", "draft") in {(r[6], r[7]) for r in status_changes}
+
+
+def test_history_of_an_editor_save_lists_the_field_change(client, finance):
+    from tests.test_editor import EDIT, _post_data, _rows
+
+    client.force_login(finance)
+    project = Project.objects.get(code=CODE)
+    client.post(EDIT, _post_data(project, _rows(project), fund_use="编辑后的用途"))
+    html = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
+    assert "预算规模及资金用途" in html and "编辑后的用途" in html
