@@ -107,3 +107,8 @@ CACHES = {
     }
 }
 DOWNLOAD_CACHE_SECONDS = envint("DOWNLOAD_CACHE_SECONDS", str(30 * 24 * 3600))
+
+# Login throttling (perfbudget/lib/login_throttle.py).
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", str(15 * 60))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from departments.views import home
+from perfbudget.lib.login_throttle import ThrottledLoginView
 from projects.urls import booklet_urlpatterns
 
 admin.site.site_header = "预算绩效目标管理 · 系统管理"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("departments/", include("departments.urls")),
     path("departments/", include((booklet_urlpatterns, "booklet"))),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
