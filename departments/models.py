@@ -139,6 +139,23 @@ class DepartmentYear(models.Model):
     def paragraphs(self, field: str) -> list[str]:
         return [line for line in getattr(self, field).splitlines() if line.strip()]
 
+    def _year_indicators(self):
+        for section in self.department.year_sections:
+            yield from section.year_indicators
+
+    def rating_summary(self) -> dict[str, int]:
+        """How many rating indicators ended 优/良/中/差, and how many are not graded yet
+        (from a department year fetched with `with_part_one`)."""
+        counts = {grade: 0 for grade in Grade.values}
+        counts["未评级"] = 0
+        for indicator in self._year_indicators():
+            rating = getattr(indicator, "rating", None)
+            counts[(rating.grade if rating else None) or "未评级"] += 1
+        return counts
+
+    def has_ratings(self) -> bool:
+        return any(getattr(i, "rating", None) for i in self._year_indicators())
+
 
 class Comparison(models.TextChoices):
     GTE = "≥", "≥（不低于）"

@@ -36,3 +36,61 @@ def department_year_save(*, department_year: DepartmentYear, form, sections, ind
         indicator.save()
     for indicator in indicators.deleted_objects:
         indicator.delete()
+
+
+class RatingRefused(Exception):
+    """A rating that cannot be recorded; the message says why, in Chinese."""
+
+
+RATING_LOCKED = "该指标的评级已确认，不能再修改"
+RATING_NOT_YOURS = "只有该科室的负责人或单位管理员可以评级"
+RATING_HOLE = "完成值 {value}% 不在任何等级范围内（评价标准有空档或重叠），请选择等级并说明理由"
+RATING_REASON = "人工选择的等级与按标准计算的等级（{computed}）不同，请说明理由"
+RATING_VALUE = "实际完成值应为 0 以上的百分比"
+
+
+@transaction.atomic
+def rating_record(
+    *,
+    indicator,
+    user,
+    actual_value,
+    manual_grade: str = "",
+    reason: str = "",
+    comment: str = "",
+    confirm: bool = False,
+):
+    """Record a section indicator's actual value and grade. A value that no grade covers is
+    never graded automatically: the chief chooses, with a reason. Confirming locks it."""
+    from django.utils import timezone
+
+    from departments.access import can_review_section
+    from departments.models import SectionRating
+
+    if not can_review_section(user, indicator.section.department, indicator.section_id):
+        raise RatingRefused(RATING_NOT_YOURS)
+    rating = SectionRating.objects.select_for_update().filter(indicator=indicator).first()
+    if rating and rating.confirmed:
+        raise RatingRefused(RATING_LOCKED)
+    if actual_value is None or actual_value < 0:
+        raise RatingRefused(RATING_VALUE)
+    grades = indicator.grades_for(actual_value)
+    computed = grades[0] if len(grades) == 1 else None
+    reason = (reason or "").strip()
+    if computed is None and not manual_grade:
+        raise RatingRefused(RATING_HOLE.format(value=actual_value))
+    if manual_grade and manual_grade != computed and not reason:
+        if computed is None:
+            raise RatingRefused(RATING_HOLE.format(value=actual_value))
+        raise RatingRefused(RATING_REASON.format(computed=computed))
+    rating = rating or SectionRating(indicator=indicator)
+    rating.actual_value = actual_value
+    rating.manual_grade = manual_grade if manual_grade != computed else ""
+    rating.manual_reason = reason if rating.manual_grade else ""
+    rating.comment = (comment or "").strip()
+    rating.reviewed_by, rating.reviewed_at = user, timezone.now()
+    rating.confirmed = bool(confirm)
+    rating.full_clean()
+    rating._change_reason = "确认评级" if confirm else "记录评级"
+    rating.save()
+    return rating

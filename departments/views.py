@@ -12,7 +12,13 @@ from departments.access import (
 )
 from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
 from departments.models import DepartmentYear, Membership, SectionIndicator
-from departments.services import StaleDepartmentYear, department_year_save
+from departments.services import (
+    RATING_NOT_YOURS,
+    RatingRefused,
+    StaleDepartmentYear,
+    department_year_save,
+    rating_record,
+)
 from perfbudget.lib.grades import Grade, Status
 
 
@@ -41,6 +47,7 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
         "booklet_order", "table_number"
     )
     access = unit_access(request.user, department_year.department)
+    summary = department_year.rating_summary()
     return render(
         request,
         "departments/department_year_detail.html",
@@ -51,6 +58,8 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
             "can_review": access.is_admin,
             "can_reopen": access.is_admin,
             "grades": Grade.choices,
+            "summary": summary,
+            "rated": department_year.has_ratings(),
         },
     )
 
@@ -107,3 +116,60 @@ def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResp
         },
         status=409 if stale else 200,
     )
+
+
+RATING_SAVED = "评级已保存：{name}"
+
+
+@require_http_methods(["GET", "POST"])
+def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Chiefs record the actual results of their sections' indicators and confirm the grades."""
+    department_year = get_department_year_for_user(request.user, code, year)
+    access = unit_access(request.user, department_year.department)
+    sections = [s for s in department_year.department.year_sections if access.can_review(s.pk)]
+    if not sections and not access.roles:
+        raise PermissionDenied("您没有查看评级的权限。")
+    if request.method == "POST":
+        indicator = (
+            SectionIndicator.objects.select_related("section__department")
+            .filter(
+                pk=request.POST.get("indicator"), section__in=[s.pk for s in sections], year=year
+            )
+            .first()
+        )
+        if indicator is None:
+            raise PermissionDenied(RATING_NOT_YOURS)
+        try:
+            rating_record(
+                indicator=indicator,
+                user=request.user,
+                actual_value=_percent(request.POST.get("actual_value")),
+                manual_grade=request.POST.get("manual_grade", ""),
+                reason=request.POST.get("reason", ""),
+                comment=request.POST.get("comment", ""),
+                confirm=bool(request.POST.get("confirm")),
+            )
+        except RatingRefused as refused:
+            messages.error(request, f"{indicator.name}：{refused}")
+        else:
+            messages.success(request, RATING_SAVED.format(name=indicator.name))
+        return redirect("departments:ratings", code, year)
+    return render(
+        request,
+        "departments/ratings.html",
+        {
+            "department_year": department_year,
+            "sections": sections,
+            "grades": Grade.choices,
+            "summary": department_year.rating_summary(),
+        },
+    )
+
+
+def _percent(text):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(str(text).strip().rstrip("%")) if str(text or "").strip() else None
+    except InvalidOperation:
+        return None

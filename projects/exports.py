@@ -27,6 +27,9 @@ def part_one_key(department_year: DepartmentYear) -> str:
         parts += [section.name, section.duties]
         for indicator in section.year_indicators:
             parts += [indicator.name, *indicator.criteria()]
+            rating = getattr(indicator, "rating", None)
+            if rating:
+                parts += [str(rating.actual_value), rating.grade or "", str(rating.confirmed)]
     return "\x1f".join(parts)
 
 

@@ -220,6 +220,8 @@ def _booklet_html(department_year, tables, layouts, *, front: bool, toc=()) -> s
             "department_year": department_year,
             "front": front,
             "toc": toc,
+            "rated": front and department_year.has_ratings(),
+            "summary": department_year.rating_summary() if front else {},
             "items": _items(tables, splits),
         },
     )

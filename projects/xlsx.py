@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from departments.models import DepartmentYear
+from perfbudget.lib.numbers import format_number
 from projects.target_table import COLUMNS, Cell, TargetTable
 
 FONT_NAME = "宋体"
@@ -214,8 +215,10 @@ def _heading(ws: Worksheet, row: int, text: str, width: int) -> int:
 def write_part_one(ws: Worksheet, department_year: DepartmentYear) -> None:
     from departments.templatetags.booklet import cn_number
 
-    width = len(RATING_WIDTHS)
-    _set_widths(ws, RATING_WIDTHS)
+    rated = department_year.has_ratings()
+    widths = RATING_WIDTHS + ([12, 10] if rated else [])
+    width = len(widths)
+    _set_widths(ws, widths)
     _title(ws, 1, department_year.title, width)
     _title(ws, 2, "第一部分　部门整体绩效目标", width, size=14)
     row = _heading(ws, 3, "一、总体绩效目标", width)
@@ -228,20 +231,31 @@ def write_part_one(ws: Worksheet, department_year: DepartmentYear) -> None:
             continue
         row = _paragraphs(ws, row, ["绩效指标："], width)
         occupied: set = set()
-        _write_row(
-            ws,
-            row,
-            [Cell("绩效指标", rowspan=2, role="head"), Cell("评价标准", colspan=4, role="head")],
-            occupied,
-            RATING_WIDTHS,
-        )
-        _write_row(ws, row + 1, [Cell(g, role="head") for g in "优良中差"], occupied, RATING_WIDTHS)
+        head = [Cell("绩效指标", rowspan=2, role="head"), Cell("评价标准", colspan=4, role="head")]
+        if rated:
+            head += [
+                Cell("实际完成值", rowspan=2, role="head"),
+                Cell("评级", rowspan=2, role="head"),
+            ]
+        _write_row(ws, row, head, occupied, widths)
+        _write_row(ws, row + 1, [Cell(g, role="head") for g in "优良中差"], occupied, widths)
         row += 2
         for indicator in section.year_indicators:
             cells = [Cell(indicator.name)] + [Cell(t, role="number") for t in indicator.criteria()]
-            lines = _write_row(ws, row, cells, occupied, RATING_WIDTHS)
+            if rated:
+                rating = getattr(indicator, "rating", None)
+                actual = f"{format_number(rating.actual_value)}%" if rating else ""
+                cells += [
+                    Cell(actual, role="number"),
+                    Cell((rating and rating.grade) or "", role="number"),
+                ]
+            lines = _write_row(ws, row, cells, occupied, widths)
             ws.row_dimensions[row].height = max(20, 15 * lines)
             row += 1
+    if rated:
+        summary = department_year.rating_summary()
+        text = "，".join(f"{grade} {count} 项" for grade, count in summary.items())
+        row = _paragraphs(ws, row, [f"科室评级汇总：{text}"], width)
     row = _heading(ws, row, "三、工作保障措施", width)
     _paragraphs(ws, row, department_year.paragraphs("safeguards"), width)
     _print_setup(ws)

@@ -1,0 +1,121 @@
+"""Section ratings: computed grades, the hole that needs a choice, confirmation locks, and the
+department page, PDF and Excel showing actual values, grades and the summary."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from conftest import make_user
+from departments.models import Role, Section, SectionIndicator, SectionRating
+from departments.services import RatingRefused, rating_record
+from tests.pdf_text import page_texts
+
+pytestmark = pytest.mark.django_db
+URL = reverse("departments:ratings", args=["136001", 2024])
+
+
+def _indicator(name="综合业务管理工作完成率"):
+    return SectionIndicator.objects.select_related("section__department").get(name=name)
+
+
+@pytest.mark.parametrize(
+    ("value", "grade"), [("100", "优"), ("95", "良"), ("80", "中"), ("59.9", "差")]
+)
+def test_grade_is_computed_from_the_scale(chief, value, grade):
+    rating = rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(value))
+    assert (rating.computed_grade, rating.grade, rating.manual_grade) == (grade, grade, "")
+
+
+def test_a_value_in_the_hole_needs_a_chosen_grade_and_a_reason(chief):
+    with pytest.raises(RatingRefused, match="不在任何等级范围内"):
+        rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(70))
+    with pytest.raises(RatingRefused, match="不在任何等级范围内"):
+        rating_record(
+            indicator=_indicator(), user=chief, actual_value=Decimal(70), manual_grade="中"
+        )
+    assert not SectionRating.objects.exists()
+    rating = rating_record(
+        indicator=_indicator(),
+        user=chief,
+        actual_value=Decimal(70),
+        manual_grade="中",
+        reason="受疫情影响，按中评定",
+    )
+    assert (rating.computed_grade, rating.grade, rating.manual_reason) == (
+        None,
+        "中",
+        "受疫情影响，按中评定",
+    )
+
+
+def test_overriding_a_computed_grade_needs_a_reason(chief):
+    with pytest.raises(RatingRefused, match="请说明理由"):
+        rating_record(
+            indicator=_indicator(), user=chief, actual_value=Decimal(95), manual_grade="优"
+        )
+
+
+def test_confirming_locks_the_rating(chief):
+    rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(100), confirm=True)
+    with pytest.raises(RatingRefused, match="已确认"):
+        rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(50))
+    assert SectionRating.objects.get().actual_value == 100
+
+
+def test_only_the_sections_chief_rates(unit, finance):
+    other = make_user("chief-cm", unit, Role.CHIEF, sections=Section.objects.filter(name="传媒科"))
+    for user in (other, finance):
+        with pytest.raises(RatingRefused, match="只有该科室的负责人"):
+            rating_record(indicator=_indicator(), user=user, actual_value=Decimal(100))
+
+
+def test_ratings_page_records_and_shows_the_summary(client, chief):
+    client.force_login(chief)
+    assert client.get(URL).status_code == 200
+    response = client.post(URL, {"indicator": _indicator().pk, "actual_value": "70"}, follow=True)
+    assert "不在任何等级范围内" in response.content.decode()
+    client.post(
+        URL,
+        {
+            "indicator": _indicator().pk,
+            "actual_value": "70",
+            "manual_grade": "中",
+            "reason": "按中评定",
+            "confirm": "on",
+        },
+    )
+    client.post(URL, {"indicator": _indicator("宣传思想工作").pk, "actual_value": "100"})
+    html = client.get(reverse("departments:year_detail", args=["136001", 2024])).content.decode()
+    assert (
+        "实际完成值" in html
+        and "科室评级汇总：优 1 项，良 0 项，中 1 项，差 0 项，未评级 9 项" in html
+    )
+
+
+def test_ratings_page_refuses_other_units_and_foreign_indicators(
+    client, outsider, auditor, reference
+):
+    client.force_login(outsider)
+    assert client.get(URL).status_code == 404
+    client.force_login(auditor)
+    assert client.get(URL).status_code == 200  # reads, and rates nothing
+    assert (
+        client.post(URL, {"indicator": _indicator().pk, "actual_value": "100"}).status_code == 403
+    )
+    assert not SectionRating.objects.exists()
+
+
+def test_pdf_and_excel_show_actual_values_and_grades(client, chief, auditor):
+    rating_record(indicator=_indicator(), user=chief, actual_value=Decimal("98.5"), confirm=True)
+    client.force_login(auditor)
+    pdf = client.get(reverse("booklet:pdf", args=["136001", 2024])).content
+    text = "".join(page_texts(pdf))
+    assert "98.5%" in text and "科室评级汇总" in text
+    data = client.get(reverse("booklet:xlsx", args=["136001", 2024])).content
+    values = [
+        c.value for row in load_workbook(io.BytesIO(data))["第一部分"].iter_rows() for c in row
+    ]
+    assert "98.5%" in values and "良" in values
