@@ -6,12 +6,11 @@ from django.views.decorators.http import require_http_methods
 
 from departments.access import (
     can_write,
-    departments_for_user,
     get_department_year_for_user,
     unit_access,
 )
 from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
-from departments.models import DepartmentYear, Membership, SectionIndicator
+from departments.models import SectionIndicator
 from departments.services import (
     RATING_NOT_YOURS,
     RatingRefused,
@@ -20,25 +19,6 @@ from departments.services import (
     rating_record,
 )
 from perfbudget.lib.grades import Grade, Status
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The start page: the user's units and years, and their roles."""
-    department_years = (
-        DepartmentYear.objects.filter(department__in=departments_for_user(request.user))
-        .select_related("department")
-        .order_by("department__code", "-year")
-    )
-    memberships = (
-        Membership.objects.filter(user=request.user)
-        .select_related("department")
-        .prefetch_related("sections")
-    )
-    return render(
-        request,
-        "departments/home.html",
-        {"department_years": department_years, "memberships": memberships},
-    )
 
 
 def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from departments.views import home
 from perfbudget.lib.login_throttle import ThrottledLoginView
 from projects.urls import booklet_urlpatterns
+from projects.views import home
 
 admin.site.site_header = "预算绩效目标管理 · 系统管理"
 admin.site.site_title = "预算绩效目标管理"

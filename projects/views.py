@@ -3,6 +3,7 @@ import secrets
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,9 +19,10 @@ from departments.access import (
     unit_access,
     writable_departments,
 )
+from departments.models import DepartmentYear, Membership, Role, SectionIndicator
 from indicators.checks import Severity, check_project
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
-from perfbudget.lib.grades import Grade
+from perfbudget.lib.grades import Grade, Status
 from projects import history, pdf, workflow, xlsx
 from projects.data_workbook import data_workbook
 from projects.exports import booklet_key, department_findings, department_tables, findings_workbook
@@ -410,3 +412,63 @@ def department_year_history(request: HttpRequest, code: str, year: int) -> HttpR
     back = reverse("departments:year_detail", args=[code, year])
     entries = history.department_year_trail(department_year)
     return _trail_response(request, department_year.title, entries, back)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: the user's units and roles, each unit's years, and what waits for them."""
+    user = request.user
+    readable = departments_for_user(user)
+    department_years = (
+        DepartmentYear.objects.filter(department__in=readable)
+        .select_related("department")
+        .order_by("department__code", "-year")
+    )
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("department")
+        .prefetch_related("sections")
+    )
+    return render(
+        request,
+        "departments/home.html",
+        {
+            "department_years": department_years,
+            "memberships": memberships,
+            **_waiting(user, readable, memberships),
+        },
+    )
+
+
+def _waiting(user, readable, memberships) -> dict:
+    """待我审核, 被退回 and 待评级 for this user."""
+    admin_units = [m.department_id for m in memberships if m.role == Role.ADMIN]
+    chief_sections = [s.pk for m in memberships if m.role == Role.CHIEF for s in m.sections.all()]
+    if user.is_superuser:
+        admin_units = list(readable.values_list("pk", flat=True))
+    to_review = (
+        Project.objects.for_list()
+        .filter(status=Status.SUBMITTED)
+        .filter(Q(section__in=chief_sections) | Q(department__in=admin_units))
+        .order_by("-year", "booklet_order")
+    )
+    units_to_review = DepartmentYear.objects.filter(
+        status=Status.SUBMITTED, department__in=admin_units
+    ).select_related("department")
+    returned = (
+        Project.objects.for_list()
+        .filter(department__in=writable_departments(user), status=Status.DRAFT)
+        .exclude(review_grade="")
+        .order_by("-year", "booklet_order")
+    )
+    to_rate = (
+        SectionIndicator.objects.filter(section__in=chief_sections)
+        .filter(Q(rating__isnull=True) | Q(rating__confirmed=False))
+        .select_related("section__department")
+        .order_by("-year", "section__order", "order")
+    )
+    return {
+        "to_review": to_review,
+        "units_to_review": units_to_review,
+        "returned": returned,
+        "to_rate": to_rate,
+    }

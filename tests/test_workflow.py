@@ -160,3 +160,17 @@ def test_history_of_an_editor_save_lists_the_field_change(client, finance):
     client.post(EDIT, _post_data(project, _rows(project), fund_use="编辑后的用途"))
     html = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
     assert "预算规模及资金用途" in html and "编辑后的用途" in html
+
+
+def test_start_page_lists_what_waits_for_each_user(client, finance, chief):
+    client.force_login(chief)
+    html = client.get("/").content.decode()
+    assert "待评级" in html and "综合业务管理工作完成率" in html
+    assert "待我审核" not in html
+    _post(client, finance, "submit")
+    client.force_login(chief)
+    assert "1.承德高新区新闻合办专项绩效目标表" in client.get("/").content.decode().split("待我审核")[1]
+    _post(client, chief, "review", {"grade": "中", "comment": "请把指标值写成可衡量的数值"})
+    client.force_login(finance)
+    html = client.get("/").content.decode()
+    assert "被退回" in html and "请把指标值写成可衡量的数值" in html
