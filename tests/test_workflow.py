@@ -169,7 +169,10 @@ def test_start_page_lists_what_waits_for_each_user(client, finance, chief):
     assert "待我审核" not in html
     _post(client, finance, "submit")
     client.force_login(chief)
-    assert "1.承德高新区新闻合办专项绩效目标表" in client.get("/").content.decode().split("待我审核")[1]
+    assert (
+        "1.承德高新区新闻合办专项绩效目标表"
+        in client.get("/").content.decode().split("待我审核")[1]
+    )
     _post(client, chief, "review", {"grade": "中", "comment": "请把指标值写成可衡量的数值"})
     client.force_login(finance)
     html = client.get("/").content.decode()

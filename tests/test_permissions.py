@@ -1,0 +1,142 @@
+"""Who may do what: every URL × every role (anonymous, the reference unit's finance clerk, chief,
+auditor and administrator, and an outsider of another unit), with the expected status.
+A URL added without an entry here fails `test_every_url_has_an_entry`."""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "finance", "chief", "auditor", "unit_admin", "outsider"]
+P = (2024, "13081123P000182100018")
+D = ("136001", 2024)
+
+
+def _all(status, outsider=404):
+    return {
+        "anonymous": 302,
+        "finance": status,
+        "chief": status,
+        "auditor": status,
+        "unit_admin": status,
+        "outsider": outsider,
+    }
+
+
+READ = _all(200)
+WRITE_PAGE = {
+    "anonymous": 302,
+    "finance": 200,
+    "chief": 403,
+    "auditor": 403,
+    "unit_admin": 200,
+    "outsider": 404,
+}
+WRITE_POST = {
+    "anonymous": 302,
+    "finance": 302,
+    "chief": 403,
+    "auditor": 403,
+    "unit_admin": 302,
+    "outsider": 404,
+}
+# Transitions answer every member with a redirect and a message; whether the state changed is
+# pinned per role in test_workflow.py.
+TRANSITION = _all(302)
+OWN_UNIT_PAGE = {
+    "anonymous": 302,
+    "finance": 200,
+    "chief": 403,
+    "auditor": 403,
+    "unit_admin": 200,
+    "outsider": 200,
+}
+
+# name: (method, args, query or form data, expected status per role)
+EXPECTED = {
+    "home": ("get", (), {}, _all(200, outsider=200)),
+    "login": ("get", (), {}, {r: 200 for r in ROLES}),
+    "logout": ("post", (), {}, {r: 302 for r in ROLES}),
+    "password_change": ("get", (), {}, _all(200, outsider=200)),
+    "password_change_done": ("get", (), {}, _all(200, outsider=200)),
+    "projects:list": ("get", (), {}, _all(200, outsider=200)),
+    "projects:import": ("get", (), {}, OWN_UNIT_PAGE),
+    "projects:new": ("get", (), {}, OWN_UNIT_PAGE),
+    "projects:check": (
+        "post",
+        (),
+        {"department_code": "136001", "year": "2024"},
+        {
+            "anonymous": 302,
+            "finance": 200,
+            "chief": 403,
+            "auditor": 403,
+            "unit_admin": 200,
+            "outsider": 404,
+        },
+    ),
+    "projects:suggest": ("get", (), {"category": "1", "department": "136001"}, READ),
+    "projects:detail": ("get", P, {}, READ),
+    "projects:table_pdf": ("get", P, {}, READ),
+    "projects:table_xlsx": ("get", P, {}, READ),
+    "projects:history": ("get", P, {}, READ),
+    "projects:edit": ("get", P, {}, WRITE_PAGE),
+    "projects:copy": ("post", P, {"year": "2025"}, WRITE_POST),
+    "projects:submit": ("post", P, {}, TRANSITION),
+    "projects:review": ("post", P, {"grade": "优"}, TRANSITION),
+    "projects:reopen": ("post", P, {"reason": "x"}, TRANSITION),
+    "departments:year_detail": ("get", D, {}, READ),
+    "departments:year_edit": ("get", D, {}, WRITE_PAGE),
+    "departments:ratings": ("get", D, {}, READ),
+    "booklet:pdf": ("get", D, {}, READ),
+    "booklet:xlsx": ("get", D, {}, READ),
+    "booklet:data": ("get", D, {}, READ),
+    "booklet:checks": ("get", D, {}, READ),
+    "booklet:history": ("get", D, {}, READ),
+    "booklet:order": ("get", D, {}, WRITE_PAGE),
+    "booklet:copy": ("post", D, {"year": "2025"}, WRITE_POST),
+    "booklet:submit": ("post", D, {}, TRANSITION),
+    "booklet:review": ("post", D, {"grade": "优"}, TRANSITION),
+    "booklet:reopen": ("post", D, {"reason": "x"}, TRANSITION),
+}
+# The admin site has its own permission model (staff and superusers) and is pinned by
+# tests/test_admin.py.
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+def _named_urls(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if hasattr(pattern, "url_patterns"):
+            ns = pattern.namespace or ""
+            if ns in EXCLUDED_NAMESPACES:
+                continue
+            yield from _named_urls(pattern, f"{namespace}{ns}:" if ns else namespace)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_an_entry():
+    assert sorted(set(_named_urls()) - set(EXPECTED)) == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_permission_matrix(client, request, reference, other_unit, name, role):
+    method, args, data, expected = EXPECTED[name]
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    url = reverse(name, args=args)
+    response = getattr(client, method)(url, data)
+    assert response.status_code == expected[role], (name, role, response.status_code)
+    if expected[role] == 302 and role == "anonymous":
+        assert response.url.startswith("/accounts/login/") or name == "logout"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, spec in EXPECTED.items() if spec[0] == "post"))
+def test_no_write_by_get(client, finance, name):
+    if name == "logout":
+        return
+    _, args, _, _ = EXPECTED[name]
+    client.force_login(finance)
+    assert client.get(reverse(name, args=args)).status_code == 405
