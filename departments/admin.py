@@ -9,6 +9,7 @@ from departments.models import (
     SectionIndicator,
     SectionRating,
 )
+from perfbudget.lib.admin_scope import UnitScopedAdmin
 
 
 class SectionInline(admin.TabularInline):
@@ -18,14 +19,18 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = ""
+
     list_display = ["code", "name", "parent"]
     search_fields = ["code", "name"]
     inlines = [SectionInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "department"
+
     list_display = ["user", "department", "role"]
     list_filter = ["role", "department"]
     search_fields = ["user__username", "department__name"]
@@ -33,20 +38,26 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(SimpleHistoryAdmin):
+class SectionAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "department"
+
     list_display = ["name", "department", "order"]
     list_filter = ["department"]
     search_fields = ["name"]
 
 
 @admin.register(DepartmentYear)
-class DepartmentYearAdmin(SimpleHistoryAdmin):
+class DepartmentYearAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "department"
+
     list_display = ["department", "year", "status"]
     list_filter = ["year", "status"]
 
 
 @admin.register(SectionIndicator)
-class SectionIndicatorAdmin(SimpleHistoryAdmin):
+class SectionIndicatorAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "section__department"
+
     list_display = ["name", "section", "year", "order", "criteria_text"]
     list_filter = ["year", "section__department"]
     search_fields = ["name"]
@@ -57,6 +68,8 @@ class SectionIndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SectionRating)
-class SectionRatingAdmin(SimpleHistoryAdmin):
+class SectionRatingAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "indicator__section__department"
+
     list_display = ["indicator", "actual_value", "manual_grade", "confirmed", "reviewed_by"]
     list_filter = ["confirmed"]

@@ -10,6 +10,7 @@ from indicators.models import (
     SecondaryCategory,
     SelfEvaluation,
 )
+from perfbudget.lib.admin_scope import UnitScopedAdmin
 
 
 class PrimaryInline(admin.TabularInline):
@@ -42,7 +43,9 @@ class SecondaryCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "project__department"
+
     list_display = ["name", "project", "category", "value_text", "basis"]
     list_filter = ["category__primary__framework", "project__year"]
     search_fields = ["name", "project__code", "project__name"]
@@ -58,12 +61,16 @@ class LibraryIndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(SelfEvaluation)
-class SelfEvaluationAdmin(SimpleHistoryAdmin):
+class SelfEvaluationAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "project__department"
+
     list_display = ["project", "annual_budget", "executed", "status"]
     raw_id_fields = ["project"]
 
 
 @admin.register(IndicatorResult)
-class IndicatorResultAdmin(SimpleHistoryAdmin):
+class IndicatorResultAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "indicator__project__department"
+
     list_display = ["indicator", "actual_text", "achievement"]
     raw_id_fields = ["indicator"]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Indicator
+from perfbudget.lib.admin_scope import UnitScopedAdmin
 from projects.models import BudgetYear, Project, ScheduleEntry
 
 
@@ -22,7 +23,9 @@ class BudgetYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "department"
+
     list_display = ["code", "name", "year", "department", "table_number", "budget_total", "status"]
     list_filter = ["year", "status", "department"]
     search_fields = ["code", "name", "table_name"]
@@ -31,6 +34,8 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ScheduleEntry)
-class ScheduleEntryAdmin(SimpleHistoryAdmin):
+class ScheduleEntryAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    unit_path = "project__department"
+
     list_display = ["project", "month", "planned_percent", "actual_percent"]
     raw_id_fields = ["project"]
