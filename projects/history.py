@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -33,22 +34,52 @@ def _label(model, name: str) -> str:
         return name
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
+def _display(model, name: str, value, users: dict) -> str:
+    """A stored value as a person reads it: choice labels, user names, local times."""
+    if value is None or value == "":
+        return ""
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # a field of the history model only
+        return str(value)
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    if (
+        field.is_relation
+        and field.related_model is not None
+        and field.related_model._meta.model_name == "user"
+    ):
+        return users.get(value, str(value))
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _user_names(records) -> dict:
+    from django.contrib.auth import get_user_model
+
+    ids = {getattr(r, "reviewed_by_id", None) for r in records} - {None}
+    return {
+        u.pk: u.get_full_name() or u.username for u in get_user_model().objects.filter(pk__in=ids)
+    }
 
 
 def _entries(records, model, describe) -> list[Entry]:
     """Diff each record with the one before it of the same object, in memory."""
     out, previous = [], {}
-    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+    records = sorted(records, key=lambda r: (r.history_date, r.history_id))
+    users = _user_names(records)
+    for record in records:
         before = previous.get(record.id)
         changes = []
         if before is not None and record.history_type == "~":
             for change in record.diff_against(before).changes:
                 if change.field not in HIDDEN_FIELDS:
-                    changes.append(
-                        (_label(model, change.field), _text(change.old), _text(change.new))
-                    )
+                    old = _display(model, change.field, change.old, users)
+                    new = _display(model, change.field, change.new, users)
+                    changes.append((_label(model, change.field), old, new))
             if not changes and not record.history_change_reason:
                 previous[record.id] = record
                 continue

@@ -149,7 +149,7 @@ def test_history_shows_every_step_with_user_and_diff(client, finance, chief, aud
     reasons = {row[4] for row in rows[1:]}
     assert {"提交", "退回修改（中）"} <= reasons
     status_changes = [row for row in rows[1:] if row[5] == "状态"]
-    assert ("submitted", "draft") in {(r[6], r[7]) for r in status_changes}
+    assert ("已提交", "草稿") in {(r[6], r[7]) for r in status_changes}
 
 
 def test_history_of_an_editor_save_lists_the_field_change(client, finance):
