@@ -46,8 +46,14 @@ def test_a_unit_administrator_sees_only_their_units_in_the_admin(client, unit_ad
     from projects.models import Project
 
     foreign = Project.objects.create(
-        department=other_unit, year=2024, table_number=1, table_name="外单位", code="FOREIGN-1",
-        name="外单位项目", budget_total=Decimal(1), fiscal_funds=Decimal(1),
+        department=other_unit,
+        year=2024,
+        table_number=1,
+        table_name="外单位",
+        code="FOREIGN-1",
+        name="外单位项目",
+        budget_total=Decimal(1),
+        fiscal_funds=Decimal(1),
         framework=FrameworkVersion.objects.get(code="2020"),
     )
     unit_admin.is_staff = True
