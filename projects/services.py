@@ -424,3 +424,37 @@ def booklet_order_save(*, projects: list[Project], positions: dict[int, int]) ->
         if project.booklet_order != place:
             project.booklet_order = place
             project.save(update_fields=["booklet_order", "updated_at"])
+
+
+class MonitoringRefused(Exception):
+    """Actual spending that cannot be recorded; the message says why, in Chinese."""
+
+
+@transaction.atomic
+def monitoring_save(*, project: Project, actual: dict[int, Decimal | None]) -> None:
+    """Record the actual cumulative spending (%) at each milestone; the plan is kept."""
+    previous = None
+    for month in sorted(actual):
+        value = actual[month]
+        if value is None:
+            continue
+        if not 0 <= value <= 100:
+            raise MonitoringRefused(f"{month}月底的实际累计支出应在 0% 到 100% 之间")
+        if previous is not None and value < previous:
+            raise MonitoringRefused(f"{month}月底的实际累计支出不能比前一节点小")
+        previous = value
+    entries = {e.month: e for e in project.schedule.all()}
+    for month, value in actual.items():
+        entry = entries.get(month)
+        if entry is None:
+            if value is None:
+                continue
+            entry = ScheduleEntry(project=project, month=month)
+        if entry.actual_percent == value:
+            continue
+        if value is None and entry.planned_percent is None:
+            entry.delete()
+            continue
+        entry.actual_percent = value
+        entry.full_clean(exclude=["project"])
+        entry.save()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:year>/<str:code>/edit/", editor.project_edit, name="edit"),
     path("<int:year>/<str:code>/copy/", views.project_copy, name="copy"),
     path("<int:year>/<str:code>/history/", views.project_history, name="history"),
+    path("<int:year>/<str:code>/monitoring/", views.project_monitoring, name="monitoring"),
     *(
         path(
             f"<int:year>/<str:code>/{action}/",
@@ -36,6 +37,7 @@ booklet_urlpatterns = [
     path("<str:code>/<int:year>/copy/", views.department_year_copy, name="copy"),
     path("<str:code>/<int:year>/order/", views.booklet_order, name="order"),
     path("<str:code>/<int:year>/history/", views.department_year_history, name="history"),
+    path("<str:code>/<int:year>/monitoring/", views.department_monitoring, name="monitoring"),
     *(
         path(
             f"<str:code>/<int:year>/{action}/",

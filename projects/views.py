@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -23,16 +24,18 @@ from departments.models import DepartmentYear, Membership, Role, SectionIndicato
 from indicators.checks import Severity, check_project
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.grades import Grade, Status
-from projects import history, pdf, workflow, xlsx
+from projects import history, monitoring, pdf, workflow, xlsx
 from projects.data_workbook import data_workbook
 from projects.exports import booklet_key, department_findings, department_tables, findings_workbook
 from projects.filters import ProjectFilter
 from projects.forms import ImportUploadForm
 from projects.importer import ImportRejected, import_apply, import_prepare
-from projects.models import Project
+from projects.models import BudgetYear, Project
 from projects.services import (
     CopyRefused,
+    MonitoringRefused,
     booklet_order_save,
+    monitoring_save,
     project_copy_to_year,
     unit_year_copy,
 )
@@ -472,3 +475,66 @@ def _waiting(user, readable, memberships) -> dict:
         "returned": returned,
         "to_rate": to_rate,
     }
+
+
+# --- monitoring ------------------------------------------------------------------------------
+
+MONITORING_SAVED = "实际支出已保存。"
+
+
+@require_http_methods(["GET", "POST"])
+def project_monitoring(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    """Plan against actual spending at each milestone, and the form to record the actual."""
+    project, access = _project_and_access(request, year, code)
+    months = milestones_for_year(year)
+    if request.method == "POST":
+        if not access.can_write:
+            raise PermissionDenied("您没有记录该项目执行情况的权限。")
+        try:
+            actual = {m: _optional_percent(request.POST.get(f"actual_{m}")) for m in months}
+            monitoring_save(project=project, actual=actual)
+        except (MonitoringRefused, InvalidOperation) as refused:
+            message = str(refused) if isinstance(refused, MonitoringRefused) else "请填写数字"
+            messages.error(request, f"未保存：{message}")
+        else:
+            messages.success(request, MONITORING_SAVED)
+        return redirect("projects:monitoring", year, code)
+    points = monitoring.milestones(project, months)
+    return render(
+        request,
+        "projects/monitoring.html",
+        {
+            "project": project,
+            "points": points,
+            "chart": monitoring.chart_svg(points),
+            "editable": access.can_write,
+        },
+    )
+
+
+def _optional_percent(text) -> Decimal | None:
+    text = str(text or "").strip().rstrip("%")
+    return Decimal(text) if text else None
+
+
+def department_monitoring(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Every project of the unit-year with its plan and actual, lagging ones first."""
+    department_year = get_department_year_for_user(request.user, code, year)
+    months = milestones_for_year(year)
+    projects = (
+        Project.objects.filter(department=department_year.department, year=year)
+        .prefetch_related("schedule")
+        .in_booklet_order()
+    )
+    rows = [(p, monitoring.milestones(p, months)) for p in projects]
+    lagging = [(p, points) for p, points in rows if any(m.lagging for m in points)]
+    return render(
+        request,
+        "projects/department_monitoring.html",
+        {
+            "department_year": department_year,
+            "rows": rows,
+            "lagging": lagging,
+            "labels": [BudgetYear.milestone_label(m) for m in months],
+        },
+    )

@@ -81,6 +81,8 @@ EXPECTED = {
     "projects:table_xlsx": ("get", P, {}, READ),
     "projects:history": ("get", P, {}, READ),
     "projects:edit": ("get", P, {}, WRITE_PAGE),
+    "projects:monitoring": ("get", P, {}, READ),
+    "booklet:monitoring": ("get", D, {}, READ),
     "projects:copy": ("post", P, {"year": "2025"}, WRITE_POST),
     "projects:submit": ("post", P, {}, TRANSITION),
     "projects:review": ("post", P, {"grade": "优"}, TRANSITION),
