@@ -194,6 +194,9 @@ class IndicatorResult(models.Model):
     achievement = models.CharField(
         "定性评价", max_length=16, choices=Achievement.choices, blank=True
     )
+    achievement_share = models.DecimalField(
+        "得分比例（%）", max_digits=5, decimal_places=2, null=True, blank=True
+    )
     weight = models.DecimalField("权重", max_digits=6, decimal_places=2, null=True, blank=True)
     deviation_reason = models.TextField("偏差原因分析及改进措施", blank=True)
     history = HistoricalRecords()

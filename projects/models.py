@@ -43,15 +43,19 @@ class ProjectQuerySet(models.QuerySet):
     def for_list(self) -> "ProjectQuerySet":
         return self.select_related("department", "section")
 
-    def for_table(self) -> "ProjectQuerySet":
-        """Everything a 绩效目标表 draws, in a fixed number of queries."""
+    def for_table(self, indicators=None) -> "ProjectQuerySet":
+        """Everything a 绩效目标表 draws, in a fixed number of queries. `indicators` may add to
+        what is fetched with each 三级 (the self-evaluation adds its result)."""
         secondaries = SecondaryCategory.objects.order_by("order")
         primaries = PrimaryCategory.objects.order_by("order").prefetch_related(
             Prefetch("secondaries", queryset=secondaries)
         )
         return self.select_related("department", "section", "framework", "source").prefetch_related(
             "schedule",
-            Prefetch("indicators", queryset=Indicator.objects.order_by("order", "id")),
+            Prefetch(
+                "indicators",
+                queryset=(indicators or Indicator.objects.all()).order_by("order", "id"),
+            ),
             Prefetch("framework__primaries", queryset=primaries),
         )
 

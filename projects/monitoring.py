@@ -106,3 +106,29 @@ def chart_svg(points: list[Milestone], *, width: int = 560, height: int = 240) -
     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # built from numbers and fixed labels only
+
+
+def grade_chart_svg(counts: dict[str, int], *, width: int = 360, height: int = 200) -> SafeString:
+    """Bars of how many projects ended 优/良/中/差."""
+    colours = {"优": "#2f7d32", "良": "#6aa84f", "中": "#e0a800", "差": "#d64545"}
+    top, bottom, left = 20, 30, 20
+    plot_h = height - top - bottom
+    most = max(counts.values()) or 1
+    bar = (width - 2 * left) / (len(counts) * 2)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="grade-chart" viewBox="0 0 {width} '
+        f'{height}" width="{width}" height="{height}" role="img" aria-label="自评等级分布">'
+    ]
+    for i, (grade, count) in enumerate(counts.items()):
+        h = round(plot_h * count / most, 1)
+        x = round(left + bar * (2 * i + 0.5), 1)
+        y = round(top + plot_h - h, 1)
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{round(bar, 1)}" height="{h}" fill="{colours[grade]}"/>'
+            f'<text x="{x + bar / 2}" y="{y - 4}" font-size="12" '
+            f'text-anchor="middle">{count}</text>'
+            f'<text x="{x + bar / 2}" y="{height - 10}" font-size="13" text-anchor="middle">'
+            f"{grade}</text>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # numbers and fixed labels only

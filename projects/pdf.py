@@ -342,3 +342,8 @@ def booklet_pdf(department_year: DepartmentYear, tables: list[TargetTable]) -> b
     for i in unconfirmed:
         cache.set(_layout_key(tables[i]), layouts[i], timeout=settings.DOWNLOAD_CACHE_SECONDS)
     return parts[0][0] if len(parts) == 1 else _join(parts)
+
+
+def document_pdf(html: str) -> bytes:
+    """A one-off document (the 自评表) in the forms' styles."""
+    return _lay_out(html).write_pdf()

@@ -15,6 +15,20 @@ urlpatterns = [
     path("<int:year>/<str:code>/copy/", views.project_copy, name="copy"),
     path("<int:year>/<str:code>/history/", views.project_history, name="history"),
     path("<int:year>/<str:code>/monitoring/", views.project_monitoring, name="monitoring"),
+    path("<int:year>/<str:code>/evaluation/", views.project_evaluation, name="evaluation"),
+    path(
+        "<int:year>/<str:code>/evaluation/confirm/",
+        views.project_evaluation_confirm,
+        name="evaluation_confirm",
+    ),
+    path(
+        "<int:year>/<str:code>/evaluation.pdf", views.project_evaluation_pdf, name="evaluation_pdf"
+    ),
+    path(
+        "<int:year>/<str:code>/evaluation.xlsx",
+        views.project_evaluation_xlsx,
+        name="evaluation_xlsx",
+    ),
     *(
         path(
             f"<int:year>/<str:code>/{action}/",
@@ -38,6 +52,7 @@ booklet_urlpatterns = [
     path("<str:code>/<int:year>/order/", views.booklet_order, name="order"),
     path("<str:code>/<int:year>/history/", views.department_year_history, name="history"),
     path("<str:code>/<int:year>/monitoring/", views.department_monitoring, name="monitoring"),
+    path("<str:code>/<int:year>/evaluations/", views.department_evaluations, name="evaluations"),
     *(
         path(
             f"<str:code>/<int:year>/{action}/",

@@ -28,3 +28,14 @@ def number(value) -> str:
     from perfbudget.lib.numbers import format_number
 
     return "" if value is None or value == "" else format_number(value)
+
+
+@register.filter
+def money(value) -> str:
+    """万元 with two decimals, more only when the value has them."""
+    from decimal import Decimal
+
+    if value is None or value == "":
+        return ""
+    quantized = Decimal(value).quantize(Decimal("0.01"))
+    return f"{quantized:f}" if quantized == value else number(value)

@@ -1,0 +1,208 @@
+"""The 项目支出绩效自评表 (DESIGN §3.4): what it contains, apart from how a format draws it, and
+the rules that score it (indicators/scoring.py)."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from indicators.models import Indicator, IndicatorResult, SelfEvaluation
+from indicators.scoring import (
+    ScoringError,
+    budget_execution_score,
+    indicator_score,
+    round2,
+    split_points,
+    total_grade,
+)
+from indicators.values import parse_value
+from projects.models import Project
+
+MISSING = "未填写实际完成值"
+CONFIRMED = "自评已确认，不能再修改"
+NEED_REASON = "以下指标失分，须填写偏差原因分析及改进措施：{names}"
+
+
+class EvaluationRefused(Exception):
+    """Self-evaluation input that cannot be saved; the message says why, in Chinese."""
+
+
+def for_evaluation():
+    results = Indicator.objects.select_related("result")
+    return Project.objects.for_table(indicators=results).select_related("self_evaluation")
+
+
+@dataclass
+class EvaluationRow:
+    primary: str
+    secondary: str
+    name: str
+    target: str
+    actual: str
+    points: Decimal
+    score: Decimal | None
+    reason: str
+    indicator: Indicator
+    problem: str = ""
+
+    @property
+    def lost(self) -> bool:
+        return self.score is not None and self.score < self.points
+
+
+@dataclass
+class EvaluationTable:
+    project: Project
+    evaluation: SelfEvaluation | None
+    budget_points: Decimal
+    budget_score: Decimal | None
+    execution_rate: Decimal | None
+    rows: list[EvaluationRow] = field(default_factory=list)
+    total_points: Decimal = Decimal(0)
+
+    @property
+    def complete(self) -> bool:
+        return self.budget_score is not None and all(r.score is not None for r in self.rows)
+
+    @property
+    def total_score(self) -> Decimal | None:
+        if not self.complete:
+            return None
+        return self.budget_score + sum((r.score for r in self.rows), Decimal(0))
+
+    @property
+    def grade(self) -> str:
+        return total_grade(self.total_score) if self.complete else ""
+
+
+def _result(indicator: Indicator) -> IndicatorResult | None:
+    return getattr(indicator, "result", None)
+
+
+def build_evaluation(project: Project) -> EvaluationTable:
+    """The 自评表 of a project fetched with `for_evaluation()`."""
+    evaluation = getattr(project, "self_evaluation", None)
+    framework = project.framework
+    budget_points = framework.budget_points
+    budget_score = rate = None
+    if evaluation is not None:
+        budget_score = budget_execution_score(
+            evaluation.executed, evaluation.annual_budget, budget_points
+        )
+        if evaluation.annual_budget > 0:
+            rate = round2(evaluation.executed / evaluation.annual_budget * 100)
+    table = EvaluationTable(project, evaluation, budget_points, budget_score, rate)
+    table.total_points = budget_points
+    by_category: dict[int, list[Indicator]] = {}
+    for indicator in project.indicators.all():
+        by_category.setdefault(indicator.category_id, []).append(indicator)
+    for primary in framework.primaries.all():
+        table.total_points += primary.points
+        indicators = [
+            (secondary, i)
+            for secondary in primary.secondaries.all()
+            for i in by_category.get(secondary.pk, [])
+        ]
+        weights = [(_result(i).weight if _result(i) else None) for _, i in indicators]
+        for (secondary, indicator), points in zip(
+            indicators, split_points(primary.points, weights), strict=True
+        ):
+            table.rows.append(_row(primary.name, secondary.name, indicator, points))
+    return table
+
+
+def _row(primary: str, secondary: str, indicator: Indicator, points: Decimal) -> EvaluationRow:
+    result = _result(indicator)
+    row = EvaluationRow(
+        primary,
+        secondary,
+        indicator.name,
+        indicator.value_text,
+        result.actual_text if result else "",
+        points,
+        None,
+        result.deviation_reason if result else "",
+        indicator,
+    )
+    if result is None:
+        row.problem = MISSING
+        return row
+    operator = indicator.operator if indicator.value_number is not None else "定性"
+    try:
+        row.score = indicator_score(
+            operator=operator or "定性",
+            target=indicator.value_number,
+            actual=result.actual_number,
+            points=points,
+            achievement=result.achievement,
+            share=result.achievement_share,
+        )
+    except ScoringError as error:
+        row.problem = str(error)
+    return row
+
+
+@transaction.atomic
+def evaluation_save(
+    *, project: Project, amounts: dict, results: dict[int, dict]
+) -> EvaluationTable:
+    """Save the year-end figures and each indicator's actual result, then check that every lost
+    point has a reason; on any problem nothing is saved."""
+    evaluation = SelfEvaluation.objects.select_for_update().filter(project=project).first()
+    if evaluation and evaluation.status == "confirmed":
+        raise EvaluationRefused(CONFIRMED)
+    evaluation = evaluation or SelfEvaluation(project=project)
+    for key in ("initial_budget", "annual_budget", "executed"):
+        setattr(evaluation, key, amounts[key])
+    evaluation.full_clean()
+    evaluation.save()
+    existing = {
+        r.indicator_id: r for r in IndicatorResult.objects.filter(indicator__project=project)
+    }
+    for indicator in project.indicators.all():
+        data = results.get(indicator.pk)
+        if data is None:
+            continue
+        result = existing.get(indicator.pk) or IndicatorResult(indicator=indicator)
+        result.actual_text = data["actual"].strip()
+        result.actual_number = parse_value(result.actual_text).number
+        result.achievement = data.get("achievement", "")
+        result.achievement_share = data.get("share")
+        result.weight = data.get("weight")
+        result.deviation_reason = data.get("reason", "").strip()
+        result.full_clean()
+        result.save()
+    table = build_evaluation(for_evaluation().get(pk=project.pk))
+    unexplained = [r.name for r in table.rows if r.lost and not r.reason]
+    if unexplained:
+        raise EvaluationRefused(NEED_REASON.format(names="、".join(unexplained)))
+    return table
+
+
+@transaction.atomic
+def evaluation_confirm(*, project: Project) -> None:
+    evaluation = SelfEvaluation.objects.select_for_update().filter(project=project).first()
+    table = build_evaluation(for_evaluation().get(pk=project.pk))
+    if evaluation is None or not table.complete:
+        raise EvaluationRefused("自评尚未填写完整，不能确认")
+    evaluation.status = "confirmed"
+    evaluation._change_reason = "确认自评"
+    evaluation.save()
+
+
+def grid(table: EvaluationTable) -> list[dict]:
+    """Rows with the 一级 and 二级 cells merged down over their rows, as the form prints them."""
+    rows = table.rows
+    out = []
+    for i, row in enumerate(rows):
+        first_primary = i == 0 or rows[i - 1].primary != row.primary
+        first_secondary = first_primary or rows[i - 1].secondary != row.secondary
+        primary_span = sum(1 for r in rows[i:] if r.primary == row.primary) if first_primary else 0
+        secondary_span = 0
+        if first_secondary:
+            for r in rows[i:]:
+                if r.primary != row.primary or r.secondary != row.secondary:
+                    break
+                secondary_span += 1
+        out.append({"row": row, "primary_span": primary_span, "secondary_span": secondary_span})
+    return out

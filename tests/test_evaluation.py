@@ -1,0 +1,169 @@
+"""Year-end self-evaluation: entry, scoring a finance officer can recompute, reasons for lost
+points, confirmation, and the 自评表 as HTML, PDF and Excel."""
+
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from indicators.models import Indicator, SelfEvaluation
+from projects.evaluation import build_evaluation, for_evaluation
+from projects.models import Project
+from tests.pdf_text import page_texts
+from tests.reference_doc import squash
+
+pytestmark = pytest.mark.django_db
+CODE = "13081123P000185100019"  # 5.老电影放映员补贴, budget 3.01, nine 定性 rows in the reference
+URL = reverse("projects:evaluation", args=[2024, CODE])
+
+
+def _make_quantitative():
+    """Give the reference project measurable targets, as a unit would before year end."""
+    values = {
+        "数量指标": "=14人",
+        "质量指标": "≥95%",
+        "时效指标": "按时",
+        "成本指标": "≤3.01万元",
+        "经济效益指标": "有所提高",
+        "社会效益指标": "≥90%",
+        "生态效益指标": "无负面影响",
+        "可持续影响指标": "长期",
+        "服务对象满意度指标": "≥95%",
+    }
+    from indicators.values import parse_value
+
+    for indicator in Indicator.objects.filter(project__code=CODE).select_related("category"):
+        value = parse_value(values[indicator.category.name])
+        indicator.value_text, indicator.operator = value.text, value.operator
+        indicator.value_number, indicator.value_unit = value.number, value.unit
+        indicator.save()
+
+
+def _form(**overrides):
+    data = {"initial_budget": "3.01", "annual_budget": "3.01", "executed": "2.9"}
+    actual = {
+        "数量指标": "14人",
+        "质量指标": "90%",
+        "时效指标": "",
+        "成本指标": "2.9万元",
+        "经济效益指标": "",
+        "社会效益指标": "92%",
+        "生态效益指标": "",
+        "可持续影响指标": "",
+        "服务对象满意度指标": "96%",
+    }
+    for indicator in Indicator.objects.filter(project__code=CODE).select_related("category"):
+        name = indicator.category.name
+        data[f"actual_{indicator.pk}"] = actual[name]
+        if indicator.operator == "定性":
+            data[f"achievement_{indicator.pk}"] = "met"
+        if name == "质量指标":
+            data[f"reason_{indicator.pk}"] = "两名人员资料延后补齐"
+    data.update(overrides)
+    return data
+
+
+def _table():
+    return build_evaluation(for_evaluation().get(code=CODE))
+
+
+def test_a_finance_officer_can_recompute_the_score(client, finance):
+    _make_quantitative()
+    client.force_login(finance)
+    client.post(URL, _form())
+    table = _table()
+    # 预算执行 10 × 2.9/3.01 = 9.63; 产出 50 over 4 rows = 12.50 each; 效益 30 over 4 = 7.50;
+    # 满意度 10 over 1.
+    assert table.budget_score == D("9.63") and table.execution_rate == D("96.35")
+    scores = {r.secondary: (r.points, r.score) for r in table.rows}
+    assert scores["数量指标"] == (D("12.50"), D("12.50"))
+    assert scores["质量指标"] == (D("12.50"), D("11.84"))  # 12.5 × 90/95
+    assert scores["成本指标"] == (D("12.50"), D("12.50"))  # spent less than the ceiling
+    assert scores["社会效益指标"] == (D("7.50"), D("7.50"))
+    assert scores["服务对象满意度指标"] == (D("10.00"), D("10.00"))
+    assert table.total_points == 100
+    assert table.total_score == D("9.63") + sum(r.score for r in table.rows) == D("98.97")
+    assert table.grade == "优"
+
+
+def test_lost_points_need_a_reason_and_nothing_is_saved(client, finance):
+    _make_quantitative()
+    client.force_login(finance)
+    quality = Indicator.objects.get(project__code=CODE, category__name="质量指标")
+    response = client.post(URL, _form(**{f"reason_{quality.pk}": ""}), follow=True)
+    assert "以下指标失分，须填写偏差原因分析及改进措施：数据合格率" in response.content.decode()
+    assert not SelfEvaluation.objects.exists()
+
+
+def test_bad_amounts_are_refused(client, finance):
+    client.force_login(finance)
+    response = client.post(URL, _form(executed="两万"), follow=True)
+    assert "全年执行数须为数字" in response.content.decode()
+    assert not SelfEvaluation.objects.exists()
+
+
+def test_confirmation_by_the_chief_locks_it(client, finance, chief):
+    _make_quantitative()
+    client.force_login(finance)
+    client.post(URL, _form())
+    client.force_login(chief)
+    client.post(reverse("projects:evaluation_confirm", args=[2024, CODE]))
+    assert SelfEvaluation.objects.get().status == "confirmed"
+    client.force_login(finance)
+    response = client.post(URL, _form(executed="1"), follow=True)
+    assert "自评已确认，不能再修改" in response.content.decode()
+    assert SelfEvaluation.objects.get().executed == D("2.9")
+
+
+def test_pdf_and_excel_hold_every_value(client, finance, auditor):
+    _make_quantitative()
+    client.force_login(finance)
+    client.post(URL, _form())
+    client.force_login(auditor)
+    text = "".join(
+        page_texts(client.get(reverse("projects:evaluation_pdf", args=[2024, CODE])).content)
+    )
+    for piece in (
+        "老电影放映员补贴绩效自评表",
+        "年初预算数",
+        "3.01",
+        "2.90",
+        "96.35%",
+        "9.63",
+        "数据合格率",
+        "≥95%",
+        "90%",
+        "11.84",
+        "两名人员资料延后补齐",
+        "98.97",
+        "自评等级：优",
+    ):
+        assert squash(piece) in squash(text), piece
+    data = client.get(reverse("projects:evaluation_xlsx", args=[2024, CODE])).content
+    values = [c.value for row in load_workbook(io.BytesIO(data)).active.iter_rows() for c in row]
+    assert "数据合格率" in values and "两名人员资料延后补齐" in values and "自评等级：优" in values
+    assert 11.84 in values and 98.97 in values
+
+
+def test_unit_summary_and_grade_chart(client, finance, auditor):
+    _make_quantitative()
+    client.force_login(finance)
+    client.post(URL, _form())
+    client.force_login(auditor)
+    html = client.get(reverse("booklet:evaluations", args=["136001", 2024])).content.decode()
+    assert "98.97" in html and "grade-chart" in html and "未完成" in html
+    data = client.get(
+        reverse("booklet:evaluations", args=["136001", 2024]) + "?format=xlsx"
+    ).content
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][-2:] == ("自评得分", "自评等级")
+    assert any(r[1] == CODE and r[-1] == "优" for r in rows[1:])
+
+
+def test_read_only_users_cannot_fill_it(client, auditor):
+    client.force_login(auditor)
+    assert client.post(URL, _form()).status_code == 403
+    assert not SelfEvaluation.objects.exists()
+    assert Project.objects.get(code=CODE)
