@@ -65,6 +65,11 @@ def _count(client, url) -> int:
         reverse("projects:detail", args=[2024, "13081123P000182100018"]),
         reverse("departments:year_detail", args=["136001", 2024]),
         reverse("booklet:checks", args=["136001", 2024]),
+        reverse("booklet:monitoring", args=["136001", 2024]),
+        reverse("booklet:evaluations", args=["136001", 2024]),
+        reverse("projects:monitoring", args=[2024, "13081123P000182100018"]),
+        reverse("projects:evaluation", args=[2024, "13081123P000182100018"]),
+        reverse("projects:history", args=[2024, "13081123P000182100018"]),
     ],
 )
 def test_page_queries_do_not_grow_with_projects_and_indicators(client, finance, unit, url):
@@ -90,6 +95,8 @@ def test_project_page_query_budget(client, finance, reference, django_assert_max
         reverse("booklet:pdf", args=["136001", 2024]),
         reverse("booklet:xlsx", args=["136001", 2024]),
         reverse("booklet:data", args=["136001", 2024]),
+        reverse("projects:evaluation_pdf", args=[2024, "13081123P000182100018"]),
+        reverse("projects:evaluation_xlsx", args=[2024, "13081123P000182100018"]),
     ],
 )
 def test_export_queries_do_not_grow_with_projects_and_indicators(client, auditor, unit, url):
