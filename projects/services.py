@@ -140,24 +140,34 @@ def project_tree_replace(
     return bool(to_update or to_create or to_delete)
 
 
-def schedule_replace(*, project: Project, planned: dict[int, Decimal | None]) -> None:
-    """Set the planned percents; recorded actual spending at each milestone is kept."""
+def _schedule_set(
+    *, project: Project, values: dict[int, Decimal | None], field: str, clear_others: bool
+) -> None:
+    """Write one column of the schedule (plan or actual) without touching the other. With
+    `clear_others`, months missing from values lose their value in that column."""
+    other = "actual_percent" if field == "planned_percent" else "planned_percent"
     entries = {entry.month: entry for entry in project.schedule.all()}
-    for month in sorted(set(entries) | set(planned)):
-        percent = planned.get(month)
+    months = set(entries) | set(values) if clear_others else set(values)
+    for month in sorted(months):
+        value = values.get(month)
         entry = entries.get(month)
         if entry is None:
-            if percent is None:
+            if value is None:
                 continue
             entry = ScheduleEntry(project=project, month=month)
-        elif entry.planned_percent == percent:
+        elif getattr(entry, field) == value:
             continue
-        if percent is None and entry.actual_percent is None:
+        if value is None and getattr(entry, other) is None:
             entry.delete()
             continue
-        entry.planned_percent = percent
+        setattr(entry, field, value)
         entry.full_clean(exclude=["project"])
         entry.save()
+
+
+def schedule_replace(*, project: Project, planned: dict[int, Decimal | None]) -> None:
+    """Set the planned percents; recorded actual spending at each milestone is kept."""
+    _schedule_set(project=project, values=planned, field="planned_percent", clear_others=True)
 
 
 @transaction.atomic
@@ -443,18 +453,4 @@ def monitoring_save(*, project: Project, actual: dict[int, Decimal | None]) -> N
         if previous is not None and value < previous:
             raise MonitoringRefused(f"{month}月底的实际累计支出不能比前一节点小")
         previous = value
-    entries = {e.month: e for e in project.schedule.all()}
-    for month, value in actual.items():
-        entry = entries.get(month)
-        if entry is None:
-            if value is None:
-                continue
-            entry = ScheduleEntry(project=project, month=month)
-        if entry.actual_percent == value:
-            continue
-        if value is None and entry.planned_percent is None:
-            entry.delete()
-            continue
-        entry.actual_percent = value
-        entry.full_clean(exclude=["project"])
-        entry.save()
+    _schedule_set(project=project, values=actual, field="actual_percent", clear_others=False)
