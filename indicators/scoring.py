@@ -9,7 +9,6 @@ scores, so a finance officer can add up the printed table. A reason is required 
 are lost.
 """
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -98,13 +97,3 @@ def total_grade(total: Decimal) -> str:
         if total >= bound:
             return grade
     return "差"
-
-
-@dataclass(frozen=True)
-class ScoredRow:
-    points: Decimal
-    score: Decimal
-
-    @property
-    def lost(self) -> bool:
-        return self.score < self.points

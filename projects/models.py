@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from simple_history.models import HistoricalRecords
 
 from departments.models import YEAR_RANGE, Department, Section
@@ -142,10 +142,6 @@ class Project(models.Model):
     @property
     def other_funds_or_zero(self) -> Decimal:
         return self.other_funds or Decimal(0)
-
-    def bump_version(self) -> None:
-        Project.objects.filter(pk=self.pk).update(version=F("version") + 1)
-        self.refresh_from_db(fields=["version"])
 
 
 class ScheduleEntry(models.Model):

@@ -3,7 +3,6 @@ cells, borders, widths for Chinese text, A4 print setup with the grid's column h
 
 import math
 import re
-from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -274,12 +273,6 @@ def booklet_workbook(department_year: DepartmentYear, tables: list[TargetTable])
             table,
         )
     return _save(wb)
-
-
-def decimal_or_none(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value))
 
 
 EVALUATION_WIDTHS = [11, 13, 16, 12, 12, 8, 8, 30]
