@@ -6,7 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from departments.scales import Bound, describe_bound, grades_for, scale_gaps
-from perfbudget.lib.grades import Grade, Status
+from perfbudget.lib.grades import Grade, Reviewed
 
 YEAR_RANGE = Q(year__gte=2000) & Q(year__lte=2100)
 
@@ -97,25 +97,13 @@ class DepartmentYearQuerySet(models.QuerySet):
         )
 
 
-class DepartmentYear(models.Model):
+class DepartmentYear(Reviewed):
     """The department's own part of a year's booklet (第一部分)."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="years")
     year = models.PositiveIntegerField("年度")
     overall_target = models.TextField("总体绩效目标", blank=True)
     safeguards = models.TextField("工作保障措施", blank=True)
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
-    review_grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
-    review_comment = models.TextField("审核意见", blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审核人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 

@@ -1,13 +1,12 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
 from simple_history.models import HistoricalRecords
 
 from departments.models import YEAR_RANGE, Department, Section
 from indicators.models import FrameworkVersion, Indicator, PrimaryCategory, SecondaryCategory
-from perfbudget.lib.grades import Grade, Status
+from perfbudget.lib.grades import Reviewed
 
 MONEY = {"max_digits": 20, "decimal_places": 6}
 DEFAULT_MILESTONES = [3, 6, 10, 12]
@@ -63,7 +62,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.order_by("booklet_order", "table_number", "code")
 
 
-class Project(models.Model):
+class Project(Reviewed):
     """A budget project (预算项目) and its 绩效目标表."""
 
     department = models.ForeignKey(
@@ -91,18 +90,6 @@ class Project(models.Model):
     framework = models.ForeignKey(
         FrameworkVersion, verbose_name="指标体系", on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
-    review_grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
-    review_comment = models.TextField("审核意见", blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审核人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     source = models.ForeignKey(
         "self",
         verbose_name="结转来源",

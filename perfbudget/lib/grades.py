@@ -1,5 +1,6 @@
 """The 优/良/中/差 grades used by section ratings, reviews and self-evaluation."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -14,3 +15,24 @@ class Status(models.TextChoices):
     DRAFT = "draft", "草稿"
     SUBMITTED = "submitted", "已提交"
     APPROVED = "approved", "已审核"
+
+
+class Reviewed(models.Model):
+    """The review state every reviewed record carries (projects, department years): its status
+    and the last review's grade, comment, reviewer and time."""
+
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    review_grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
+    review_comment = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
