@@ -420,38 +420,43 @@ def _read_indicators(sheet: _Sheet) -> dict[tuple[int, str], list[IndicatorSpec]
     return by_project
 
 
-def _read_departments(sheet: _Sheet) -> list[DepartmentSpec]:
+def _rows_of(sheet: _Sheet, build) -> list:
+    """One record per sheet row, keeping only the rows that raised no problem."""
     specs = []
     for row, cells in sheet.rows:
         before = len(sheet.problems)
-        spec = DepartmentSpec(
+        spec = build(row, cells)
+        if len(sheet.problems) == before:
+            specs.append(spec)
+    return specs
+
+
+def _read_departments(sheet: _Sheet) -> list[DepartmentSpec]:
+    return _rows_of(
+        sheet,
+        lambda row, cells: DepartmentSpec(
             year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
             code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
             name=sheet.text(row, cells, "单位名称", max_length=200),
             overall_target=sheet.text(row, cells, "总体绩效目标"),
             safeguards=sheet.text(row, cells, "工作保障措施"),
             row=row,
-        )
-        if len(sheet.problems) == before:
-            specs.append(spec)
-    return specs
+        ),
+    )
 
 
 def _read_sections(sheet: _Sheet) -> list[SectionSpec]:
-    specs = []
-    for row, cells in sheet.rows:
-        before = len(sheet.problems)
-        spec = SectionSpec(
+    return _rows_of(
+        sheet,
+        lambda row, cells: SectionSpec(
             year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
             department_code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
             name=sheet.text(row, cells, "科室", required=True, max_length=100),
             order=sheet.integer(row, cells, "序号", required=False, low=0, high=9999) or 0,
             duties=sheet.text(row, cells, "职责"),
             row=row,
-        )
-        if len(sheet.problems) == before:
-            specs.append(spec)
-    return specs
+        ),
+    )
 
 
 def _read_section_indicators(sheet: _Sheet) -> list[SectionIndicatorSpec]:
