@@ -2,8 +2,10 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
-from departments.models import DepartmentYear
+from departments.access import can_review_section
+from departments.models import DepartmentYear, SectionRating
 
 
 class StaleDepartmentYear(Exception):
@@ -62,11 +64,6 @@ def rating_record(
 ):
     """Record a section indicator's actual value and grade. A value that no grade covers is
     never graded automatically: the chief chooses, with a reason. Confirming locks it."""
-    from django.utils import timezone
-
-    from departments.access import can_review_section
-    from departments.models import SectionRating
-
     if not can_review_section(user, indicator.section.department, indicator.section_id):
         raise RatingRefused(RATING_NOT_YOURS)
     rating = SectionRating.objects.select_for_update().filter(indicator=indicator).first()

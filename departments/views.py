@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -147,8 +149,6 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 
 def _percent(text):
-    from decimal import Decimal, InvalidOperation
-
     try:
         return Decimal(str(text).strip().rstrip("%")) if str(text or "").strip() else None
     except InvalidOperation:
