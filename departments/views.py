@@ -133,9 +133,14 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
             )
         except RatingRefused as refused:
             messages.error(request, f"{indicator.name}：{refused}")
+            # Show the refused input again in its row, so nothing typed is lost.
+            for section in sections:
+                for shown in section.year_indicators:
+                    if shown.pk == indicator.pk:
+                        shown.submitted = request.POST
         else:
             messages.success(request, RATING_SAVED.format(name=indicator.name))
-        return redirect("departments:ratings", code, year)
+            return redirect("departments:ratings", code, year)
     return render(
         request,
         "departments/ratings.html",

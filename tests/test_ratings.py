@@ -75,8 +75,13 @@ def test_only_the_sections_chief_rates(unit, finance):
 def test_ratings_page_records_and_shows_the_summary(client, chief):
     client.force_login(chief)
     assert client.get(URL).status_code == 200
-    response = client.post(URL, {"indicator": _indicator().pk, "actual_value": "70"}, follow=True)
-    assert "不在任何等级范围内" in response.content.decode()
+    response = client.post(
+        URL, {"indicator": _indicator().pk, "actual_value": "70", "comment": "年中调整"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "不在任何等级范围内" in html
+    assert 'value="70"' in html and 'value="年中调整"' in html  # the refused input is kept
+    assert not SectionRating.objects.exists()
     client.post(
         URL,
         {
