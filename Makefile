@@ -39,5 +39,9 @@ lint: install
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
 
+# Production: gunicorn + whitenoise, settings from the environment (README.md, "Deploying").
+serve: install
+	PYTHON_BIN=$(BIN)/python bash scripts/serve.sh
+
 bench: install
 	$(BIN)/python scripts/bench.py

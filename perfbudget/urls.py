@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from perfbudget.lib.login_throttle import ThrottledLoginView
 from projects.urls import booklet_urlpatterns
+from perfbudget.views import healthz
 from projects.views import home
 
 admin.site.site_header = "预算绩效目标管理 · 系统管理"
@@ -11,6 +12,7 @@ admin.site.site_title = "预算绩效目标管理"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("projects/", include("projects.urls")),
     path("departments/", include("departments.urls")),
     path("departments/", include((booklet_urlpatterns, "booklet"))),
@@ -28,3 +30,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "perfbudget.views.server_error"

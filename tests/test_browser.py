@@ -39,6 +39,13 @@ def browser_page():
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        # Anything the Content-Security-Policy refused (an inline script or style) is an error.
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text and errors.append(message.text)
+            ),
+        )
         yield page
         browser.close()
         assert errors == [], errors

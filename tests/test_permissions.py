@@ -56,6 +56,7 @@ OWN_UNIT_PAGE = {
 EXPECTED = {
     "home": ("get", (), {}, _all(200, outsider=200)),
     "login": ("get", (), {}, {r: 200 for r in ROLES}),
+    "healthz": ("get", (), {}, {r: 200 for r in ROLES}),
     "logout": ("post", (), {}, {r: 302 for r in ROLES}),
     "password_change": ("get", (), {}, _all(200, outsider=200)),
     "password_change_done": ("get", (), {}, _all(200, outsider=200)),

@@ -1,0 +1,72 @@
+"""Views of the server itself: the health endpoint and the error pages."""
+
+import errno
+import logging
+import sys
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import DataError, DatabaseError, IntegrityError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+
+log = logging.getLogger("perfbudget.errors")
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        log.warning("health check: database unavailable", exc_info=True)
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# What went wrong, said to the user. None of these pages touches the database.
+_FAULTS = {
+    "database": (
+        503,
+        "数据库暂时无法连接",
+        "服务器与数据库的连接中断，本次操作没有保存，已有数据不受影响。请稍后重试；"
+        "如果问题持续，请联系系统管理员。",
+    ),
+    "disk": (
+        507,
+        "服务器磁盘空间不足",
+        "服务器没有空间接收或保存这次提交的内容，本次操作没有保存，已有数据不受影响。"
+        "请联系系统管理员清理磁盘后重试。",
+    ),
+    "other": (
+        500,
+        "服务器内部错误",
+        "处理这次请求时出错，本次操作没有保存，已有数据不受影响。错误已记录，请稍后重试；"
+        "如果问题持续，请联系系统管理员。",
+    ),
+}
+
+
+def fault_of(error: BaseException | None) -> str:
+    """The kind of fault behind an error, following its causes: a lost or refused database
+    connection, a full disk, or anything else. Integrity and data errors are the app's own
+    mistakes, not a fault of the database."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DatabaseError) and not isinstance(error, DataError | IntegrityError):
+            return "database"
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "disk"
+        error = error.__cause__ or error.__context__
+    return "other"
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a page in Chinese that says what happened, with the fitting status."""
+    status, title, message = _FAULTS[fault_of(sys.exc_info()[1])]
+    html = render_to_string("error.html", {"title": title, "message": message})
+    return HttpResponse(html, status=status)

@@ -1,0 +1,275 @@
+"""Production settings: check --deploy, security headers, CSP-clean pages, health, logging,
+the error pages, and the app served by gunicorn."""
+
+import logging
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.test import Client
+from django.urls import reverse
+
+from tests.test_permissions import EXPECTED
+
+pytestmark = pytest.mark.django_db
+CODE = "13081123P000182100018"
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "perfbudget.example.cn",
+}
+
+
+def _environment(**overrides) -> dict:
+    """The test process's environment as a production start would see it: the browser tests
+    switch Django's async-safety check off in this process, a server must not inherit that."""
+    env = {**os.environ, **PRODUCTION_ENV, **overrides}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def _manage(*args, env=None, **kwargs):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=_environment(**(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_when_hsts_is_switched_off():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={"SECURE_HSTS_SECONDS": "0"}
+    )
+    assert result.returncode != 0
+    assert "security.W004" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", env={"SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.fixture
+def production(settings):
+    """The security settings as a production start reads them (DEBUG off)."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    return settings
+
+
+def test_production_headers_on_a_page(production, finance, reference):
+    client = Client()
+    client.force_login(finance)
+    response = client.get("/projects/", secure=True)
+    assert response.status_code == 200
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_plain_http_is_redirected_but_health_is_not(production, finance):
+    client = Client()
+    assert client.get("/accounts/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
+
+
+def test_session_and_csrf_cookies_are_secure(production, finance):
+    client = Client()
+    login = client.get("/accounts/login/", secure=True)
+    assert login.cookies["csrftoken"]["secure"]
+    token = login.cookies["csrftoken"].value
+    response = client.post(
+        "/accounts/login/",
+        {"username": "finance1", "password": "s3cret-Passw0rd", "csrfmiddlewaretoken": token},
+        secure=True,
+    )
+    assert response.status_code == 302
+    assert response.cookies["sessionid"]["secure"]
+    assert response.cookies["sessionid"]["httponly"]
+
+
+class _InlineCode(HTMLParser):
+    """Collects what a strict CSP would refuse: inline scripts, style attributes and elements,
+    event-handler attributes, javascript: links."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and "src" not in attrs and attrs.get("type") != "application/json":
+            self.found.append(f"inline <script> at {self.getpos()}")
+        if tag == "style":
+            self.found.append(f"<style> at {self.getpos()}")
+        for name, value in attrs.items():
+            if name == "style" or name.startswith("on"):
+                self.found.append(f"{tag} {name}={value!r} at {self.getpos()}")
+            if name in ("href", "src", "action") and (value or "").startswith("javascript:"):
+                self.found.append(f"{tag} {name}={value!r}")
+
+
+_PAGES = sorted(
+    name
+    for name, (method, _args, _data, expected) in EXPECTED.items()
+    if method == "get" and expected["unit_admin"] == 200
+)
+
+
+@pytest.mark.parametrize("name", _PAGES)
+def test_pages_hold_nothing_the_csp_refuses(client, unit_admin, reference, name):
+    client.force_login(unit_admin)
+    _method, args, data, _expected = EXPECTED[name]
+    response = client.get(reverse(name, args=args), data)
+    assert response.status_code == 200
+    if not response["Content-Type"].startswith("text/html"):
+        return
+    assert response["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+    parser = _InlineCode()
+    parser.feed(response.content.decode())
+    assert parser.found == []
+
+
+def test_health_answers_anonymous_callers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def _refuse(execute, sql, params, many, context):
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+def test_health_says_503_when_the_database_does_not_answer(client):
+    with connection.execute_wrapper(_refuse):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def test_every_write_is_logged_with_its_user(client, finance, reference, caplog, monkeypatch):
+    monkeypatch.setattr(logging.getLogger("perfbudget"), "propagate", True)
+    client.force_login(finance)
+    with caplog.at_level("INFO", logger="perfbudget.writes"):
+        client.post(reverse("projects:submit", args=[2024, CODE]))
+        client.get("/projects/")
+    lines = [r.getMessage() for r in caplog.records if r.name == "perfbudget.writes"]
+    assert len(lines) == 1
+    assert re.fullmatch(
+        rf"POST /projects/2024/{CODE}/submit/ status=302 user=finance1 ms=\d+", lines[0]
+    )
+
+
+def test_a_lost_database_gives_a_chinese_503_page(finance, reference):
+    client = Client(raise_request_exception=False)
+    client.force_login(finance)
+    with connection.execute_wrapper(_refuse):
+        response = client.get("/projects/")
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert "数据库暂时无法连接" in text
+    assert "本次操作没有保存" in text
+
+
+def test_an_unexpected_error_gives_a_chinese_500_page(finance, reference, monkeypatch):
+    import projects.views
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(projects.views, "build_target_table", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(finance)
+    response = client.get(reverse("projects:detail", args=[2024, CODE]))
+    assert response.status_code == 500
+    assert "服务器内部错误" in response.content.decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
+    """The production start on its own database: migrate, collectstatic, gunicorn; the health
+    endpoint answers, the login page comes with its headers and the hashed stylesheet is served
+    compressed by the app."""
+    port = _free_port()
+    env = _environment(
+        **{
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "CACHE_DIR": str(tmp_path / "cache"),
+            "BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "1",
+            "TRUST_X_FORWARDED_PROTO": "1",
+        }
+    )
+    root = settings.BASE_DIR
+    server = subprocess.Popen(
+        ["bash", "scripts/serve.sh"],
+        cwd=root,
+        env={**env, "PYTHON_BIN": sys.executable},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.5)
+        else:
+            pytest.fail("gunicorn did not answer")
+        request = urllib.request.Request(
+            f"{base}/accounts/login/", headers={"X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            page = response.read().decode()
+            assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+            assert response.headers["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+        stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page).group(1)
+        request = urllib.request.Request(
+            f"{base}{stylesheet}", headers={"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert "immutable" in response.headers["Cache-Control"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
