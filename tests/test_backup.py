@@ -1,0 +1,162 @@
+"""Backup and restore: a unit-year or everything goes to one file and comes back identically,
+history included, into an empty database of the same backend (SQLite, or PostgreSQL in CI);
+refusals change nothing."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+
+from projects.models import Project
+from projects.services import project_copy_to_year
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+CODE = "13081123P000182100018"
+
+
+@contextmanager
+def _empty_database(tmp_path):
+    """A database URL of a new, empty database on the same server as the tests'."""
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    db = connection.settings_dict
+    name = f"perfbudget_restore_{uuid.uuid4().hex[:10]}"
+    server = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres")
+    with psycopg.connect(**server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{db['USER']}@{db['HOST']}:{server['port']}/{name}"
+    finally:
+        with psycopg.connect(**server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _document(path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as source:
+        return json.load(source)
+
+
+@pytest.fixture
+def worked_on(client, reference, finance, chief):
+    """The reference unit after a year's work: a project submitted and approved through the
+    pages (history with users and review fields), and a project copied into the next year."""
+    client.force_login(finance)
+    client.post(reverse("projects:submit", args=[2024, CODE]))
+    client.force_login(chief)
+    client.post(reverse("projects:review", args=[2024, CODE]), {"grade": "优", "comment": "好"})
+    assert Project.objects.get(code=CODE).status == "approved"
+    project_copy_to_year(project=Project.objects.get(code=CODE), year=2025)
+    return reference
+
+
+@pytest.mark.parametrize(
+    "scope", [["--department", "136001", "--year", "2024"], ["--all"]], ids=["unit-year", "all"]
+)
+def test_backup_restores_identically_into_an_empty_database(worked_on, tmp_path, scope):
+    original = tmp_path / "backup.json.gz"
+    call_command("backup", *scope, "-o", str(original))
+    document = _document(original)
+    models = {row["model"] for row in document["objects"]}
+    assert {"projects.historicalproject", "indicators.historicalindicator", "auth.user"} <= models
+    approved = [
+        row
+        for row in document["objects"]
+        if row["model"] == "projects.historicalproject" and row["fields"]["status"] == "approved"
+    ]
+    assert approved and approved[0]["fields"]["history_user"] is not None
+
+    with _empty_database(tmp_path) as url:
+        assert _manage(url, "migrate", "--noinput").returncode == 0
+        restored = _manage(url, "restore", str(original))
+        assert restored.returncode == 0, restored.stderr
+        assert "已恢复" in restored.stdout
+        again = tmp_path / "again.json.gz"
+        result = _manage(url, "backup", *scope, "-o", str(again))
+        assert result.returncode == 0, result.stderr
+        # A second restore into the now full database is refused.
+        refused = _manage(url, "restore", str(original))
+        assert refused.returncode != 0
+        assert "目标数据库不是空的" in refused.stderr
+    copy = _document(again)
+    assert copy["objects"] == document["objects"]
+    assert copy["migrations"] == document["migrations"]
+
+
+def test_unit_year_backup_leaves_out_the_link_to_another_year(worked_on, tmp_path):
+    path = tmp_path / "b.json.gz"
+    call_command("backup", "--department", "136001", "--year", "2025", "-o", str(path))
+    projects = [r for r in _document(path)["objects"] if r["model"] == "projects.project"]
+    assert [p["fields"]["year"] for p in projects] == [2025]
+    assert projects[0]["fields"]["source"] is None
+
+
+def test_restore_into_a_database_with_data_is_refused_and_changes_nothing(worked_on, tmp_path):
+    path = tmp_path / "b.json.gz"
+    call_command("backup", "--all", "-o", str(path))
+    before = Project.objects.count(), Project.history.count()
+    with pytest.raises(CommandError, match="目标数据库不是空的"):
+        call_command("restore", str(path))
+    assert (Project.objects.count(), Project.history.count()) == before
+
+
+def test_a_damaged_or_foreign_file_is_refused_with_a_message(db, tmp_path):
+    truncated = tmp_path / "truncated.json.gz"
+    truncated.write_bytes(gzip.compress(b'{"format": "perfbudget-backup", "objects": [')[:30])
+    with pytest.raises(CommandError, match="不是完整的 perfbudget 备份文件"):
+        call_command("restore", str(truncated))
+    foreign = tmp_path / "foreign.json.gz"
+    foreign.write_bytes(gzip.compress(json.dumps({"hello": 1}).encode()))
+    with pytest.raises(CommandError, match="不是 perfbudget 备份文件"):
+        call_command("restore", str(foreign))
+    with pytest.raises(CommandError, match="找不到备份文件"):
+        call_command("restore", str(tmp_path / "missing.json.gz"))
+
+
+def test_a_backup_of_another_schema_version_is_refused(db, tmp_path, reference_data):
+    path = tmp_path / "b.json.gz"
+    from projects.services import unit_year_load
+
+    unit_year_load(data=reference_data)
+    call_command("backup", "--all", "-o", str(path))
+    document = _document(path)
+    document["migrations"]["projects"] = "0999_future"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        json.dump(document, out)
+    Project.objects.all().delete()
+    from departments.models import Department
+
+    Department.objects.all().delete()
+    with pytest.raises(CommandError, match="结构版本不同"):
+        call_command("restore", str(path))
+
+
+def test_backup_names_an_unknown_unit_year(db, tmp_path):
+    with pytest.raises(CommandError, match="没有单位 000000 的 2024 年数据"):
+        call_command(
+            "backup", "--department", "000000", "--year", "2024", "-o", str(tmp_path / "x")
+        )
+    with pytest.raises(CommandError, match="二者选一"):
+        call_command("backup", "-o", str(tmp_path / "x"))
