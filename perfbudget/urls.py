@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from perfbudget.lib.login_throttle import ThrottledLoginView
-from projects.urls import booklet_urlpatterns
 from perfbudget.views import healthz
+from projects.urls import booklet_urlpatterns
 from projects.views import home
 
 admin.site.site_header = "预算绩效目标管理 · 系统管理"

@@ -5,7 +5,7 @@ import logging
 import sys
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import DataError, DatabaseError, IntegrityError, connection
+from django.db import DatabaseError, DataError, IntegrityError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
