@@ -17,7 +17,6 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connections
@@ -27,7 +26,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from departments.models import DepartmentYear
-from perfbudget.lib.downloads import fingerprint
+from perfbudget.lib.downloads import cache_keep, fingerprint
 from projects.target_table import TargetTable
 
 STYLESHEETS = ("css/form-table.css", "css/pdf.css")
@@ -152,7 +151,7 @@ def _layout_key(table: TargetTable) -> str:
 def _measure(table: TargetTable) -> tuple[TableLayout, object]:
     document, splits = _lay_out_until_stable(lambda s: _table_html(table, s))
     layout = TableLayout(splits.get(table.code, frozenset()), len(document.pages))
-    cache.set(_layout_key(table), layout, timeout=settings.DOWNLOAD_CACHE_SECONDS)
+    cache_keep(_layout_key(table), layout)
     return layout, document
 
 
@@ -340,7 +339,7 @@ def booklet_pdf(department_year: DepartmentYear, tables: list[TargetTable]) -> b
         if any(part is None for part in parts):
             return _booklet_sequential(department_year, tables)
     for i in unconfirmed:
-        cache.set(_layout_key(tables[i]), layouts[i], timeout=settings.DOWNLOAD_CACHE_SECONDS)
+        cache_keep(_layout_key(tables[i]), layouts[i])
     return parts[0][0] if len(parts) == 1 else _join(parts)
 
 

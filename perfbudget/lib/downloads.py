@@ -7,6 +7,7 @@ changes the fingerprint, so the next download is fresh.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import content_disposition_header, http_date, quote_etag
+
+log = logging.getLogger("perfbudget.downloads")
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +57,15 @@ def fingerprint(*parts: str) -> str:
     return digest.hexdigest()
 
 
+def cache_keep(key: str, value) -> None:
+    """Keep a rendered file or layout in the cache. A full disk keeps it out of the cache and
+    is logged; the user still gets what was rendered."""
+    try:
+        cache.set(key, value, timeout=settings.DOWNLOAD_CACHE_SECONDS)
+    except OSError:
+        log.warning("download cache not written: %s", key, exc_info=True)
+
+
 def cached_download(
     request: HttpRequest,
     *,
@@ -73,7 +85,7 @@ def cached_download(
     entry = cache.get(cache_key)
     if entry is None:
         entry = (render(), timezone.now().timestamp())
-        cache.set(cache_key, entry, timeout=settings.DOWNLOAD_CACHE_SECONDS)
+        cache_keep(cache_key, entry)
     data, rendered_at = entry
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
