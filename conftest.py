@@ -1,12 +1,22 @@
 """Named users of the reference unit and an outsider of another unit, shared by every test."""
 
 import json
+import os
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 
 from departments.models import Department, Membership, Role
+
+# Bad-input suites (tests/test_bad_input.py): few repeatable examples in CI, many random ones by
+# hand with HYPOTHESIS_PROFILE=full.
+hypothesis_settings.register_profile(
+    "ci", max_examples=12, derandomize=True, deadline=None, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("full", max_examples=400, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "ci"))
 
 REFERENCE_FIXTURE = settings.BASE_DIR / "fixtures" / "reference-2024.json"
 REFERENCE_CODE = "136001"

@@ -1,11 +1,14 @@
 """Writes of a unit's own records that touch several rows. Each is atomic."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from departments.access import can_review_section
 from departments.models import DepartmentYear, SectionRating
+from perfbudget.lib.grades import Grade
 
 
 class StaleDepartmentYear(Exception):
@@ -49,6 +52,8 @@ RATING_NOT_YOURS = "只有该科室的负责人或单位管理员可以评级"
 RATING_HOLE = "完成值 {value}% 不在任何等级范围内（评价标准有空档或重叠），请选择等级并说明理由"
 RATING_REASON = "人工选择的等级与按标准计算的等级（{computed}）不同，请说明理由"
 RATING_VALUE = "实际完成值应为 0 以上的百分比"
+RATING_TOO_LARGE = "实际完成值应小于 100000%"
+RATING_GRADE = "请选择优、良、中、差之一"
 
 
 @transaction.atomic
@@ -69,8 +74,13 @@ def rating_record(
     rating = SectionRating.objects.select_for_update().filter(indicator=indicator).first()
     if rating and rating.confirmed:
         raise RatingRefused(RATING_LOCKED)
-    if actual_value is None or actual_value < 0:
+    if actual_value is None or not actual_value.is_finite() or actual_value < 0:
         raise RatingRefused(RATING_VALUE)
+    if actual_value >= 100000:
+        raise RatingRefused(RATING_TOO_LARGE)
+    if manual_grade and manual_grade not in Grade.values:
+        raise RatingRefused(RATING_GRADE)
+    actual_value = actual_value.quantize(Decimal("0.0001"))
     grades = indicator.grades_for(actual_value)
     computed = grades[0] if len(grades) == 1 else None
     reason = (reason or "").strip()

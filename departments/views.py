@@ -115,7 +115,9 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
         indicator = (
             SectionIndicator.objects.select_related("section__department")
             .filter(
-                pk=request.POST.get("indicator"), section__in=[s.pk for s in sections], year=year
+                pk=_number(request.POST.get("indicator")),
+                section__in=[s.pk for s in sections],
+                year=year,
             )
             .first()
         )
@@ -151,6 +153,11 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "summary": department_year.rating_summary(),
         },
     )
+
+
+def _number(text) -> int | None:
+    text = str(text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _percent(text):

@@ -1,0 +1,369 @@
+"""Bad input: every form and the importer get random and hostile text (HTML, scripts, URLs,
+formulas, huge strings, odd Unicode, NUL). The property each time: no 500; the input is either
+refused with a message and nothing is stored, or stored exactly as typed and shown escaped
+(the page still holds no script, style or event handler that the CSP would refuse).
+
+The examples per test come from the Hypothesis profile: `ci` (default, few and repeatable) or
+`full` (HYPOTHESIS_PROFILE=full, many and random), see conftest.py.
+"""
+
+import io
+import zipfile
+from contextlib import contextmanager
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from departments.models import DepartmentYear, SectionIndicator
+from indicators.models import Indicator
+from projects.data_workbook import data_workbook
+from projects.exports import department_tables
+from projects.importer import ImportRejected, import_apply, import_prepare
+from projects.models import Project
+from projects.xlsx import table_workbook
+from tests.test_department_editor import _post_data as _department_data
+from tests.test_editor import _post_data as _project_data
+from tests.test_editor import _rows
+from tests.test_import import _department_year
+from tests.test_production import _InlineCode
+
+pytestmark = pytest.mark.django_db
+CODE = "13081123P000182100018"
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<style>body{display:none}</style>",
+    "javascript:alert(document.cookie)",
+    "http://evil.example/steal?c=",
+    '=HYPERLINK("http://evil.example","点我")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "@SUM(A1:A9)",
+    "{{ request.user }}{% now 'Y' %}",
+    "%(name)s %s {0}",
+    "'; DROP TABLE projects_project; --",
+    "../../../etc/passwd",
+    "\x00",
+    "a\x00b",
+    "\u202eevil\u202c",
+    "\u200b\u200d\ufeff",
+    "𠀀𪚥𰻞",
+    "é" + "\u0301" * 50,
+    "\t\r\n",
+    "　全角空格　",
+    "１２３．５",
+    "NaN",
+    "Infinity",
+    "-0",
+    "1e309",
+    "9" * 40,
+    "A" * 100_000,
+]
+TEXT = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=200),
+    st.tuples(st.sampled_from(HOSTILE), st.text(max_size=20)).map("".join),
+)
+FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def _answered(response) -> str:
+    """The response is not a server error, and its page holds nothing a CSP would refuse."""
+    assert response.status_code < 500, response.status_code
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return ""
+    text = response.content.decode()
+    parser = _InlineCode()
+    parser.feed(text)
+    assert parser.found == []
+    return text
+
+
+def _refused(page: str) -> bool:
+    """The page names what is wrong: the banner, or a message at a field."""
+    marks = ("alert-error", "errorlist", 'class="error"', "未导入任何数据")
+    return any(mark in page for mark in marks)
+
+
+def _stored(typed: str) -> str:
+    """What a text field keeps of what was typed: Django strips the ends and turns \\r\\n into
+    \\n."""
+    return typed.replace("\r\n", "\n").strip()
+
+
+@contextmanager
+def _rolled_back():
+    """Each example starts from the reference data: what it wrote is rolled back."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _client(user) -> Client:
+    client = Client(raise_request_exception=True)
+    client.force_login(user)
+    return client
+
+
+def _project_state():
+    project = Project.objects.get(code=CODE)
+    names = list(project.indicators.order_by("pk").values_list("name", "value_text", "basis"))
+    return project.version, project.name, project.fund_use, project.target, names
+
+
+@FUZZ
+@given(name=TEXT, fund_use=TEXT, target=TEXT, row_name=TEXT, row_text=TEXT, number=TEXT)
+def test_project_editor(finance, name, fund_use, target, row_name, row_text, number):
+    with _rolled_back():
+        before = _project_state()
+        project = Project.objects.get(code=CODE)
+        rows = _rows(project)
+        rows[0].update(name=row_name, text=row_text)
+        rows[1].update(operator="≥", number=number, unit="%", text="")
+        data = _project_data(project, rows, name=name, fund_use=fund_use, target=target)
+        response = _client(finance).post(reverse("projects:edit", args=[2024, CODE]), data)
+        _answered(response)
+        if response.status_code == 302:
+            project = Project.objects.get(code=CODE)
+            assert (project.name, project.fund_use, project.target) == (
+                _stored(name),
+                _stored(fund_use),
+                _stored(target),
+            )
+            assert project.indicators.filter(name=_stored(row_name)).exists()
+        else:
+            assert response.status_code == 200
+            assert _refused(response.content.decode())
+            assert _project_state() == before
+        # The table page shows whatever was stored, escaped.
+        _answered(_client(finance).get(reverse("projects:detail", args=[2024, CODE])))
+
+
+@FUZZ
+@given(code=TEXT, name=TEXT, budget=TEXT)
+def test_new_project(finance, code, name, budget):
+    with _rolled_back():
+        count = Project.objects.count()
+        project = Project.objects.get(code=CODE)
+        rows = [{**row, "id": ""} for row in _rows(project)]
+        data = _project_data(project, rows, code=code, name=name, budget_total=budget, version="")
+        response = _client(finance).post(reverse("projects:new"), data)
+        _answered(response)
+        if response.status_code == 302:
+            assert Project.objects.filter(code=_stored(code), name=_stored(name)).exists()
+        else:
+            assert Project.objects.count() == count
+
+
+@FUZZ
+@given(overall=TEXT, safeguards=TEXT, section=TEXT, duties=TEXT, indicator=TEXT, bound=TEXT)
+def test_department_editor(finance, overall, safeguards, section, duties, indicator, bound):
+    with _rolled_back():
+        before = DepartmentYear.objects.get(year=2024).version
+        data = _department_data(
+            overall_target=overall,
+            safeguards=safeguards,
+            **{"sec-0-name": section, "sec-0-duties": duties, "si-0-name": indicator},
+            **{"si-0-good_bound": bound},
+        )
+        url = reverse("departments:year_edit", args=["136001", 2024])
+        response = _client(finance).post(url, data)
+        _answered(response)
+        department_year = DepartmentYear.objects.get(year=2024)
+        if response.status_code == 302:
+            assert department_year.overall_target == _stored(overall)
+            assert department_year.safeguards == _stored(safeguards)
+        else:
+            assert department_year.version == before
+        _answered(_client(finance).get(reverse("departments:year_detail", args=["136001", 2024])))
+
+
+@FUZZ
+@given(grade=TEXT | st.sampled_from(["优", "良", "中", "差"]), comment=TEXT, reason=TEXT)
+def test_review_and_reopen(finance, chief, unit_admin, grade, comment, reason):
+    with _rolled_back():
+        _client(finance).post(reverse("projects:submit", args=[2024, CODE]))
+        response = _client(chief).post(
+            reverse("projects:review", args=[2024, CODE]), {"grade": grade, "comment": comment}
+        )
+        _answered(response)
+        project = Project.objects.get(code=CODE)
+        if project.status != "submitted":
+            assert project.review_grade == grade
+            assert project.review_comment == comment.strip()
+        _answered(
+            _client(unit_admin).post(
+                reverse("projects:reopen", args=[2024, CODE]), {"reason": reason}, follow=True
+            )
+        )
+
+
+@FUZZ
+@given(value=TEXT, grade=TEXT, reason=TEXT, comment=TEXT)
+def test_section_ratings(chief, value, grade, reason, comment):
+    with _rolled_back():
+        indicator = SectionIndicator.objects.filter(year=2024).order_by("pk").first()
+        response = _client(chief).post(
+            reverse("departments:ratings", args=["136001", 2024]),
+            {
+                "indicator": indicator.pk,
+                "actual_value": value,
+                "manual_grade": grade,
+                "reason": reason,
+                "comment": comment,
+            },
+            follow=True,
+        )
+        _answered(response)
+
+
+@FUZZ
+@given(values=st.lists(TEXT, min_size=4, max_size=4))
+def test_monitoring(finance, values):
+    with _rolled_back():
+        data = dict(zip(["actual_3", "actual_6", "actual_10", "actual_12"], values, strict=True))
+        response = _client(finance).post(
+            reverse("projects:monitoring", args=[2024, CODE]), data, follow=True
+        )
+        _answered(response)
+
+
+@FUZZ
+@given(executed=TEXT, actual=TEXT, reason=TEXT, achievement=TEXT)
+def test_self_evaluation(finance, executed, actual, reason, achievement):
+    with _rolled_back():
+        code = "13081123P000185100019"
+        data = {"initial_budget": "3.01", "annual_budget": "3.01", "executed": executed}
+        for indicator in Indicator.objects.filter(project__code=code):
+            data[f"actual_{indicator.pk}"] = actual
+            data[f"achievement_{indicator.pk}"] = achievement
+            data[f"reason_{indicator.pk}"] = reason
+        response = _client(finance).post(
+            reverse("projects:evaluation", args=[2024, code]), data, follow=True
+        )
+        _answered(response)
+
+
+@FUZZ
+@given(username=TEXT, password=TEXT)
+def test_login(db, username, password):
+    client = Client(raise_request_exception=True)
+    response = client.post(
+        reverse("login"), {"username": username, "password": password}, follow=True
+    )
+    assert "_auth_user_id" not in client.session
+    _answered(response)
+
+
+@FUZZ
+@given(q=TEXT, year=TEXT, status=TEXT, sort=TEXT, page=TEXT)
+def test_project_list_filters(auditor, q, year, status, sort, page):
+    response = _client(auditor).get(
+        reverse("projects:list"),
+        {"q": q, "year": year, "status": status, "sort": sort, "page": page},
+    )
+    _answered(response)
+
+
+@FUZZ
+@given(data=st.binary(max_size=5000))
+def test_import_page_with_random_bytes(finance, data):
+    with _rolled_back():
+        before = Project.objects.count(), Indicator.objects.count()
+        upload = io.BytesIO(data)
+        upload.name = "upload.xlsx"
+        response = _client(finance).post(reverse("projects:import"), {"file": upload})
+        text = _answered(response)
+        assert response.status_code == 200
+        assert _refused(text), text
+        assert (Project.objects.count(), Indicator.objects.count()) == before
+
+
+# --- the importer over mutated workbooks -----------------------------------------------------
+
+CELL_VALUE = st.one_of(
+    TEXT,
+    st.none(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(),
+)
+
+
+def _mutated(data: bytes, edits) -> bytes:
+    workbook = load_workbook(io.BytesIO(data))
+    sheets = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    for sheet_pick, row_pick, column_pick, value in edits:
+        sheet = sheets[sheet_pick % len(sheets)]
+        row = 1 + row_pick % max(sheet.max_row + 1, 1)
+        column = 1 + column_pick % max(sheet.max_column, 1)
+        cell = sheet.cell(row=row, column=column)
+        if type(cell).__name__ == "MergedCell":
+            continue
+        if isinstance(value, str):
+            value = "".join(ch for ch in value if ch.isprintable() or ch in "\n\t")
+        try:
+            cell.value = value
+        except (ValueError, TypeError):
+            assume(False)  # a value openpyxl itself cannot write
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+EDITS = st.lists(
+    st.tuples(st.integers(0, 20), st.integers(0, 200), st.integers(0, 30), CELL_VALUE),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _import_round_trip(data: bytes) -> None:
+    """Import a workbook. A refusal must name its problems and write nothing; an import must
+    write only what can be exported and imported again unchanged."""
+    before = Project.objects.count(), Indicator.objects.count()
+    try:
+        plan = import_prepare(data)
+    except ImportRejected as rejected:
+        assert rejected.problems
+        assert all(str(problem).strip() for problem in rejected.problems)
+        assert (Project.objects.count(), Indicator.objects.count()) == before
+        return
+    with _rolled_back():
+        import_apply(plan)
+        for department_year in DepartmentYear.objects.all():
+            again = import_prepare(data_workbook(department_year))
+            projects = [c for c in again.changes if "项目" in c.split(" ")[0]]
+            assert projects and all(c.endswith("无变化") for c in projects), again.changes
+
+
+@FUZZ
+@given(edits=EDITS)
+def test_importer_over_mutated_data_workbooks(reference, edits):
+    _import_round_trip(_mutated(data_workbook(_department_year()), edits))
+
+
+@FUZZ
+@given(edits=EDITS)
+def test_importer_over_mutated_form_workbooks(reference, edits):
+    table = department_tables(_department_year())[0]
+    _import_round_trip(_mutated(table_workbook(table), edits))
+
+
+@FUZZ
+@given(position=st.integers(0, 10**6), length=st.integers(1, 64), byte=st.integers(0, 255))
+def test_importer_over_damaged_files(reference, position, length, byte):
+    data = bytearray(data_workbook(_department_year()))
+    start = position % len(data)
+    data[start : start + length] = bytes([byte]) * min(length, len(data) - start)
+    try:
+        _import_round_trip(bytes(data))
+    except zipfile.BadZipFile:  # pragma: no cover - must not happen: the importer says why
+        pytest.fail("a damaged zip reached the caller")
