@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 SYSTEM_STAMP := $(VENV)/.system-deps
 
-.PHONY: run test lint bench serve install system-deps clean
+.PHONY: run test lint bench load serve install system-deps clean
 
 $(SYSTEM_STAMP): scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -45,3 +45,7 @@ serve: install
 
 bench: install
 	$(BIN)/python scripts/bench.py
+
+# 50 concurrent users for 60 s against gunicorn on the local PostgreSQL (scripts/load.py).
+load: install
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)

@@ -6,13 +6,14 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from departments.scales import Bound, describe_bound, grades_for, scale_gaps
+from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Grade, Reviewed
 
 YEAR_RANGE = Q(year__gte=2000) & Q(year__lte=2100)
 
 
 class Department(models.Model):
-    code = models.CharField("单位编码", max_length=32, unique=True)
+    code = models.CharField("单位编码", max_length=32, unique=True, validators=[code_validator])
     name = models.CharField("单位名称", max_length=200)
     parent = models.ForeignKey(
         "self",

@@ -43,6 +43,8 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 60
 
 NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
+CODE = re.compile(r"[0-9A-Za-z_-]+")
+CODE_MESSAGE = "只能由字母、数字、- 和 _ 组成"
 TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
 UNPACKS_TOO_LARGE = "工作簿解压后过大，疑似异常文件，已拒绝。"
 UNKNOWN_LAYOUT = "无法识别工作簿：应为含“项目”工作表的数据工作簿，或本系统导出的绩效目标表。"
@@ -228,6 +230,13 @@ class _Sheet:
             self._problem(row, header, f"过长（最多 {max_length} 个字符）")
         return text
 
+    def code(self, row, cells, header, *, max_length: int) -> str:
+        """A unit or project code: letters, digits, - and _ only."""
+        text = self.text(row, cells, header, required=True, max_length=max_length)
+        if text and len(text) <= max_length and not CODE.fullmatch(text):
+            self._problem(row, header, CODE_MESSAGE)
+        return text
+
     def integer(self, row, cells, header, *, required=True, low=None, high=None) -> int | None:
         raw = self.value(row, cells, header)
         if raw is None or _text(raw) == "":
@@ -349,11 +358,11 @@ def _read_projects(sheet: _Sheet) -> list[ProjectSpec]:
         year = sheet.integer(row, cells, "年度", low=2000, high=2100)
         spec = ProjectSpec(
             year=year or 0,
-            department_code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            department_code=sheet.code(row, cells, "单位编码", max_length=32),
             department_name=sheet.text(row, cells, "单位名称", max_length=200),
             table_number=sheet.integer(row, cells, "表序号", low=1, high=99999) or 0,
             table_name=sheet.text(row, cells, "表名称", required=True, max_length=200),
-            code=sheet.text(row, cells, "项目编码", required=True, max_length=40),
+            code=sheet.code(row, cells, "项目编码", max_length=40),
             name=sheet.text(row, cells, "项目名称", required=True, max_length=300),
             budget_total=sheet.money(row, cells, "预算数"),
             fiscal_funds=sheet.money(row, cells, "财政资金"),
@@ -436,7 +445,7 @@ def _read_departments(sheet: _Sheet) -> list[DepartmentSpec]:
         sheet,
         lambda row, cells: DepartmentSpec(
             year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
-            code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            code=sheet.code(row, cells, "单位编码", max_length=32),
             name=sheet.text(row, cells, "单位名称", max_length=200),
             overall_target=sheet.text(row, cells, "总体绩效目标"),
             safeguards=sheet.text(row, cells, "工作保障措施"),
@@ -450,7 +459,7 @@ def _read_sections(sheet: _Sheet) -> list[SectionSpec]:
         sheet,
         lambda row, cells: SectionSpec(
             year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
-            department_code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            department_code=sheet.code(row, cells, "单位编码", max_length=32),
             name=sheet.text(row, cells, "科室", required=True, max_length=100),
             order=sheet.integer(row, cells, "序号", required=False, low=0, high=9999) or 0,
             duties=sheet.text(row, cells, "职责"),
@@ -478,7 +487,7 @@ def _read_section_indicators(sheet: _Sheet) -> list[SectionIndicatorSpec]:
                 sheet._problem(row, grade, str(error))
         spec = SectionIndicatorSpec(
             year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
-            department_code=sheet.text(row, cells, "单位编码", required=True, max_length=32),
+            department_code=sheet.code(row, cells, "单位编码", max_length=32),
             section=sheet.text(row, cells, "科室", required=True, max_length=100),
             name=sheet.text(row, cells, "绩效指标", required=True, max_length=200),
             bounds=bounds,
@@ -663,6 +672,18 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
         if not cells[2]:
             problems.append(Problem(title, r, "C列（三级指标）", "不能为空"))
             continue
+        too_long = [
+            Problem(title, r, column, "过长（最多 200 个字符）")
+            for column, text in (
+                ("C列（三级指标）", cells[2]),
+                ("F列（指标值）", cells[4]),
+                ("G列（指标值确定依据）", cells[5]),
+            )
+            if len(text) > 200
+        ]
+        if too_long:
+            problems.extend(too_long)
+            continue
         spec.indicators.append(IndicatorSpec(*cells, row=r))
     return ImportPlan(kind="绩效目标表", projects=[spec])
 
@@ -730,6 +751,9 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
 
     for spec in plan.departments:
         unit_ok(spec.code, spec.name, "部门", spec.row, "B列（单位编码）")
+    for sheet, specs in (("科室", plan.sections), ("科室指标", plan.section_indicators)):
+        for spec in specs:
+            unit_ok(spec.department_code, "", sheet, spec.row, "B列（单位编码）")
     for spec in plan.projects:
         if spec.sheet == "指标":
             unit_ok(

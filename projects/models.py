@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from departments.models import YEAR_RANGE, Department, Section
 from indicators.models import FrameworkVersion, Indicator, PrimaryCategory, SecondaryCategory
+from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Reviewed
 
 MONEY = {"max_digits": 20, "decimal_places": 6}
@@ -80,7 +81,7 @@ class Project(Reviewed):
     table_number = models.PositiveIntegerField("表序号")
     booklet_order = models.PositiveIntegerField("目录顺序", default=0)
     table_name = models.CharField("表名称", max_length=200)
-    code = models.CharField("项目编码", max_length=40)
+    code = models.CharField("项目编码", max_length=40, validators=[code_validator])
     name = models.CharField("项目名称", max_length=300)
     budget_total = models.DecimalField("预算数", **MONEY)
     fiscal_funds = models.DecimalField("其中：财政资金", **MONEY)

@@ -558,7 +558,7 @@ def _money_or_error(text: str, label: str) -> Decimal:
         value = Decimal(str(text).strip())
     except InvalidOperation:
         raise evaluation.EvaluationRefused(f"{label}须为数字（万元）") from None
-    if value < 0 or not value.is_finite():
+    if not value.is_finite() or value < 0:
         raise evaluation.EvaluationRefused(f"{label}不能为负数")
     return value
 
@@ -568,9 +568,12 @@ def _optional_decimal(text: str, label: str) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text)
+        value = Decimal(text)
     except InvalidOperation:
         raise evaluation.EvaluationRefused(f"{label}须为数字") from None
+    if not value.is_finite():
+        raise evaluation.EvaluationRefused(f"{label}须为数字")
+    return value
 
 
 @require_http_methods(["GET", "POST"])

@@ -342,3 +342,17 @@ def test_an_imported_change_is_in_the_history(reference):
     latest = indicator.history.order_by("-history_id").first()
     changes = {c.field: (c.old, c.new) for c in latest.diff_against(latest.prev_record).changes}
     assert changes["value_text"] == ("广播节目播出时间", "≥10小时")
+
+
+def test_codes_with_other_characters_are_refused(reference):
+    data = _edit(_export(), "项目", "F2", "<script>x</script>")
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    assert "只能由字母、数字、- 和 _ 组成" in str(rejected.value)
+
+
+def test_a_section_of_an_unknown_unit_is_refused_not_crashed(reference):
+    data = _edit(_export(), "科室", "B2", "777777")
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    assert "新单位 777777 需要填写单位名称" in str(rejected.value)

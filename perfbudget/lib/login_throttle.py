@@ -1,6 +1,8 @@
 """Login throttling: after repeated failures for a user name or from an address, further
 attempts are refused for a while, whatever the password."""
 
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -12,7 +14,9 @@ TOO_MANY = "登录失败次数过多，请 {minutes} 分钟后再试。"
 
 def _keys(request, username: str) -> list[str]:
     address = request.META.get("REMOTE_ADDR", "") if request else ""
-    return [f"login-fail:user:{(username or '').strip().lower()}", f"login-fail:addr:{address}"]
+    # The name is hashed: whatever was typed makes a short key of safe characters.
+    name = hashlib.sha256((username or "").strip().lower().encode()).hexdigest()
+    return [f"login-fail:user:{name}", f"login-fail:addr:{address}"]
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
