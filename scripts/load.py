@@ -374,12 +374,19 @@ def _with_fund_use(workbook: bytes, token: str) -> bytes:
     return out.getvalue()
 
 
-def run_user(user: User, plan: dict, deadline: float, budget: threading.Semaphore, rng):
+def run_user(user: User, plan: dict, clock: dict, budget: threading.Semaphore, rng, think: float):
+    """Log in, wait until every user has, then work until the clock runs out."""
     try:
         user.login()
     except (RuntimeError, OSError) as error:
         user._error("login", str(error))
+        clock["barrier"].abort()
         return
+    try:
+        clock["barrier"].wait(timeout=300)
+    except threading.BrokenBarrierError:
+        return
+    deadline = clock["start"] + clock["seconds"]
     codes, own = plan["codes"], plan["own"][user.name]
     kinds, weights = zip(*MIX.items(), strict=True)
     while time.monotonic() < deadline and budget.acquire(blocking=False):
@@ -402,6 +409,9 @@ def run_user(user: User, plan: dict, deadline: float, budget: threading.Semaphor
             _edit(user, codes[0] if rng.random() < 0.2 else rng.choice(own))
         elif kind == "import":
             _import(user, plan["workbook"])
+        if think:
+            # A person reads the page before the next click (exponential, mean `think` s).
+            time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
 
 
 # --- after the run: no lost write --------------------------------------------------------------
@@ -451,7 +461,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def report(results: Results, elapsed: float, users: int, lost: list[str]) -> dict:
+def report(results: Results, elapsed: float, users: int, think: float, lost: list[str]) -> dict:
     trivial = results.latencies.get("trivial") or [float("nan")]
     trivial_p95 = _percentile(trivial, 0.95)
     rows = {}
@@ -472,12 +482,14 @@ def report(results: Results, elapsed: float, users: int, lost: list[str]) -> dic
             "p95_vs_trivial": round(p95 / trivial_p95, 1) if values else None,
         }
     errors = sum(len(v) for v in results.errors.values())
+    measured = sum(len(v) for k, v in results.latencies.items() if k != "login")
     project_ratio = rows.get("project", {}).get("p95_vs_trivial")
     return {
         "users": users,
+        "think_seconds": think,
         "seconds": round(elapsed, 1),
-        "requests": results.requests,
-        "per_second": round(results.requests / elapsed, 1),
+        "requests": measured,
+        "per_second": round(measured / elapsed, 1),
         "errors": errors,
         "error_samples": [m for v in results.errors.values() for m in v][:10],
         "saves_confirmed": len(results.saved),
@@ -496,7 +508,8 @@ def report(results: Results, elapsed: float, users: int, lost: list[str]) -> dic
 
 def print_report(data: dict) -> None:
     print(
-        f"\n{data['users']} users, {data['seconds']} s, {data['requests']} requests "
+        f"\n{data['users']} users (think {data['think_seconds']} s), {data['seconds']} s, "
+        f"{data['requests']} requests "
         f"({data['per_second']}/s), {data['errors']} errors"
     )
     print(
@@ -527,6 +540,12 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0,
+        help="mean seconds a user waits between requests (0: none, every user at full speed)",
+    )
     parser.add_argument("--json", help="also write the report to this file")
     parser.add_argument(
         "--quick", action="store_true", help="a short run for CI: 8 users, 10 s, 20 projects"
@@ -560,12 +579,15 @@ def main() -> int:
     print(f"load: server on 127.0.0.1:{port}; {args.seconds:.0f} s, at most {args.max_requests}")
     results = Results()
     budget = threading.Semaphore(args.max_requests)
-    started = time.monotonic()
-    deadline = started + args.seconds
+    # The clock starts once every user has logged in (logins are reported on their own line).
+    clock = {"seconds": args.seconds, "start": 0.0}
+    clock["barrier"] = threading.Barrier(
+        args.users, action=lambda: clock.update(start=time.monotonic())
+    )
     threads = [
         threading.Thread(
             target=run_user,
-            args=(User(port, name, results), plan, deadline, budget, random.Random(n)),
+            args=(User(port, name, results), plan, clock, budget, random.Random(n), args.think),
             daemon=True,
         )
         for n, name in enumerate(names)
@@ -574,12 +596,12 @@ def main() -> int:
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=args.seconds + 180)
-        elapsed = time.monotonic() - started
+            thread.join(timeout=args.seconds + 360)
+        elapsed = time.monotonic() - clock["start"] if clock["start"] else float("nan")
     finally:
         stop_server(server)
     lost = verify(results)
-    data = report(results, elapsed, args.users, lost)
+    data = report(results, elapsed, args.users, args.think, lost)
     print_report(data)
     if args.json:
         Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=2))
