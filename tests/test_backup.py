@@ -17,8 +17,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
+from departments.models import Department
 from projects.models import Project
-from projects.services import project_copy_to_year
+from projects.services import project_copy_to_year, unit_year_load
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 CODE = "13081123P000182100018"
@@ -137,8 +138,6 @@ def test_a_damaged_or_foreign_file_is_refused_with_a_message(db, tmp_path):
 
 def test_a_backup_of_another_schema_version_is_refused(db, tmp_path, reference_data):
     path = tmp_path / "b.json.gz"
-    from projects.services import unit_year_load
-
     unit_year_load(data=reference_data)
     call_command("backup", "--all", "-o", str(path))
     document = _document(path)
@@ -146,8 +145,6 @@ def test_a_backup_of_another_schema_version_is_refused(db, tmp_path, reference_d
     with gzip.open(path, "wt", encoding="utf-8") as out:
         json.dump(document, out)
     Project.objects.all().delete()
-    from departments.models import Department
-
     Department.objects.all().delete()
     with pytest.raises(CommandError, match="结构版本不同"):
         call_command("restore", str(path))

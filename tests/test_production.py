@@ -18,6 +18,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
+from projects.models import Project
 from tests.test_permissions import EXPECTED
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +274,24 @@ def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_not_found_and_forbidden_pages_are_in_chinese(outsider, reference, auditor):
+    client = Client()
+    client.force_login(outsider)
+    response = client.get(reverse("projects:detail", args=[2024, CODE]))
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+    client.force_login(auditor)
+    response = client.get(reverse("projects:import"))
+    assert response.status_code == 403
+    assert "只有财务人员和管理员可以导入" in response.content.decode()
+
+
+def test_a_form_without_its_csrf_token_gets_a_chinese_page(finance, reference):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(finance)
+    response = client.post(reverse("projects:submit", args=[2024, CODE]))
+    assert response.status_code == 403
+    assert "表单已失效" in response.content.decode()
+    assert Project.objects.get(code=CODE).status == "draft"
