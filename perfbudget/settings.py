@@ -75,6 +75,8 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=envint("CONN_MAX_AGE", "0"),
+        # A kept connection that the server dropped (a restart) is replaced, not reported.
+        conn_health_checks=True,
     )
 }
 
