@@ -295,3 +295,24 @@ def test_a_form_without_its_csrf_token_gets_a_chinese_page(finance, reference):
     assert response.status_code == 403
     assert "表单已失效" in response.content.decode()
     assert Project.objects.get(code=CODE).status == "draft"
+
+
+@pytest.mark.parametrize(
+    "method, url, data",
+    [
+        ("post", "projects:reopen", {"reason": "原因\x00"}),
+        ("post", "projects:review", {"grade": "优", "comment": "\x00"}),
+        ("get", "projects:suggest", {"q": "a\x00b"}),
+    ],
+)
+def test_a_nul_character_is_refused_with_a_message_before_anything_is_read(
+    unit_admin, chief, reference, method, url, data
+):
+    client = Client()
+    client.force_login(unit_admin)
+    args = [] if url == "projects:suggest" else [2024, CODE]
+    before = Project.objects.get(code=CODE).status, Project.history.count()
+    response = getattr(client, method)(reverse(url, args=args), data)
+    assert response.status_code == 400
+    assert "含有空字符" in response.content.decode()
+    assert (Project.objects.get(code=CODE).status, Project.history.count()) == before
