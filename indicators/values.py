@@ -38,6 +38,16 @@ class IndicatorValue:
     text: str
 
 
+# Indicator.value_number: 20 digits, 6 of them after the point.
+MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES = 14, 6
+
+
+def _fits(number: Decimal) -> bool:
+    sign, digits, exponent = number.as_tuple()
+    integer_digits = max(len(digits) + exponent, 0)
+    return integer_digits <= MAX_INTEGER_DIGITS and -exponent <= MAX_DECIMAL_PLACES
+
+
 def parse_value(text: str) -> IndicatorValue:
     """A number with optional operator and unit becomes structure; anything else is 定性."""
     cleaned = (text or "").strip()
@@ -47,6 +57,9 @@ def parse_value(text: str) -> IndicatorValue:
     try:
         number = Decimal(match["num"])
     except InvalidOperation:
+        return IndicatorValue("定性", None, "", cleaned)
+    if not _fits(number):
+        # More digits than a value is stored with: kept as the text that was typed.
         return IndicatorValue("定性", None, "", cleaned)
     operator = _OPERATORS.get(match["op"] or "=", "=")
     return IndicatorValue(operator, number, (match["unit"] or "").strip(), cleaned)

@@ -292,6 +292,9 @@ class _Sheet:
         except InvalidOperation:
             self._problem(row, header, f"“{_text(raw)}”不是有效的百分比")
             return None
+        if not value.is_finite():
+            self._problem(row, header, f"“{_text(raw)}”不是有效的百分比")
+            return None
         if not (0 <= value <= 100):
             self._problem(row, header, "百分比应在 0% 到 100% 之间")
             return None

@@ -356,3 +356,11 @@ def test_a_section_of_an_unknown_unit_is_refused_not_crashed(reference):
     with pytest.raises(ImportRejected) as rejected:
         import_prepare(data)
     assert "新单位 777777 需要填写单位名称" in str(rejected.value)
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_a_percent_that_is_not_a_number_is_refused(reference, value):
+    data = _edit(_export(), "项目", "L2", value)
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    assert "不是有效的百分比" in str(rejected.value)

@@ -34,3 +34,18 @@ def test_parse_value(text, operator, number, unit):
 )
 def test_format_value(operator, number, unit, text):
     assert format_value(operator, number, unit) == text
+
+
+@pytest.mark.parametrize(
+    "text, structured",
+    [
+        ("99999999999999万元", True),  # 14 digits: stored as a number
+        ("100000000000000万元", False),  # 15 digits: more than a value holds
+        ("≥0.123456%", True),
+        ("≥0.1234567%", False),  # 7 decimal places
+    ],
+)
+def test_numbers_that_do_not_fit_stay_text(text, structured):
+    value = parse_value(text)
+    assert (value.number is not None) == structured
+    assert value.text == text
