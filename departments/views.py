@@ -1,4 +1,4 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +21,7 @@ from departments.services import (
     rating_record,
 )
 from perfbudget.lib.grades import Grade, Status
+from perfbudget.lib.numbers import NotANumber, read_number
 
 
 def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -160,8 +161,8 @@ def _number(text) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def _percent(text):
+def _percent(text) -> Decimal | None:
     try:
-        return Decimal(str(text).strip().rstrip("%")) if str(text or "").strip() else None
-    except InvalidOperation:
+        return read_number(text)
+    except NotANumber:
         return None

@@ -1,7 +1,7 @@
 """The project editor: header, funds, schedule, target and the indicator tree on one page,
 with live quality checks and library suggestions. It works as a plain form too."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,6 +21,7 @@ from indicators.checks import (
 from indicators.models import BASIS_SUGGESTIONS, Indicator, SecondaryCategory
 from indicators.values import format_number, format_value, parse_value
 from perfbudget.lib.grades import Status
+from perfbudget.lib.numbers import NotANumber, read_number
 from projects.forms import IndicatorFormSet, ProjectForm
 from projects.models import BudgetYear, Project
 from projects.services import STALE_EDIT, StaleEdit, project_save
@@ -208,8 +209,8 @@ def project_new(request: HttpRequest) -> HttpResponse:
 
 def _decimal(value) -> Decimal | None:
     try:
-        return Decimal(str(value).strip()) if str(value or "").strip() else None
-    except InvalidOperation:
+        return read_number(value)
+    except NotANumber:
         return None
 
 

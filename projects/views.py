@@ -1,5 +1,5 @@
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -26,6 +26,7 @@ from indicators.checks import Severity, check_project
 from indicators.models import Achievement
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.grades import Grade, Status
+from perfbudget.lib.numbers import NotANumber, read_number
 from projects import evaluation, history, monitoring, pdf, workflow, xlsx
 from projects.data_workbook import data_workbook
 from projects.exports import booklet_key, department_findings, department_tables, findings_workbook
@@ -493,9 +494,9 @@ def project_monitoring(request: HttpRequest, year: int, code: str) -> HttpRespon
         if not access.can_write:
             raise PermissionDenied("您没有记录该项目执行情况的权限。")
         try:
-            actual = {m: _optional_percent(request.POST.get(f"actual_{m}")) for m in months}
+            actual = {m: read_number(request.POST.get(f"actual_{m}")) for m in months}
             monitoring_save(project=project, actual=actual)
-        except (MonitoringRefused, InvalidOperation) as refused:
+        except (MonitoringRefused, NotANumber) as refused:
             message = str(refused) if isinstance(refused, MonitoringRefused) else "请填写数字"
             messages.error(request, f"未保存：{message}")
         else:
@@ -512,11 +513,6 @@ def project_monitoring(request: HttpRequest, year: int, code: str) -> HttpRespon
             "editable": access.can_write,
         },
     )
-
-
-def _optional_percent(text) -> Decimal | None:
-    text = str(text or "").strip().rstrip("%")
-    return Decimal(text) if text else None
 
 
 def department_monitoring(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -554,26 +550,19 @@ def _evaluation_for(request, year: int, code: str):
 
 
 def _money_or_error(text: str, label: str) -> Decimal:
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise evaluation.EvaluationRefused(f"{label}须为数字（万元）") from None
-    if not value.is_finite() or value < 0:
+    value = _optional_decimal(text, label)
+    if value is None:
+        raise evaluation.EvaluationRefused(f"{label}须为数字（万元）")
+    if value < 0:
         raise evaluation.EvaluationRefused(f"{label}不能为负数")
     return value
 
 
 def _optional_decimal(text: str, label: str) -> Decimal | None:
-    text = str(text or "").strip()
-    if not text:
-        return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        return read_number(text)
+    except NotANumber:
         raise evaluation.EvaluationRefused(f"{label}须为数字") from None
-    if not value.is_finite():
-        raise evaluation.EvaluationRefused(f"{label}须为数字")
-    return value
 
 
 @require_http_methods(["GET", "POST"])

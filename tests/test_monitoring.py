@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from projects.models import Project
+from projects.models import Project, ScheduleEntry
 from projects.monitoring import milestones
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +79,11 @@ def test_unit_page_lists_lagging_projects(client, finance, auditor):
     lagging = html.split('id="lagging"')[1].split("</ul>")[0]
     assert "1.承德高新区新闻合办专项" in lagging and "10月底 计划 50%、实际 20%" in lagging
     assert "8.新闻宣传管理工作" not in lagging  # 5 points behind is not lagging
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "三十"])
+def test_a_value_that_is_not_a_number_is_refused(client, finance, value):
+    client.force_login(finance)
+    response = client.post(URL, {"actual_10": value}, follow=True)
+    assert "未保存：请填写数字" in response.content.decode()
+    assert not ScheduleEntry.objects.filter(actual_percent__isnull=False).exists()

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.values import format_value, parse_value
+from perfbudget.lib.numbers import NotANumber, read_number
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,17 @@ def test_numbers_that_do_not_fit_stay_text(text, structured):
     value = parse_value(text)
     assert (value.number is not None) == structured
     assert value.text == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("", None), ("  ", None), (None, None), ("12.5", Decimal("12.5")), (" 80% ", Decimal("80"))],
+)
+def test_read_number_reads_what_people_type(text, expected):
+    assert read_number(text) == expected
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-inf", "两万", "1,000"])
+def test_read_number_refuses_what_is_not_a_finite_number(text):
+    with pytest.raises(NotANumber):
+        read_number(text)

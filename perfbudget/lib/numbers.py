@@ -1,6 +1,25 @@
-"""Printing exact decimals the way the forms do."""
+"""Reading the numbers people type, and printing exact decimals the way the forms do."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+
+class NotANumber(ValueError):
+    """The text is not a finite number."""
+
+
+def read_number(text) -> Decimal | None:
+    """A number typed into a form: None when nothing was typed; NotANumber for anything that
+    is not a finite number (NaN and Infinity included). A trailing % is allowed."""
+    cleaned = str(text if text is not None else "").strip().rstrip("%％").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise NotANumber(cleaned) from None
+    if not value.is_finite():
+        raise NotANumber(cleaned)
+    return value
 
 
 def format_number(number: Decimal) -> str:
