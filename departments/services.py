@@ -1,7 +1,5 @@
 """Writes of a unit's own records that touch several rows. Each is atomic."""
 
-from decimal import Decimal
-
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -54,6 +52,7 @@ RATING_REASON = "人工选择的等级与按标准计算的等级（{computed}�
 RATING_VALUE = "实际完成值应为 0 以上的百分比"
 RATING_TOO_LARGE = "实际完成值应小于 100000%"
 RATING_GRADE = "请选择优、良、中、差之一"
+RATING_PLACES = "实际完成值最多保留 4 位小数"
 
 
 @transaction.atomic
@@ -80,7 +79,8 @@ def rating_record(
         raise RatingRefused(RATING_TOO_LARGE)
     if manual_grade and manual_grade not in Grade.values:
         raise RatingRefused(RATING_GRADE)
-    actual_value = actual_value.quantize(Decimal("0.0001"))
+    if actual_value.as_tuple().exponent < -4:
+        raise RatingRefused(RATING_PLACES)
     grades = indicator.grades_for(actual_value)
     computed = grades[0] if len(grades) == 1 else None
     reason = (reason or "").strip()

@@ -79,7 +79,7 @@ def test_ratings_page_records_and_shows_the_summary(client, chief):
         URL, {"indicator": _indicator().pk, "actual_value": "70", "comment": "年中调整"}
     )
     html = response.content.decode()
-    assert response.status_code == 200 and "不在任何等级范围内" in html
+    assert response.status_code == 200 and "完成值 70% 不在任何等级范围内" in html
     assert 'value="70"' in html and 'value="年中调整"' in html  # the refused input is kept
     assert not SectionRating.objects.exists()
     client.post(
@@ -124,3 +124,18 @@ def test_pdf_and_excel_show_actual_values_and_grades(client, chief, auditor):
         c.value for row in load_workbook(io.BytesIO(data))["第一部分"].iter_rows() for c in row
     ]
     assert "98.5%" in values and "良" in values
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("NaN", "实际完成值应为 0 以上的百分比"),
+        ("100000", "实际完成值应小于 100000%"),
+        ("95.12345", "实际完成值最多保留 4 位小数"),
+    ],
+)
+def test_values_a_rating_cannot_hold_are_refused_with_a_message(client, chief, value, message):
+    client.force_login(chief)
+    response = client.post(URL, {"indicator": _indicator().pk, "actual_value": value})
+    assert message in response.content.decode()
+    assert not SectionRating.objects.exists()
