@@ -316,3 +316,11 @@ def test_a_nul_character_is_refused_with_a_message_before_anything_is_read(
     assert response.status_code == 400
     assert "含有空字符" in response.content.decode()
     assert (Project.objects.get(code=CODE).status, Project.history.count()) == before
+
+
+def test_debug_pages_keep_their_inline_styles(client, finance, settings):
+    """With DEBUG on (make run) Django's debug pages are styled inline: no CSP then."""
+    client.force_login(finance)
+    assert client.get("/projects/")["Content-Security-Policy"]
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in client.get("/projects/")
