@@ -2,8 +2,8 @@
 its own) and the refusal of NUL characters."""
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
-from django.template.loader import render_to_string
+
+from perfbudget.views import error_page
 
 
 class ContentSecurityPolicyMiddleware:
@@ -36,11 +36,7 @@ class RefuseNulMiddleware:
         for data in fields:
             for key, values in data.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
-                    html = render_to_string(
-                        "error.html",
-                        {"title": "请求无效", "message": NUL_MESSAGE},
-                    )
-                    return HttpResponseBadRequest(html)
+                    return error_page(400, "请求无效", NUL_MESSAGE)
         return self.get_response(request)
 
 
