@@ -65,6 +65,8 @@ HISTORY_MODELS = (
 # Users and groups refer to permissions by name: their ids differ between databases.
 NATURAL_KEYS = {"auth.Group", "auth.User"}
 BATCH = 1000
+# The fields by which rows (and their history) name a user.
+USER_FIELDS = {"user", "reviewed_by", "history_user"}
 
 
 class BackupError(Exception):
@@ -149,18 +151,11 @@ def _unit_year(code: str, year: int) -> dict[str, QuerySet]:
     }
     history = _history_of_unit_year(department.pk, units, year)
     sets.update(history)
-    user_ids = set(sets["departments.Membership"].values_list("user_id", flat=True))
-    for label in ("departments.DepartmentYear", "departments.SectionRating", "projects.Project"):
-        user_ids |= set(sets[label].exclude(reviewed_by=None).values_list("reviewed_by", flat=True))
-    for queryset in history.values():
-        if "history_user" in {f.name for f in queryset.model._meta.fields}:
-            user_ids |= set(
-                queryset.exclude(history_user=None).values_list("history_user", flat=True)
-            )
-            if "reviewed_by" in {f.name for f in queryset.model._meta.fields}:
-                user_ids |= set(
-                    queryset.exclude(reviewed_by=None).values_list("reviewed_by", flat=True)
-                )
+    user_ids: set[int] = set()
+    for queryset in sets.values():
+        fields = {f.name for f in queryset.model._meta.fields}
+        for name in USER_FIELDS & fields:
+            user_ids |= set(queryset.exclude(**{name: None}).values_list(name, flat=True))
     users = get_user_model().objects.filter(pk__in=user_ids)
     sets["auth.User"] = users
     sets["auth.Group"] = m("auth.Group").objects.filter(user__in=users).distinct()

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from departments.models import Department
+from departments.models import Department, Membership
 from projects.models import Project
 from projects.services import project_copy_to_year, unit_year_load
 
@@ -157,3 +157,15 @@ def test_backup_names_an_unknown_unit_year(db, tmp_path):
         )
     with pytest.raises(CommandError, match="二者选一"):
         call_command("backup", "-o", str(tmp_path / "x"))
+
+
+def test_a_unit_year_file_holds_users_its_history_names(worked_on, chief, tmp_path):
+    """The chief who reviewed the project has left the unit: the review and the history still
+    name them, so the file carries the user."""
+    Membership.objects.filter(user=chief).delete()
+    path = tmp_path / "b.json.gz"
+    call_command("backup", "--department", "136001", "--year", "2024", "-o", str(path))
+    users = {
+        r["fields"]["username"] for r in _document(path)["objects"] if r["model"] == "auth.user"
+    }
+    assert "chief1" in users
