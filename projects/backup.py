@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -242,9 +242,19 @@ def _detach_sources(rows: list[dict], in_file: set[int]) -> None:
             row["fields"]["source"] = None
 
 
+class ExactEncoder(DjangoJSONEncoder):
+    """Django's encoder cuts times to milliseconds; a backup keeps every microsecond, or a
+    restored history row would carry a different time than the one it recorded."""
+
+    def default(self, o):
+        if isinstance(o, datetime | time):
+            return o.isoformat().replace("+00:00", "Z")
+        return super().default(o)
+
+
 def backup_write(scope: Scope, path) -> dict:
     document = backup_build(scope)
-    data = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
+    data = json.dumps(document, cls=ExactEncoder, ensure_ascii=False, sort_keys=True)
     with gzip.open(path, "wt", encoding="utf-8") as out:
         out.write(data)
     return _counts(document)

@@ -77,6 +77,11 @@ def worked_on(client, reference, finance, chief):
     "scope", [["--department", "136001", "--year", "2024"], ["--all"]], ids=["unit-year", "all"]
 )
 def test_backup_restores_identically_into_an_empty_database(worked_on, tmp_path, scope):
+    # A time whose milliseconds are 000 but whose microseconds are not: a file that kept only
+    # milliseconds would restore it as a different time.
+    first = Project.history.filter(code=CODE).earliest("history_date")
+    exact = first.history_date.replace(microsecond=123)
+    Project.history.filter(pk=first.pk).update(history_date=exact)
     original = tmp_path / "backup.json.gz"
     call_command("backup", *scope, "-o", str(original))
     document = _document(original)
@@ -88,6 +93,12 @@ def test_backup_restores_identically_into_an_empty_database(worked_on, tmp_path,
         if row["model"] == "projects.historicalproject" and row["fields"]["status"] == "approved"
     ]
     assert approved and approved[0]["fields"]["history_user"] is not None
+    kept = next(
+        r
+        for r in document["objects"]
+        if r["model"] == "projects.historicalproject" and r["pk"] == first.pk
+    )
+    assert kept["fields"]["history_date"] == exact.isoformat().replace("+00:00", "Z")
 
     with _empty_database(tmp_path) as url:
         assert _manage(url, "migrate", "--noinput").returncode == 0
