@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from conftest import PASSWORD, make_user
 from departments.models import Role
@@ -48,6 +49,9 @@ def browser_page():
         )
         yield page
         browser.close()
+        # Inside Playwright's context the test's queries ran on a connection of their own; close
+        # it here, or it outlives the test and keeps the test database from being dropped.
+        connections.close_all()
         assert errors == [], errors
 
 
