@@ -116,6 +116,9 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(8 * 3600))
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
+# A history record's reason holds what a user wrote (a reopening's reason), not only a label.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # Rendered PDFs and workbooks, keyed by their content's fingerprint (perfbudget/lib/downloads.py).
 CACHES = {
     "default": {

@@ -31,6 +31,8 @@ NO_RIGHT_REOPEN = "只有单位管理员可以重新打开已审核的绩效目�
 NEED_GRADE = "请选择审核等级（优、良、中、差）"
 NEED_COMMENT = "审核等级为“中”或“差”时须填写审核意见"
 NEED_REASON = "请填写重新打开的理由"
+REASON_MAX = 500
+REASON_TOO_LONG = "重新打开的理由不能超过 {max} 字（现有 {length} 字）"
 
 REASONS = {
     Grade.EXCELLENT: "审核通过（优）",
@@ -82,6 +84,8 @@ def _reopen(obj, user, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowRefused(NEED_REASON)
+    if len(reason) > REASON_MAX:
+        raise WorkflowRefused(REASON_TOO_LONG.format(max=REASON_MAX, length=len(reason)))
     obj.status = Status.DRAFT
     _save(obj, f"重新打开：{reason}")
 

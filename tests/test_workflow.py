@@ -118,6 +118,25 @@ def test_reopen_needs_an_administrator_and_a_reason(client, finance, chief, unit
     assert record.history_user == unit_admin
 
 
+def test_a_long_reopen_reason_is_kept_whole_and_a_too_long_one_refused(
+    client, finance, chief, unit_admin
+):
+    _post(client, finance, "submit")
+    _post(client, chief, "review", {"grade": "良"})
+    response = _post(client, unit_admin, "reopen", {"reason": "理" * 501})
+    assert "重新打开的理由不能超过 500 字（现有 501 字）" in response.content.decode()
+    assert _status()[0] == "approved"
+    # 500 characters: more than the history kept before (100 with its label), stored whole.
+    reason = "因年中预算调整，" + "理" * 492
+    _post(client, unit_admin, "reopen", {"reason": reason})
+    assert _status()[0] == "draft"
+    record = Project.objects.get(code=CODE).history.order_by("-history_id").first()
+    assert record.history_change_reason == f"重新打开：{reason}"
+    client.force_login(unit_admin)
+    page = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
+    assert reason in page
+
+
 def test_department_year_cycle(client, finance, unit_admin, chief):
     url = lambda name: reverse(f"booklet:{name}", args=["136001", 2024])  # noqa: E731
     client.force_login(finance)
