@@ -31,4 +31,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "perfbudget.views.bad_request"
 handler500 = "perfbudget.views.server_error"

@@ -4,7 +4,9 @@ import errno
 import logging
 import sys
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, DataError, IntegrityError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -74,6 +76,32 @@ def error_page(status: int, title: str, message: str) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: what happened, with the fitting status."""
     return error_page(*_FAULTS[fault_of(sys.exc_info()[1])])
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: a submission over the size limits is named as such; anything else is a
+    request the server cannot use."""
+    if isinstance(exception, RequestDataTooBig):
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        return error_page(
+            413,
+            "提交的内容过大",
+            f"这次提交的文字超过 {megabytes:g} MB，本次提交没有保存任何内容。"
+            "请用浏览器的“后退”回到表单，缩短过长的内容后重新提交。",
+        )
+    if isinstance(exception, TooManyFieldsSent):
+        return error_page(
+            413,
+            "提交的栏目过多",
+            f"这次提交超过 {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} 个栏目，"
+            "本次提交没有保存任何内容。请分几次填写提交。",
+        )
+    return error_page(
+        400,
+        "请求无效",
+        "服务器无法处理这个请求，本次提交没有保存任何内容。请从首页重新进入；"
+        "如果问题持续，请联系系统管理员。",
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -18,6 +18,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
+from indicators.models import SelfEvaluation
 from projects.models import Project
 from tests.test_permissions import EXPECTED
 
@@ -316,6 +317,28 @@ def test_a_nul_character_is_refused_with_a_message_before_anything_is_read(
     assert response.status_code == 400
     assert "含有空字符" in response.content.decode()
     assert (Project.objects.get(code=CODE).status, Project.history.count()) == before
+
+
+@pytest.mark.parametrize(
+    "data, title, says",
+    [
+        ({"executed": "1" * (2_621_440 + 1)}, "提交的内容过大", "超过 2.5 MB"),
+        ({f"field_{i}": "1" for i in range(1001)}, "提交的栏目过多", "超过 1000 个栏目"),
+    ],
+    ids=["too-big", "too-many-fields"],
+)
+def test_a_submission_over_the_size_limits_is_named_and_stores_nothing(
+    finance, reference, data, title, says
+):
+    client = Client()
+    client.force_login(finance)
+    before = Project.history.count()
+    response = client.post(reverse("projects:evaluation", args=[2024, CODE]), data)
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert title in page and says in page and "没有保存任何内容" in page
+    assert Project.history.count() == before
+    assert not SelfEvaluation.objects.filter(project__code=CODE).exists()
 
 
 def test_debug_pages_keep_their_inline_styles(client, finance, settings):
