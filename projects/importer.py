@@ -10,7 +10,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from io import BytesIO
 
 from django.db import transaction
@@ -24,6 +24,7 @@ from departments.models import Department, DepartmentYear, Section, SectionIndic
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from perfbudget.lib.grades import Status
+from perfbudget.lib.numbers import NotANumber, finite_decimal
 from projects.data_workbook import (
     DEPARTMENT_COLUMNS,
     INDICATOR_COLUMNS,
@@ -244,13 +245,13 @@ class _Sheet:
                 self._problem(row, header, "不能为空")
             return None
         try:
-            number = Decimal(_text(raw))
-            if number != number.to_integral_value():
-                raise InvalidOperation
-            value = int(number)
-        except (InvalidOperation, ValueError):
+            number = _finite(raw, _text(raw))
+        except NotANumber:
+            number = None
+        if number is None or number != number.to_integral_value():
             self._problem(row, header, f"“{_text(raw)}”不是整数")
             return None
+        value = int(number)
         if (low is not None and value < low) or (high is not None and value > high):
             self._problem(row, header, f"应在 {low} 到 {high} 之间")
             return None
@@ -264,11 +265,11 @@ class _Sheet:
                 self._problem(row, header, "不能为空")
             return None
         try:
-            value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(text)
-        except InvalidOperation:
+            value = _finite(raw, text)
+        except NotANumber:
             self._problem(row, header, f"“{_text(raw)}”不是有效的金额（万元）")
             return None
-        if not value.is_finite() or value < 0:
+        if value < 0:
             self._problem(row, header, "金额不能为负数")
             return None
         if value.as_tuple().exponent < -6 or abs(value) >= Decimal(10) ** 14:
@@ -283,22 +284,26 @@ class _Sheet:
             return None
         raw = cell.value
         try:
-            if isinstance(raw, (int, float)):
-                value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
-                if "%" in (cell.number_format or ""):
-                    value *= 100
-            else:
-                value = Decimal(_text(raw).rstrip("%％").strip())
-        except InvalidOperation:
+            value = _finite(raw, _text(raw).rstrip("%％").strip())
+        except NotANumber:
             self._problem(row, header, f"“{_text(raw)}”不是有效的百分比")
             return None
-        if not value.is_finite():
-            self._problem(row, header, f"“{_text(raw)}”不是有效的百分比")
-            return None
+        if isinstance(raw, int | float) and "%" in (cell.number_format or ""):
+            value *= 100
         if not (0 <= value <= 100):
             self._problem(row, header, "百分比应在 0% 到 100% 之间")
             return None
         return value.normalize() if value == value.to_integral() else value
+
+
+def _finite(raw, text: str) -> Decimal:
+    """A cell's number: a float exactly as Excel shows it, anything else from its text.
+    NotANumber for what is not a finite number (NaN and Infinity included)."""
+    if isinstance(raw, float):
+        return finite_decimal(repr(raw))
+    if isinstance(raw, int):
+        return finite_decimal(str(int(raw)))
+    return finite_decimal(text)
 
 
 def _open(data: bytes):

@@ -358,9 +358,18 @@ def test_a_section_of_an_unknown_unit_is_refused_not_crashed(reference):
     assert "新单位 777777 需要填写单位名称" in str(rejected.value)
 
 
-@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
-def test_a_percent_that_is_not_a_number_is_refused(reference, value):
-    data = _edit(_export(), "项目", "L2", value)
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "sNaN"])
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("A2", "第2行 A列（年度）：“{}”不是整数"),
+        ("H2", "第2行 H列（预算数）：“{}”不是有效的金额（万元）"),
+        ("L2", "第2行 L列（3月底）：“{}”不是有效的百分比"),
+    ],
+    ids=["year", "money", "percent"],
+)
+def test_a_number_cell_that_is_not_a_finite_number_is_refused(reference, value, cell, message):
+    data = _edit(_export(), "项目", cell, value)
     with pytest.raises(ImportRejected) as rejected:
         import_prepare(data)
-    assert "不是有效的百分比" in str(rejected.value)
+    assert message.format(value) in str(rejected.value), str(rejected.value)

@@ -13,12 +13,17 @@ def read_number(text) -> Decimal | None:
     cleaned = str(text if text is not None else "").strip().rstrip("%％").strip()
     if not cleaned:
         return None
+    return finite_decimal(cleaned)
+
+
+def finite_decimal(text: str) -> Decimal:
+    """The text as an exact decimal; NotANumber unless it is a finite number."""
     try:
-        value = Decimal(cleaned)
+        value = Decimal(text)
     except InvalidOperation:
-        raise NotANumber(cleaned) from None
+        raise NotANumber(text) from None
     if not value.is_finite():
-        raise NotANumber(cleaned)
+        raise NotANumber(text)
     return value
 
 
