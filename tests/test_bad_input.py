@@ -10,21 +10,25 @@ The examples per test come from the Hypothesis profile: `ci` (default, few and r
 import io
 import zipfile
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from departments.models import DepartmentYear, SectionIndicator
-from indicators.models import Indicator
+from departments.models import DepartmentYear, SectionIndicator, SectionRating
+from departments.views import RATING_SAVED
+from indicators.models import Indicator, IndicatorResult, SelfEvaluation
+from perfbudget.lib.numbers import NotANumber, read_number
 from projects.data_workbook import data_workbook
 from projects.exports import department_tables
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
+from projects.views import EVALUATION_SAVED, MONITORING_SAVED
 from projects.xlsx import table_workbook
 from tests.test_department_editor import _post_data as _department_data
 from tests.test_editor import _post_data as _project_data
@@ -86,8 +90,17 @@ def _answered(response) -> str:
 
 
 def _refused(page: str) -> bool:
-    """The page names what is wrong: the banner, or a message at a field."""
-    marks = ("alert-error", "errorlist", 'class="error"', "未导入任何数据", "含有空字符")
+    """The page names what is wrong: the banner, a message at a field, or a page of its own
+    (a submission over the size limits)."""
+    marks = (
+        "message-error",
+        "alert-error",
+        "errorlist",
+        'class="error"',
+        "未导入任何数据",
+        "含有空字符",
+        'class="error-page"',
+    )
     return any(mark in page for mark in marks)
 
 
@@ -185,30 +198,65 @@ def test_department_editor(finance, overall, safeguards, section, duties, indica
 
 
 @FUZZ
-@given(grade=TEXT | st.sampled_from(["优", "良", "中", "差"]), comment=TEXT, reason=TEXT)
+@given(grade=st.sampled_from(["优", "良", "中", "差"]) | TEXT, comment=TEXT, reason=TEXT)
 def test_review_and_reopen(finance, chief, unit_admin, grade, comment, reason):
     with _rolled_back():
         _client(finance).post(reverse("projects:submit", args=[2024, CODE]))
         response = _client(chief).post(
-            reverse("projects:review", args=[2024, CODE]), {"grade": grade, "comment": comment}
+            reverse("projects:review", args=[2024, CODE]),
+            {"grade": grade, "comment": comment},
+            follow=True,
         )
-        _answered(response)
+        page = _answered(response)
         project = Project.objects.get(code=CODE)
+        event(f"reviewed: {project.status}")
         if project.status != "submitted":
             assert project.review_grade == grade
             assert project.review_comment == comment.strip()
-        _answered(
-            _client(unit_admin).post(
-                reverse("projects:reopen", args=[2024, CODE]), {"reason": reason}, follow=True
-            )
+        else:
+            assert _refused(page)
+            assert project.review_grade == "" and project.review_comment == ""
+        before = project.status
+        response = _client(unit_admin).post(
+            reverse("projects:reopen", args=[2024, CODE]), {"reason": reason}, follow=True
         )
+        page = _answered(response)
+        project = Project.objects.get(code=CODE)
+        event(f"reopened: {before} → {project.status}")
+        if before == "approved" and project.status == "draft":
+            latest = project.history.latest("history_date")
+            assert latest.history_change_reason == f"重新打开：{_stored(reason)}"
+        else:
+            assert _refused(page)
+            assert project.status == before
+
+
+def _typed_number(text: str):
+    """The number a field would store for what was typed, or None where it must be refused."""
+    try:
+        return read_number(text.replace("\r\n", "\n"))
+    except NotANumber:
+        return None
+
+
+def _rating_state(indicator):
+    rating = SectionRating.objects.filter(indicator=indicator).first()
+    if rating is None:
+        return None
+    return rating.actual_value, rating.manual_grade, rating.manual_reason, rating.comment
 
 
 @FUZZ
-@given(value=TEXT, grade=TEXT, reason=TEXT, comment=TEXT)
+@given(
+    value=st.sampled_from(["95", "85.5", "0", "100"]) | TEXT,
+    grade=st.sampled_from(["", "优", "良", "中", "差"]) | TEXT,
+    reason=TEXT,
+    comment=TEXT,
+)
 def test_section_ratings(chief, value, grade, reason, comment):
     with _rolled_back():
         indicator = SectionIndicator.objects.filter(year=2024).order_by("pk").first()
+        before = _rating_state(indicator)
         response = _client(chief).post(
             reverse("departments:ratings", args=["136001", 2024]),
             {
@@ -220,36 +268,107 @@ def test_section_ratings(chief, value, grade, reason, comment):
             },
             follow=True,
         )
-        _answered(response)
+        page = _answered(response)
+        event("saved" if RATING_SAVED.format(name=indicator.name) in page else "refused")
+        if RATING_SAVED.format(name=indicator.name) in page:
+            actual, manual_grade, manual_reason, stored_comment = _rating_state(indicator)
+            assert actual == _typed_number(value)
+            assert manual_grade in ("", grade)
+            assert manual_reason == (_stored(reason) if manual_grade else "")
+            assert stored_comment == _stored(comment)
+        else:
+            assert _refused(page)
+            assert _rating_state(indicator) == before
+
+
+def _actual_spending():
+    project = Project.objects.get(code=CODE)
+    return {entry.month: entry.actual_percent for entry in project.schedule.all()}
 
 
 @FUZZ
-@given(values=st.lists(TEXT, min_size=4, max_size=4))
+@given(values=st.lists(st.sampled_from(["", "30", "55.5", "100"]) | TEXT, min_size=4, max_size=4))
 def test_monitoring(finance, values):
     with _rolled_back():
-        data = dict(zip(["actual_3", "actual_6", "actual_10", "actual_12"], values, strict=True))
+        months = ["3", "6", "10", "12"]
+        before = _actual_spending()
+        data = {f"actual_{m}": v for m, v in zip(months, values, strict=True)}
         response = _client(finance).post(
             reverse("projects:monitoring", args=[2024, CODE]), data, follow=True
         )
-        _answered(response)
+        page = _answered(response)
+        after = _actual_spending()
+        event("saved" if MONITORING_SAVED in page else "refused")
+        if MONITORING_SAVED in page:
+            for month, typed in zip(months, values, strict=True):
+                number = _typed_number(typed)
+                # An empty field keeps what was there; a number is stored as typed.
+                assert after.get(int(month)) == (
+                    number if number is not None else before.get(int(month))
+                )
+        else:
+            assert _refused(page)
+            assert after == before
+
+
+EVALUATED = "13081123P000185100019"
+
+
+def _evaluation_state():
+    evaluation = SelfEvaluation.objects.filter(project__code=EVALUATED).first()
+    amounts = evaluation and (
+        evaluation.initial_budget,
+        evaluation.annual_budget,
+        evaluation.executed,
+    )
+    results = IndicatorResult.objects.filter(indicator__project__code=EVALUATED).order_by("pk")
+    return amounts, list(
+        results.values_list(
+            "actual_text", "achievement", "achievement_share", "weight", "deviation_reason"
+        )
+    )
 
 
 @FUZZ
-@given(executed=TEXT, actual=TEXT, reason=TEXT, achievement=TEXT, share=TEXT, weight=TEXT)
+@given(
+    executed=st.sampled_from(["3.01", "2.5"]) | TEXT,
+    actual=TEXT,
+    reason=TEXT,
+    achievement=st.sampled_from(["met", "partial", ""]) | TEXT,
+    share=st.sampled_from(["", "80"]) | TEXT,
+    weight=st.sampled_from(["", "10"]) | TEXT,
+)
 def test_self_evaluation(finance, executed, actual, reason, achievement, share, weight):
     with _rolled_back():
-        code = "13081123P000185100019"
+        before = _evaluation_state()
         data = {"initial_budget": "3.01", "annual_budget": "3.01", "executed": executed}
-        for indicator in Indicator.objects.filter(project__code=code):
+        indicators = list(Indicator.objects.filter(project__code=EVALUATED))
+        for indicator in indicators:
             data[f"actual_{indicator.pk}"] = actual
             data[f"achievement_{indicator.pk}"] = achievement
             data[f"reason_{indicator.pk}"] = reason
             data[f"share_{indicator.pk}"] = share
             data[f"weight_{indicator.pk}"] = weight
         response = _client(finance).post(
-            reverse("projects:evaluation", args=[2024, code]), data, follow=True
+            reverse("projects:evaluation", args=[2024, EVALUATED]), data, follow=True
         )
-        _answered(response)
+        page = _answered(response)
+        event("saved" if EVALUATION_SAVED in page else "refused")
+        if EVALUATION_SAVED in page:
+            amounts, results = _evaluation_state()
+            assert amounts == (Decimal("3.01"), Decimal("3.01"), _typed_number(executed))
+            assert results == [
+                (
+                    _stored(actual),
+                    achievement,
+                    _typed_number(share),
+                    _typed_number(weight),
+                    _stored(reason),
+                )
+            ] * len(indicators)
+        else:
+            assert _refused(page)
+            assert _evaluation_state() == before
 
 
 @FUZZ
