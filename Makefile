@@ -2,25 +2,43 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+CHECKSUM := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(CHECKSUM)
+RUNTIME_STAMP := $(VENV)/.runtime-$(CHECKSUM)
 SYSTEM_STAMP := $(VENV)/.system-deps
+RUNTIME_SYSTEM_STAMP := $(VENV)/.system-deps-runtime
 
-.PHONY: run test lint bench load serve install system-deps clean
+.PHONY: run test lint bench load serve install install-runtime system-deps clean
 
 $(SYSTEM_STAMP): scripts/system-deps.sh
 	bash scripts/system-deps.sh
+	@mkdir -p $(VENV) && touch $@ $(RUNTIME_SYSTEM_STAMP)
+
+$(RUNTIME_SYSTEM_STAMP): scripts/system-deps.sh
+	bash scripts/system-deps.sh --runtime
 	@mkdir -p $(VENV) && touch $@
 
 system-deps: $(SYSTEM_STAMP)
 
+# Development and tests: the app, the test tools and every Debian package.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
-	rm -f $(VENV)/.installed-*
-	touch $@
+	rm -f $(VENV)/.installed-* $(VENV)/.runtime-*
+	touch $@ $(RUNTIME_STAMP)
 
 install: $(SYSTEM_STAMP) $(STAMP)
+
+# A production server: the app and what it runs on, no test tools or browser.
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	rm -f $(VENV)/.runtime-*
+	touch $@
+
+install-runtime: $(RUNTIME_SYSTEM_STAMP) $(RUNTIME_STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -40,7 +58,7 @@ clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
 
 # Production: gunicorn + whitenoise, settings from the environment (README.md, "Deploying").
-serve: install
+serve: install-runtime
 	PYTHON_BIN=$(BIN)/python bash scripts/serve.sh
 
 bench: install

@@ -2,8 +2,10 @@
 # Debian packages perfbudget needs beyond Python: CJK fonts and HarfBuzz subsetting for the PDFs
 # (without libharfbuzz-subset0 a CJK PDF takes seconds instead of a fraction of one), Chromium for
 # the browser tests, poppler-utils for reading PDFs back in tests.
+# With --runtime only what the running app needs (a production server): fonts, HarfBuzz, Pango.
 set -euo pipefail
-PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0)
+PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0)
+[ "${1:-}" = "--runtime" ] || PACKAGES+=(chromium poppler-utils)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

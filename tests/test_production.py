@@ -277,6 +277,44 @@ def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
         server.wait(timeout=30)
 
 
+def _system_packages(tmp_path, *args) -> list[str]:
+    """The Debian packages scripts/system-deps.sh would install on a machine that has none."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir(exist_ok=True)
+    for name, body in {
+        "dpkg-query": "exit 1",
+        "apt-get": 'echo "apt-get $*"',
+        "id": "echo 0",
+        "fc-cache": "",
+    }.items():
+        (stubs / name).write_text(f"#!/bin/sh\n{body}\n")
+        (stubs / name).chmod(0o755)
+    result = subprocess.run(
+        ["bash", "scripts/system-deps.sh", *args],
+        cwd=settings.BASE_DIR,
+        env={"PATH": f"{stubs}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (install,) = [line for line in result.stdout.splitlines() if line.startswith("apt-get install")]
+    return install.split("--no-install-recommends")[1].split()
+
+
+def test_a_production_install_leaves_out_the_browser_and_the_test_tools(tmp_path):
+    everything = _system_packages(tmp_path)
+    runtime = _system_packages(tmp_path, "--runtime")
+    assert {"chromium", "poppler-utils", "fonts-noto-cjk", "libharfbuzz-subset0"} <= set(everything)
+    assert {"fonts-noto-cjk", "libharfbuzz-subset0", "libpango-1.0-0"} <= set(runtime)
+    assert not {"chromium", "poppler-utils"} & set(runtime)
+    # `make serve` installs the runtime set and the Python packages without the [dev] extra.
+    plan = subprocess.run(
+        ["make", "-n", "-B", "serve"], cwd=settings.BASE_DIR, capture_output=True, text=True
+    ).stdout
+    assert "system-deps.sh --runtime" in plan
+    assert "pip install -q -e .\n" in plan and ".[dev]" not in plan
+
+
 def test_not_found_and_forbidden_pages_are_in_chinese(outsider, reference, auditor):
     client = Client()
     client.force_login(outsider)
