@@ -7,6 +7,7 @@ restore into an empty database gives the same rows, the same history and the sam
 
 import gzip
 import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -261,10 +262,7 @@ def backup_write(scope: Scope, path) -> dict:
 
 
 def _counts(document: dict) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for row in document["objects"]:
-        counts[row["model"]] = counts.get(row["model"], 0) + 1
-    return counts
+    return Counter(row["model"] for row in document["objects"])
 
 
 def backup_read(path) -> dict:
@@ -295,9 +293,8 @@ def _occupied() -> list[str]:
     return found
 
 
-def restore(path) -> dict[str, int]:
-    """Restore a backup file into an empty database, all or nothing."""
-    document = backup_read(path)
+def restore(document: dict) -> dict[str, int]:
+    """Restore a backup (as backup_read gives it) into an empty database, all or nothing."""
     occupied = _occupied()
     if occupied:
         raise BackupError(

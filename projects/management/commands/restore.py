@@ -11,8 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, **options):
         try:
-            self.stdout.write(f"恢复：{describe(backup_read(file))}")
-            counts = restore(file)
+            document = backup_read(file)
+            self.stdout.write(f"恢复：{describe(document)}")
+            counts = restore(document)
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"已恢复 {sum(counts.values())} 行（{len(counts)} 张表）。")
