@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +19,7 @@ from departments.services import (
     rating_record,
 )
 from perfbudget.lib.grades import Grade, Status
-from perfbudget.lib.numbers import NotANumber, read_number
+from perfbudget.lib.numbers import number_or_none
 
 
 def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -128,7 +126,7 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
             rating_record(
                 indicator=indicator,
                 user=request.user,
-                actual_value=_percent(request.POST.get("actual_value")),
+                actual_value=number_or_none(request.POST.get("actual_value")),
                 manual_grade=request.POST.get("manual_grade", ""),
                 reason=request.POST.get("reason", ""),
                 comment=request.POST.get("comment", ""),
@@ -159,10 +157,3 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def _number(text) -> int | None:
     text = str(text or "").strip()
     return int(text) if text.isascii() and text.isdigit() else None
-
-
-def _percent(text) -> Decimal | None:
-    try:
-        return read_number(text)
-    except NotANumber:
-        return None

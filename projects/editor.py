@@ -1,8 +1,6 @@
 """The project editor: header, funds, schedule, target and the indicator tree on one page,
 with live quality checks and library suggestions. It works as a plain form too."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,7 +19,7 @@ from indicators.checks import (
 from indicators.models import BASIS_SUGGESTIONS, Indicator, SecondaryCategory
 from indicators.values import format_number, format_value, parse_value
 from perfbudget.lib.grades import Status
-from perfbudget.lib.numbers import NotANumber, read_number
+from perfbudget.lib.numbers import number_or_none
 from projects.forms import IndicatorFormSet, ProjectForm
 from projects.models import BudgetYear, Project
 from projects.services import STALE_EDIT, StaleEdit, project_save
@@ -207,16 +205,9 @@ def project_new(request: HttpRequest) -> HttpResponse:
     return _edit(request, project, department, year, framework)
 
 
-def _decimal(value) -> Decimal | None:
-    try:
-        return read_number(value)
-    except NotANumber:
-        return None
-
-
 def _draft_data(post, categories, milestones) -> TargetData:
     """The checks' view of an unsaved editor page, read as far as it can be read."""
-    total = int(post.get("ind-TOTAL_FORMS") or 0)
+    total = int(number_or_none(post.get("ind-TOTAL_FORMS")) or 0)
     rows: dict[int, list[tuple[int, IndicatorData]]] = {}
     for i in range(min(total, 1000)):
         prefix = f"ind-{i}-"
@@ -231,11 +222,11 @@ def _draft_data(post, categories, milestones) -> TargetData:
         else:
             value_text = format_value(
                 operator,
-                _decimal(post.get(prefix + "number")),
+                number_or_none(post.get(prefix + "number")),
                 post.get(prefix + "unit", "").strip(),
             )
-        category = _decimal(post.get(prefix + "category"))
-        order = _decimal(post.get(prefix + "ORDER")) or i
+        category = number_or_none(post.get(prefix + "category"))
+        order = number_or_none(post.get(prefix + "ORDER")) or i
         row = IndicatorData(
             f"row-{i}",
             name,
@@ -251,11 +242,11 @@ def _draft_data(post, categories, milestones) -> TargetData:
         is_cost = category.is_cost or category.primary.kind == "cost"
         primary.secondaries.append(SecondaryData(category.name, is_cost, items))
     return TargetData(
-        _decimal(post.get("budget_total")),
-        _decimal(post.get("fiscal_funds")),
-        _decimal(post.get("other_funds")),
+        number_or_none(post.get("budget_total")),
+        number_or_none(post.get("fiscal_funds")),
+        number_or_none(post.get("other_funds")),
         post.get("target", ""),
-        {m: _decimal(post.get(f"schedule_{m}")) for m in milestones},
+        {m: number_or_none(post.get(f"schedule_{m}")) for m in milestones},
         milestones,
         list(primaries.values()),
     )
@@ -267,7 +258,7 @@ def project_check(request: HttpRequest) -> JsonResponse:
     department = get_department_for_user(request.user, request.POST.get("department_code", ""))
     if not writable_departments(request.user).filter(pk=department.pk).exists():
         raise PermissionDenied(NOT_WRITABLE)
-    year = int(_decimal(request.POST.get("year")) or 0)
+    year = int(number_or_none(request.POST.get("year")) or 0)
     budget_year = BudgetYear.objects.filter(year=year).select_related("framework").first()
     framework_id = request.POST.get("framework")
     categories = list(
@@ -306,7 +297,7 @@ def indicator_suggestions(request: HttpRequest) -> JsonResponse:
     code = request.GET.get("department", "")
     if code:
         department = get_department_for_user(request.user, code)
-        year = int(_decimal(request.GET.get("year")) or 9999)
+        year = int(number_or_none(request.GET.get("year")) or 9999)
         earlier = Indicator.objects.filter(
             project__department=department, project__year__lt=year, category__name=category.name
         )

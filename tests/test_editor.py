@@ -256,6 +256,30 @@ def test_live_check_reads_the_unsaved_page(client, finance):
     assert _project().fiscal_funds == 150
 
 
+def test_live_check_and_suggestions_answer_numbers_of_absurd_size(client, finance):
+    """Numbers such as 1e99999999 are refused as numbers, not expanded (which would hold the
+    worker for minutes)."""
+    client.force_login(finance)
+    project = _project()
+    huge = "1e99999999"
+
+    def findings(number):
+        data = _post_data(project, _rows(project), budget_total=number, fiscal_funds=number)
+        response = client.post(reverse("projects:check"), {**data, "year": number})
+        assert response.status_code == 200
+        return response.json()["findings"]
+
+    # Read as what it is: not a number the page can use, like any other text.
+    assert findings(huge) == findings("abc")
+    data = {**_post_data(project, _rows(project)), "ind-TOTAL_FORMS": "很多"}
+    assert client.post(reverse("projects:check"), data).status_code == 200
+    category = project.indicators.first().category_id
+    response = client.get(
+        reverse("projects:suggest"), {"category": category, "department": "136001", "year": huge}
+    )
+    assert response.status_code == 200
+
+
 def test_live_check_refuses_other_units(client, outsider, reference):
     client.force_login(outsider)
     response = client.post(reverse("projects:check"), {"department_code": "136001", "year": 2024})

@@ -358,7 +358,7 @@ def test_a_section_of_an_unknown_unit_is_refused_not_crashed(reference):
     assert "新单位 777777 需要填写单位名称" in str(rejected.value)
 
 
-@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "sNaN"])
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "sNaN", "1e99999999"])
 @pytest.mark.parametrize(
     ("cell", "message"),
     [

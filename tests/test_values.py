@@ -64,3 +64,20 @@ def test_read_number_reads_what_people_type(text, expected):
 def test_read_number_refuses_what_is_not_a_finite_number(text):
     with pytest.raises(NotANumber):
         read_number(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1e99999999", "-1E+30", "1" * 31, "0E-99999999", "0E+40", "1e-31", "0." + "0" * 30 + "1"],
+)
+def test_read_number_refuses_numbers_beyond_any_the_app_keeps(text):
+    # Turning 1e99999999 into an integer or into digits would hold a worker for minutes.
+    with pytest.raises(NotANumber):
+        read_number(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["1" * 30, "-1E+29", "1e-30", "0.000001", "123456789012345.123456"]
+)
+def test_read_number_keeps_long_but_plausible_numbers(text):
+    assert read_number(text) == Decimal(text)
