@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from openpyxl import load_workbook
@@ -23,6 +24,7 @@ from departments.access import can_write
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
+from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import NotANumber, finite_decimal
 from projects.data_workbook import (
@@ -44,8 +46,6 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 60
 
 NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
-CODE = re.compile(r"[0-9A-Za-z_-]+")
-CODE_MESSAGE = "只能由字母、数字、- 和 _ 组成"
 TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
 UNPACKS_TOO_LARGE = "工作簿解压后过大，疑似异常文件，已拒绝。"
 UNKNOWN_LAYOUT = "无法识别工作簿：应为含“项目”工作表的数据工作簿，或本系统导出的绩效目标表。"
@@ -234,8 +234,11 @@ class _Sheet:
     def code(self, row, cells, header, *, max_length: int) -> str:
         """A unit or project code: letters, digits, - and _ only."""
         text = self.text(row, cells, header, required=True, max_length=max_length)
-        if text and len(text) <= max_length and not CODE.fullmatch(text):
-            self._problem(row, header, CODE_MESSAGE)
+        if text and len(text) <= max_length:
+            try:
+                code_validator(text)
+            except ValidationError as refused:
+                self._problem(row, header, refused.messages[0])
         return text
 
     def integer(self, row, cells, header, *, required=True, low=None, high=None) -> int | None:

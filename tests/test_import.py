@@ -348,7 +348,7 @@ def test_codes_with_other_characters_are_refused(reference):
     data = _edit(_export(), "项目", "F2", "<script>x</script>")
     with pytest.raises(ImportRejected) as rejected:
         import_prepare(data)
-    assert "只能由字母、数字、- 和 _ 组成" in str(rejected.value)
+    assert "第2行 F列（项目编码）：编码只能由字母、数字、- 和 _ 组成" in str(rejected.value)
 
 
 def test_a_section_of_an_unknown_unit_is_refused_not_crashed(reference):
