@@ -11,6 +11,7 @@ from conftest import make_user
 from departments.models import DepartmentYear, Role, Section
 from indicators.models import Indicator
 from projects.models import Project
+from projects.workflow import REASON_MAX
 
 pytestmark = pytest.mark.django_db
 CODE = "13081123P000182100018"  # 传媒科's project
@@ -123,6 +124,10 @@ def test_a_long_reopen_reason_is_kept_whole_and_a_too_long_one_refused(
 ):
     _post(client, finance, "submit")
     _post(client, chief, "review", {"grade": "良"})
+    client.force_login(unit_admin)
+    page = client.get(reverse("projects:detail", args=[2024, CODE])).content.decode()
+    assert f"重新打开的理由（必填，{REASON_MAX} 字以内）" in page
+    assert f'maxlength="{REASON_MAX}" required' in page
     response = _post(client, unit_admin, "reopen", {"reason": "理" * 501})
     assert "重新打开的理由不能超过 500 字（现有 501 字）" in response.content.decode()
     assert _status()[0] == "approved"
