@@ -18,6 +18,13 @@ hypothesis_settings.register_profile(
 hypothesis_settings.register_profile("full", max_examples=400, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "ci"))
 
+# Password hashing is most of a login's cost and says nothing a test checks: a fast hasher
+# first (the slow default stays listed, so hashes made elsewhere still verify).
+settings.PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    *settings.PASSWORD_HASHERS,
+]
+
 REFERENCE_FIXTURE = settings.BASE_DIR / "fixtures" / "reference-2024.json"
 REFERENCE_CODE = "136001"
 PASSWORD = "s3cret-Passw0rd"
