@@ -9,7 +9,6 @@ from departments.models import (
     SectionIndicator,
     SectionRating,
 )
-from perfbudget.lib.admin_scope import UnitScopedAdmin
 
 
 class SectionInline(admin.TabularInline):
@@ -19,18 +18,14 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = ""
-
+class DepartmentAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "parent"]
     search_fields = ["code", "name"]
     inlines = [SectionInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "department"
-
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "department", "role"]
     list_filter = ["role", "department"]
     search_fields = ["user__username", "department__name"]
@@ -38,26 +33,20 @@ class MembershipAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "department"
-
+class SectionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "department", "order"]
     list_filter = ["department"]
     search_fields = ["name"]
 
 
 @admin.register(DepartmentYear)
-class DepartmentYearAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "department"
-
+class DepartmentYearAdmin(SimpleHistoryAdmin):
     list_display = ["department", "year", "status"]
     list_filter = ["year", "status"]
 
 
 @admin.register(SectionIndicator)
-class SectionIndicatorAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "section__department"
-
+class SectionIndicatorAdmin(SimpleHistoryAdmin):
     list_display = ["name", "section", "year", "order", "criteria_text"]
     list_filter = ["year", "section__department"]
     search_fields = ["name"]
@@ -68,8 +57,6 @@ class SectionIndicatorAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(SectionRating)
-class SectionRatingAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "indicator__section__department"
-
+class SectionRatingAdmin(SimpleHistoryAdmin):
     list_display = ["indicator", "actual_value", "manual_grade", "confirmed", "reviewed_by"]
     list_filter = ["confirmed"]

@@ -10,7 +10,6 @@ from indicators.models import (
     SecondaryCategory,
     SelfEvaluation,
 )
-from perfbudget.lib.admin_scope import UnitScopedAdmin
 
 
 class PrimaryInline(admin.TabularInline):
@@ -43,9 +42,7 @@ class SecondaryCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "project__department"
-
+class IndicatorAdmin(SimpleHistoryAdmin):
     list_display = ["name", "project", "category", "value_text", "basis"]
     list_filter = ["category__primary__framework", "project__year"]
     search_fields = ["name", "project__code", "project__name"]
@@ -61,16 +58,12 @@ class LibraryIndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(SelfEvaluation)
-class SelfEvaluationAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "project__department"
-
+class SelfEvaluationAdmin(SimpleHistoryAdmin):
     list_display = ["project", "annual_budget", "executed", "status"]
     raw_id_fields = ["project"]
 
 
 @admin.register(IndicatorResult)
-class IndicatorResultAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "indicator__project__department"
-
+class IndicatorResultAdmin(SimpleHistoryAdmin):
     list_display = ["indicator", "actual_text", "achievement"]
     raw_id_fields = ["indicator"]

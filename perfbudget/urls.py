@@ -7,9 +7,6 @@ from perfbudget.views import healthz
 from projects.urls import booklet_urlpatterns
 from projects.views import home
 
-admin.site.site_header = "预算绩效目标管理 · 系统管理"
-admin.site.site_title = "预算绩效目标管理"
-
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),

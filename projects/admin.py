@@ -2,7 +2,6 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Indicator
-from perfbudget.lib.admin_scope import UnitScopedAdmin
 from projects.models import BudgetYear, Project, ScheduleEntry
 
 
@@ -23,9 +22,7 @@ class BudgetYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "department"
-
+class ProjectAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "year", "department", "table_number", "budget_total", "status"]
     list_filter = ["year", "status", "department"]
     search_fields = ["code", "name", "table_name"]
@@ -34,8 +31,6 @@ class ProjectAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ScheduleEntry)
-class ScheduleEntryAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
-    unit_path = "project__department"
-
+class ScheduleEntryAdmin(SimpleHistoryAdmin):
     list_display = ["project", "month", "planned_percent", "actual_percent"]
     raw_id_fields = ["project"]
