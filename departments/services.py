@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from departments.access import can_review_section
 from departments.models import DepartmentYear, SectionRating
-from perfbudget.lib.grades import Grade
+from perfbudget.lib.grades import Grade, Status
 
 
 class StaleDepartmentYear(Exception):
@@ -23,12 +23,17 @@ STALE = (
 def department_year_save(*, department_year: DepartmentYear, form, sections, indicators) -> None:
     """Save 第一部分: texts, sections with duties, rating indicators of the year."""
     claimed = DepartmentYear.objects.filter(
-        pk=department_year.pk, version=form.cleaned_data.get("version")
+        pk=department_year.pk, version=form.cleaned_data.get("version"), status=Status.DRAFT
     ).update(version=F("version") + 1)
     if not claimed:
         raise StaleDepartmentYear(STALE)
-    department_year.version = form.cleaned_data["version"] + 1
-    form.save()
+    # The texts only, onto the row as it is now: status and review fields are not the page's.
+    fresh = DepartmentYear.objects.get(pk=department_year.pk)
+    for name in form.Meta.fields:
+        setattr(fresh, name, form.cleaned_data[name])
+    fresh.full_clean()
+    fresh.save(update_fields=form.Meta.fields)
+    department_year.version = fresh.version
     for section in sections.save(commit=False):
         section.department = department_year.department
         section.full_clean()

@@ -10,6 +10,7 @@ from departments.models import Department, DepartmentYear, Section, SectionIndic
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from indicators.values import parse_value
+from perfbudget.lib.grades import Status
 from projects.models import BudgetYear, Project, ScheduleEntry
 
 GRADE_KEYS = (
@@ -220,6 +221,10 @@ def unit_year_load(*, data: dict) -> DepartmentYear:
     return department_year
 
 
+def _field_names(fields: dict) -> list[str]:
+    return [Project._meta.get_field(name).name for name in fields]
+
+
 class StaleEdit(Exception):
     """Someone else saved the project after this editor loaded it."""
 
@@ -295,20 +300,25 @@ def project_save(
 ) -> Project:
     """Save the editor's project, schedule and indicators together.
 
-    A project loaded at one version and saved after someone else's save is refused with
-    `StaleEdit`: the version is checked and raised in the same statement, so two saves can
-    never both pass."""
+    A project loaded at one version and saved after someone else's save, submission, review or
+    import is refused with `StaleEdit`: the version is checked and raised in the same statement
+    (which also locks the row), so two writes can never both pass. Only the editor's own fields
+    are written, onto the row as it is now: status and review fields are never carried over
+    from the page's copy."""
     if project.pk:
-        claimed = Project.objects.filter(pk=project.pk, version=expected_version).update(
-            version=F("version") + 1
-        )
+        claimed = Project.objects.filter(
+            pk=project.pk, version=expected_version, status=Status.DRAFT
+        ).update(version=F("version") + 1)
         if not claimed:
             raise StaleEdit(*_last_change(project))
-        project.version = expected_version + 1
+        project = Project.objects.get(pk=project.pk)
     for key, value in fields.items():
         setattr(project, key, value)
     project.full_clean()
-    project.save()
+    if project._state.adding:
+        project.save()
+    else:
+        project.save(update_fields=[*_field_names(fields), "updated_at"])
     schedule_replace(project=project, planned=planned)
     indicators_sync(project=project, rows=rows)
     return project

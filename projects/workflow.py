@@ -42,9 +42,18 @@ REASONS = {
 }
 
 
+REVIEW_FIELDS = ["status", "review_grade", "review_comment", "reviewed_by", "reviewed_at"]
+
+
 def _save(obj, reason: str) -> None:
+    """Write the transition's own fields, and a new version: an editor page opened before the
+    transition is refused on save instead of silently undoing it."""
     obj._change_reason = reason
-    obj.save()
+    obj.version += 1
+    fields = [*REVIEW_FIELDS, "version"]
+    if isinstance(obj, Project):
+        fields.append("updated_at")
+    obj.save(update_fields=fields)
 
 
 def _errors(findings) -> int:
@@ -112,7 +121,11 @@ def project_reopen(*, project: Project, user, reason: str) -> None:
 
 @transaction.atomic
 def department_year_submit(*, department_year: DepartmentYear, user) -> None:
-    fresh = DepartmentYear.objects.with_part_one(department_year.year).get(pk=department_year.pk)
+    fresh = (
+        DepartmentYear.objects.with_part_one(department_year.year)
+        .select_for_update(of=("self",))
+        .get(pk=department_year.pk)
+    )
     _submit(fresh, user, check_department_year(fresh), "部门整体绩效目标")
 
 
