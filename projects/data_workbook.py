@@ -2,6 +2,7 @@
 
 Sheet and column names are the contract; `projects/importer.py` reads the same names."""
 
+from dataclasses import dataclass
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -40,6 +41,9 @@ INDICATOR_COLUMNS = [
 DEPARTMENT_COLUMNS = ["年度", "单位编码", "单位名称", "总体绩效目标", "工作保障措施"]
 SECTION_COLUMNS = ["年度", "单位编码", "科室", "序号", "职责"]
 SECTION_INDICATOR_COLUMNS = ["年度", "单位编码", "科室", "绩效指标", "优", "良", "中", "差"]
+# The last column of 指标 and 科室指标: the record's id, so that a re-import pairs each row with
+# its own record whatever the rows' order or names (optional on import).
+INDICATOR_KEY = "指标编号"
 WIDE = {"项目名称", "资金用途", "绩效目标", "总体绩效目标", "工作保障措施", "职责", "绩效指标描述"}
 
 
@@ -63,15 +67,22 @@ def header_is_percent(header: str) -> bool:
     return header.endswith("月底")
 
 
-def data_workbook(department_year: DepartmentYear) -> bytes:
+@dataclass(frozen=True)
+class DataSheet:
+    title: str
+    headers: list[str]
+    rows: list[list]
+
+
+def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
+    """Everything the unit-year's data workbook holds, sheet by sheet: the content its cache key
+    is derived from and the workbook is drawn from."""
     department, year = department_year.department, department_year.year
     milestones = milestones_for_year(year)
     milestone_headers = [BudgetYear.milestone_label(m) for m in milestones]
     projects = list(
         Project.objects.for_table().filter(department=department, year=year).in_booklet_order()
     )
-    wb = Workbook()
-    wb.remove(wb.active)
     project_rows, indicator_rows = [], []
     for project in projects:
         planned = {e.month: e.planned_percent for e in project.schedule.all()}
@@ -114,42 +125,56 @@ def data_workbook(department_year: DepartmentYear) -> bytes:
                     indicator.description,
                     indicator.value_text,
                     indicator.basis,
+                    indicator.pk,
                 ]
             )
-    _sheet(wb, "项目", PROJECT_COLUMNS + milestone_headers + PROJECT_TAIL, project_rows)
-    _sheet(wb, "指标", INDICATOR_COLUMNS, indicator_rows)
-    _sheet(
-        wb,
-        "部门",
-        DEPARTMENT_COLUMNS,
-        [
-            [
-                year,
-                department.code,
-                department.name,
-                department_year.overall_target,
-                department_year.safeguards,
-            ]
-        ],
-    )
     sections = Section.objects.filter(department=department).order_by("order", "id")
-    _sheet(
-        wb,
-        "科室",
-        SECTION_COLUMNS,
-        [[year, department.code, s.name, s.order, s.duties] for s in sections],
-    )
     indicators = (
         SectionIndicator.objects.filter(section__department=department, year=year)
         .select_related("section")
         .order_by("section__order", "section_id", "order", "id")
     )
-    _sheet(
-        wb,
-        "科室指标",
-        SECTION_INDICATOR_COLUMNS,
-        [[year, department.code, i.section.name, i.name, *i.criteria()] for i in indicators],
-    )
+    return [
+        DataSheet("项目", PROJECT_COLUMNS + milestone_headers + PROJECT_TAIL, project_rows),
+        DataSheet("指标", [*INDICATOR_COLUMNS, INDICATOR_KEY], indicator_rows),
+        DataSheet(
+            "部门",
+            DEPARTMENT_COLUMNS,
+            [
+                [
+                    year,
+                    department.code,
+                    department.name,
+                    department_year.overall_target,
+                    department_year.safeguards,
+                ]
+            ],
+        ),
+        DataSheet(
+            "科室",
+            SECTION_COLUMNS,
+            [[year, department.code, s.name, s.order, s.duties] for s in sections],
+        ),
+        DataSheet(
+            "科室指标",
+            [*SECTION_INDICATOR_COLUMNS, INDICATOR_KEY],
+            [
+                [year, department.code, i.section.name, i.name, *i.criteria(), i.pk]
+                for i in indicators
+            ],
+        ),
+    ]
+
+
+def content_key(sheets: list[DataSheet]) -> str:
+    return repr(sheets)
+
+
+def data_workbook(department_year: DepartmentYear, sheets: list[DataSheet] | None = None) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets if sheets is not None else data_workbook_sheets(department_year):
+        _sheet(wb, sheet.title, sheet.headers, sheet.rows)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

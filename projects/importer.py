@@ -6,6 +6,7 @@ nothing is written. Its plan lists what would be created and changed, for the dr
 upload page's preview. `import_apply` writes the plan in one transaction.
 """
 
+import copy
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import F, Max, Prefetch
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -30,13 +32,20 @@ from perfbudget.lib.numbers import NotANumber, finite_decimal
 from projects.data_workbook import (
     DEPARTMENT_COLUMNS,
     INDICATOR_COLUMNS,
+    INDICATOR_KEY,
     PROJECT_COLUMNS,
     PROJECT_TAIL,
     SECTION_COLUMNS,
     SECTION_INDICATOR_COLUMNS,
 )
 from projects.models import BudgetYear, Project
-from projects.services import framework_categories, project_tree_replace, schedule_replace
+from projects.services import (
+    TreeChanges,
+    framework_categories,
+    schedule_replace,
+    tree_apply,
+    tree_changes,
+)
 from projects.target_table import format_money
 from projects.xlsx import META_SHEET
 
@@ -87,9 +96,11 @@ class IndicatorSpec:
     value_text: str
     basis: str
     row: int
+    key: int | None = None  # the indicator's id, from a data workbook this app wrote
 
     def as_row(self) -> dict:
         return {
+            "key": self.key,
             "一级指标": self.primary,
             "二级指标": self.secondary,
             "三级指标": self.name,
@@ -119,6 +130,7 @@ class ProjectSpec:
     row: int
     sheet: str = "项目"
     indicators: list[IndicatorSpec] | None = None  # None: keep the project's indicators
+    skip: bool = False  # a read-only project the file leaves unchanged
 
 
 @dataclass
@@ -149,6 +161,7 @@ class SectionIndicatorSpec:
     name: str
     bounds: dict
     row: int
+    key: int | None = None  # the section indicator's id, from a data workbook this app wrote
 
 
 @dataclass
@@ -160,6 +173,10 @@ class ImportPlan:
     section_indicators: list[SectionIndicatorSpec] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     new_departments: dict[str, str] = field(default_factory=dict)
+    # The version of each existing project the plan was checked against: the write refuses a
+    # project that changed since (a save, a submission, a review, another import).
+    versions: dict[tuple[int, str], int] = field(default_factory=dict)
+    unit_versions: dict[tuple[str, int], int] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -426,6 +443,7 @@ def _read_indicators(sheet: _Sheet) -> dict[tuple[int, str], list[IndicatorSpec]
         before = len(sheet.problems)
         year = sheet.integer(row, cells, "年度", low=2000, high=2100)
         code = sheet.text(row, cells, "项目编码", required=True)
+        key = sheet.integer(row, cells, INDICATOR_KEY, required=False, low=1, high=2**62)
         spec = IndicatorSpec(
             primary=sheet.text(row, cells, "一级指标", required=True),
             secondary=sheet.text(row, cells, "二级指标", required=True),
@@ -434,6 +452,7 @@ def _read_indicators(sheet: _Sheet) -> dict[tuple[int, str], list[IndicatorSpec]
             value_text=sheet.text(row, cells, "指标值", max_length=200),
             basis=sheet.text(row, cells, "指标值确定依据", max_length=200),
             row=row,
+            key=key,
         )
         if len(sheet.problems) == before:
             by_project.setdefault((year, code), []).append(spec)
@@ -503,30 +522,32 @@ def _read_section_indicators(sheet: _Sheet) -> list[SectionIndicatorSpec]:
             name=sheet.text(row, cells, "绩效指标", required=True, max_length=200),
             bounds=bounds,
             row=row,
+            key=sheet.integer(row, cells, INDICATOR_KEY, required=False, low=1, high=2**62),
         )
         if len(sheet.problems) == before:
             specs.append(spec)
     return specs
 
 
-def _read_data_workbook(wb, problems: list[Problem]) -> ImportPlan:
+def _read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
     plan = ImportPlan(kind="数据工作簿")
     projects = _Sheet(wb["项目"], problems, PROJECT_COLUMNS + ["绩效目标"], PROJECT_TAIL)
     if projects.valid:
         plan.projects = _read_projects(projects)
     indicators: dict = {}
     if "指标" in wb.sheetnames:
-        sheet = _Sheet(wb["指标"], problems, INDICATOR_COLUMNS)
+        sheet = _Sheet(wb["指标"], problems, INDICATOR_COLUMNS, [INDICATOR_KEY])
         if sheet.valid:
             indicators = _read_indicators(sheet)
     for spec in plan.projects:
         rows = indicators.pop((spec.year, spec.code), None)
         if rows is not None:
             spec.indicators = rows
-    # Indicator rows of projects not in 项目: they must exist already.
+    # Indicator rows of projects not in 项目: they must exist already, in a unit the user may
+    # write (another unit's project reads exactly as one that does not exist).
     for (year, code), rows in indicators.items():
         project = Project.objects.filter(year=year, code=code).select_related("department").first()
-        if project is None:
+        if project is None or (user is not None and not can_write(user, project.department)):
             for spec in rows:
                 problems.append(
                     Problem(
@@ -545,7 +566,7 @@ def _read_data_workbook(wb, problems: list[Problem]) -> ImportPlan:
     )
     for title, columns, reader, attr in optional:
         if title in wb.sheetnames:
-            sheet = _Sheet(wb[title], problems, columns)
+            sheet = _Sheet(wb[title], problems, columns, [INDICATOR_KEY])
             if sheet.valid:
                 setattr(plan, attr, reader(sheet))
     return plan
@@ -746,12 +767,21 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
             (category.primary.name, category.name)
         ] = category
     existing = _existing_projects(plan)
+    plan.versions = {key: project.version for key, project in existing.items()}
+    unit_sections = {
+        (s.department.code, s.name)
+        for s in Section.objects.filter(department__in=departments.values()).select_related(
+            "department"
+        )
+    } | {(s.department_code, s.name) for s in plan.sections}
+    refused_units = set()
 
     def unit_ok(code: str, name: str, sheet: str, row: int, column: str) -> bool:
         # An outsider learns nothing about units they hold no role in: one message for both.
         if code in departments and (user is None or can_write(user, departments[code])):
             return True
         if user is not None:
+            refused_units.add(code)
             problems.append(Problem(sheet, row, column, NO_SUCH_UNIT.format(code=code)))
             return False
         if not name and code not in plan.new_departments:
@@ -765,6 +795,7 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
     for sheet, specs in (("科室", plan.sections), ("科室指标", plan.section_indicators)):
         for spec in specs:
             unit_ok(spec.department_code, "", sheet, spec.row, "B列（单位编码）")
+    read_only = []
     for spec in plan.projects:
         if spec.sheet == "指标":
             unit_ok(
@@ -780,27 +811,20 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
             continue
         current = existing.get((spec.year, spec.code))
         if current and current.department.code != spec.department_code:
-            problems.append(
-                Problem(
-                    spec.sheet,
-                    spec.row,
-                    "项目编码",
-                    f"{spec.year}年项目 {spec.code} 已属于单位 {current.department.code}，"
-                    "不能导入到其他单位",
-                )
-            )
+            # Codes are unique in a year: say the code is taken, never by whom.
+            problems.append(Problem(spec.sheet, spec.row, "项目编码", CODE_TAKEN.format(spec=spec)))
             continue
         if current and current.status != Status.DRAFT:
+            read_only.append(spec)
+        if spec.section_name and (spec.department_code, spec.section_name) not in unit_sections:
             problems.append(
                 Problem(
                     spec.sheet,
                     spec.row,
-                    "项目编码",
-                    f"项目 {spec.code} {current.get_status_display()}，"
-                    "处于只读状态，不能通过导入修改",
+                    "责任科室",
+                    f"本单位没有科室“{spec.section_name}”，请先在“科室”工作表中列出",
                 )
             )
-            continue
         if not spec.framework_code:
             if spec.year in years:
                 spec.framework_code = years[spec.year].framework.code
@@ -865,13 +889,13 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
                     )
                 )
             names.setdefault(indicator.name, indicator.row)
-    section_names = {s.name for s in plan.sections}
+    if not problems:
+        _check_read_only(plan, read_only, existing, categories, problems)
+        _check_unit_years(plan, departments, problems)
     for spec in plan.section_indicators:
-        department = departments.get(spec.department_code)
-        exists = (
-            department and Section.objects.filter(department=department, name=spec.section).exists()
-        )
-        if spec.section not in section_names and not exists:
+        if spec.department_code in refused_units:
+            continue  # said once already; nothing of another unit's sections is told
+        if (spec.department_code, spec.section) not in unit_sections:
             problems.append(
                 Problem(
                     "科室指标",
@@ -881,10 +905,110 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
                 )
             )
     if not problems:
-        plan.changes = _describe(plan, existing, departments)
+        plan.changes = _describe(plan, existing, categories)
 
 
-def _describe(plan: ImportPlan, existing: dict, departments: dict) -> list[str]:
+CODE_TAKEN = "{spec.year}年的项目编码 {spec.code} 已被使用，不能导入到单位 {spec.department_code}"
+READ_ONLY = "项目 {code} {status}，处于只读状态，不能通过导入修改（改动：{changes}）"
+
+
+UNIT_YEAR_READ_ONLY = (
+    "单位 {code} {year}年的部门整体绩效目标{status}，处于只读状态，不能通过导入修改"
+)
+
+
+def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Problem]) -> None:
+    """Record the version of every unit-year whose 第一部分 the file may change, and refuse a
+    change to one that is submitted or approved (an unchanged 部门 row of one passes)."""
+    unit_years = {
+        (dy.department.code, dy.year): dy
+        for dy in DepartmentYear.objects.filter(department__in=departments.values()).select_related(
+            "department"
+        )
+    }
+    touched = {(s.code, s.year) for s in plan.departments}
+    touched |= {(s.department_code, s.year) for s in plan.section_indicators}
+    touched |= {key for key in unit_years if key[0] in {s.department_code for s in plan.sections}}
+    plan.unit_versions = {key: unit_years[key].version for key in touched if key in unit_years}
+    for spec in plan.departments:
+        current = unit_years.get((spec.code, spec.year))
+        if current is None or current.status == Status.DRAFT:
+            continue
+        if (current.overall_target, current.safeguards) != (spec.overall_target, spec.safeguards):
+            problems.append(
+                Problem(
+                    "部门",
+                    spec.row,
+                    None,
+                    UNIT_YEAR_READ_ONLY.format(
+                        code=spec.code, year=spec.year, status=current.get_status_display()
+                    ),
+                )
+            )
+
+
+def _check_read_only(plan, read_only, existing, categories, problems) -> None:
+    """A submitted or approved project that the file leaves as it is, is skipped (and named in
+    the preview); only a real change to one is refused."""
+    for spec in read_only:
+        current = existing[(spec.year, spec.code)]
+        changes = _project_changes(current, spec, categories)
+        if changes:
+            problems.append(
+                Problem(
+                    spec.sheet,
+                    spec.row,
+                    "项目编码",
+                    READ_ONLY.format(
+                        code=spec.code,
+                        status=current.get_status_display(),
+                        changes="；".join(changes),
+                    ),
+                )
+            )
+        else:
+            spec.skip = True
+
+
+def _tree_preview(current: Project, spec: ProjectSpec, categories: dict) -> TreeChanges:
+    """What the import would write to the project's indicators, worked out on copies."""
+    return tree_changes(
+        project=current,
+        rows=[i.as_row() for i in spec.indicators],
+        current=[copy.copy(i) for i in current.indicators.all()],
+        categories=categories[spec.framework_code],
+    )
+
+
+def _describe_tree(changes: TreeChanges) -> str:
+    parts = []
+    if changes.update:
+        parts.append(f"修改 {len(changes.update)} 条")
+    if changes.create:
+        parts.append(f"新增 {len(changes.create)} 条")
+    if changes.delete:
+        names = "、".join(
+            i.name + ("（含已记录的实际完成值）" if hasattr(i, "result") else "")
+            for i in changes.delete
+        )
+        parts.append(f"删除 {len(changes.delete)} 条：{names}")
+    return "指标" + "，".join(parts)
+
+
+def _project_changes(current: Project, spec: ProjectSpec, categories: dict) -> list[str]:
+    changes = _changed_fields(current, spec)
+    if spec.section_name and spec.section_name != (current.section.name if current.section else ""):
+        changes.append("责任科室已修改")
+    if spec.framework_code and spec.framework_code != current.framework.code:
+        changes.append(f"指标体系 {current.framework.code} → {spec.framework_code}")
+    if spec.indicators is not None:
+        tree = _tree_preview(current, spec, categories)
+        if tree:
+            changes.append(_describe_tree(tree))
+    return changes
+
+
+def _describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
     lines = [f"新建单位 {code} {name}" for code, name in plan.new_departments.items()]
     for spec in plan.departments:
         current = DepartmentYear.objects.filter(department__code=spec.code, year=spec.year).first()
@@ -907,19 +1031,13 @@ def _describe(plan: ImportPlan, existing: dict, departments: dict) -> list[str]:
         if current is None:
             lines.append(f"新建项目 {spec.year}年 {spec.code} {spec.name}（{count}）")
             continue
-        changed = _changed_fields(current, spec)
-        if spec.indicators is not None:
-            old = [
-                (i.category.primary.name, i.category.name, i.name)
-                + (i.description, i.value_text, i.basis)
-                for i in _in_table_order(current.indicators.all())
-            ]
-            new = [
-                (i.primary, i.secondary, i.name, i.description, i.value_text, i.basis)
-                for i in spec.indicators
-            ]
-            if old != new:
-                changed.append(f"指标 {len(old)} 条 → {len(new)} 条（已修改）")
+        if spec.skip:
+            lines.append(
+                f"跳过项目 {spec.year}年 {spec.code} {spec.name}"
+                f"（{current.get_status_display()}，无变化）"
+            )
+            continue
+        changed = _project_changes(current, spec, categories)
         lines.append(
             f"更新项目 {spec.year}年 {spec.code} {spec.name}：{'；'.join(changed) or '无变化'}"
         )
@@ -955,13 +1073,17 @@ def _changed_fields(current: Project, spec: ProjectSpec) -> list[str]:
 # --- entry points ----------------------------------------------------------------------------
 
 
-def import_prepare(data: bytes, *, user=None, default_year: int | None = None) -> ImportPlan:
+def import_prepare(
+    data: bytes, *, user=None, default_year: int | None = None, seen: tuple | None = None
+) -> ImportPlan:
     """Read and check a workbook. `user` None means an administrator (the command), who may
-    create units; otherwise only units where the user may write are accepted."""
+    create units; otherwise only units where the user may write are accepted. `seen` is the
+    (versions, unit_versions) of the plan a user previewed: anything changed since is refused,
+    so a confirmation never writes over what the preview did not show."""
     wb = _open(data)
     problems: list[Problem] = []
     if "项目" in wb.sheetnames:
-        plan = _read_data_workbook(wb, problems)
+        plan = _read_data_workbook(wb, problems, user)
     elif wb.worksheets and "绩效目标表" in _text(wb.worksheets[0]["A1"].value):
         plan = _read_form_workbook(wb, problems, default_year)
     else:
@@ -972,9 +1094,26 @@ def import_prepare(data: bytes, *, user=None, default_year: int | None = None) -
         problems.append(Problem("文件", None, None, "工作簿中没有可导入的数据"))
     if not problems:
         _check_against_database(plan, problems, user)
+    if not problems and seen is not None:
+        problems += _changed_since(plan, *seen)
     if problems:
         raise ImportRejected(problems)
     return plan
+
+
+def _changed_since(plan: ImportPlan, versions: dict, unit_versions: dict) -> list[Problem]:
+    problems = []
+    for spec in plan.projects:
+        key = (spec.year, spec.code)
+        if plan.versions.get(key) != versions.get(key):
+            text = STALE_PROJECT.format(year=spec.year, code=spec.code)
+            problems.append(Problem(spec.sheet, spec.row or None, "项目编码", text))
+    for (code, year), version in plan.unit_versions.items():
+        if unit_versions.get((code, year)) != version:
+            problems.append(
+                Problem("文件", None, None, STALE_UNIT_YEAR.format(code=code, year=year))
+            )
+    return problems
 
 
 def _existing_projects(plan: ImportPlan) -> dict[tuple[int, str], Project]:
@@ -986,12 +1125,6 @@ def _existing_projects(plan: ImportPlan) -> dict[tuple[int, str], Project]:
         .select_related("department", "framework", "section")
         .prefetch_related("schedule", Prefetch("indicators", queryset=indicators))
     }
-
-
-def _in_table_order(indicators) -> list[Indicator]:
-    return sorted(
-        indicators, key=lambda i: (i.category.primary.order, i.category.order, i.order, i.pk)
-    )
 
 
 PROJECT_FIELDS = (
@@ -1006,25 +1139,86 @@ PROJECT_FIELDS = (
 )
 
 
+STALE_PROJECT = (
+    "项目 {year}年 {code} 在预览（检查）之后已被修改、提交、审核或导入，"
+    "本次导入没有写入任何内容；"
+    "请重新上传，核对最新内容后再导入。"
+)
+STALE_NEW_PROJECT = (
+    "{year}年的项目编码 {code} 在预览（检查）之后已被使用，本次导入没有写入任何内容。"
+)
+STALE_UNIT_YEAR = (
+    "单位 {code} {year}年的部门整体绩效目标在预览（检查）之后已被修改、提交或审核，"
+    "本次导入没有写入任何内容；请重新上传。"
+)
+
+
+def _lock_and_recheck(plan: ImportPlan) -> None:
+    """Lock every project and unit-year the plan compared against, in a fixed order, and refuse
+    the whole import when any of them changed since: a preview is never trusted at write time."""
+    problems = []
+    codes = {spec.code for spec in plan.projects}
+    locked = {
+        (p.year, p.code): p
+        for p in Project.objects.select_for_update().filter(code__in=codes).order_by("pk")
+    }
+    for spec in plan.projects:
+        key = (spec.year, spec.code)
+        seen, now = plan.versions.get(key), locked.get(key)
+        message = None
+        if seen is None and now is not None:
+            message = STALE_NEW_PROJECT
+        elif seen is not None and (now is None or now.version != seen):
+            message = STALE_PROJECT
+        if message:
+            text = message.format(year=spec.year, code=spec.code)
+            problems.append(Problem(spec.sheet, spec.row or None, "项目编码", text))
+    unit_years = DepartmentYear.objects.select_for_update(of=("self",)).filter(
+        department__code__in=[code for code, _ in plan.unit_versions]
+    )
+    now_units = {
+        (dy.department.code, dy.year): dy.version
+        for dy in unit_years.select_related("department").order_by("pk")
+    }
+    for (code, year), version in plan.unit_versions.items():
+        if now_units.get((code, year)) != version:
+            message = STALE_UNIT_YEAR.format(code=code, year=year)
+            problems.append(Problem("文件", None, None, message))
+    if problems:
+        raise ImportRejected(problems)
+
+
 @transaction.atomic
 def import_apply(plan: ImportPlan, *, user=None) -> ImportPlan:
-    """Write a checked plan; everything or nothing. Unchanged records are not written."""
+    """Write a checked plan; everything or nothing. Unchanged records are not written, and
+    every record that is written gets a new version (an editor page opened before the import is
+    then refused on save instead of silently undoing it)."""
+    _lock_and_recheck(plan)
     for code, name in plan.new_departments.items():
         Department.objects.create(code=code, name=name)
     departments = {d.code: d for d in Department.objects.all()}
     frameworks = {f.code: f for f in FrameworkVersion.objects.all()}
+    touched: set[tuple[str, int | None]] = set()  # unit-years whose 第一部分 changed
     for spec in plan.departments:
-        DepartmentYear.objects.update_or_create(
-            department=departments[spec.code],
-            year=spec.year,
-            defaults={"overall_target": spec.overall_target, "safeguards": spec.safeguards},
+        department_year, created = DepartmentYear.objects.get_or_create(
+            department=departments[spec.code], year=spec.year
         )
+        texts = {"overall_target": spec.overall_target, "safeguards": spec.safeguards}
+        if any(getattr(department_year, k) != v for k, v in texts.items()):
+            for key, value in texts.items():
+                setattr(department_year, key, value)
+            department_year.save(update_fields=list(texts))
+            touched.add((spec.code, spec.year))
     for spec in plan.sections:
-        Section.objects.update_or_create(
+        section, created = Section.objects.get_or_create(
             department=departments[spec.department_code],
             name=spec.name,
             defaults={"order": spec.order, "duties": spec.duties},
         )
+        if created or (section.order, section.duties) != (spec.order, spec.duties):
+            section.order, section.duties = spec.order, spec.duties
+            section.save()
+            touched.add((spec.department_code, None))  # sections print in every year
     sections = {
         (s.department.code, s.name): s
         for s in Section.objects.filter(
@@ -1032,19 +1226,51 @@ def import_apply(plan: ImportPlan, *, user=None) -> ImportPlan:
             | {p.department_code for p in plan.projects}
         ).select_related("department")
     }
-    orders: dict = {}
-    for spec in plan.section_indicators:
-        section = sections[(spec.department_code, spec.section)]
-        orders[(section.pk, spec.year)] = orders.get((section.pk, spec.year), 0) + 1
-        indicator, _ = SectionIndicator.objects.update_or_create(
-            section=section,
-            year=spec.year,
-            name=spec.name,
-            defaults={"order": orders[(section.pk, spec.year)], **spec.bounds},
-        )
-        indicator.full_clean()
+    _apply_section_indicators(plan, sections, touched)
+    _bump_unit_years(touched)
     _apply_projects(plan, departments, frameworks, sections, user)
     return plan
+
+
+def _apply_section_indicators(plan: ImportPlan, sections: dict, touched: set) -> None:
+    """Section indicators matched by key, then by (科室, name); a matched one keeps its place."""
+    current = list(
+        SectionIndicator.objects.filter(
+            section__in=sections.values(), year__in={s.year for s in plan.section_indicators}
+        )
+    )
+    by_key = {i.pk: i for i in current}
+    by_name = {(i.section_id, i.year, i.name): i for i in current}
+    last: dict = {}
+    for indicator in current:
+        slot = (indicator.section_id, indicator.year)
+        last[slot] = max(last.get(slot, 0), indicator.order)
+    for spec in plan.section_indicators:
+        section = sections[(spec.department_code, spec.section)]
+        indicator = by_key.get(spec.key)
+        if indicator is None or indicator.year != spec.year:
+            indicator = by_name.get((section.pk, spec.year, spec.name))
+        values = {"section_id": section.pk, "name": spec.name, **spec.bounds}
+        if indicator is None or indicator.section_id != section.pk:
+            slot = (section.pk, spec.year)
+            last[slot] = last.get(slot, 0) + 1
+            values["order"] = last[slot]
+        if indicator is not None and all(getattr(indicator, k) == v for k, v in values.items()):
+            continue
+        indicator = indicator or SectionIndicator(year=spec.year)
+        for key, value in values.items():
+            setattr(indicator, key, value)
+        indicator.full_clean()
+        indicator.save()
+        touched.add((spec.department_code, spec.year))
+
+
+def _bump_unit_years(touched: set) -> None:
+    for code, year in touched:
+        years = DepartmentYear.objects.filter(department__code=code)
+        if year is not None:
+            years = years.filter(year=year)
+        years.update(version=F("version") + 1)
 
 
 def _apply_projects(plan, departments, frameworks, sections, user) -> None:
@@ -1058,6 +1284,8 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
     }
     ensured = set()
     for spec in plan.projects:
+        if spec.skip:
+            continue
         department, framework = departments[spec.department_code], frameworks[spec.framework_code]
         if (department.pk, spec.year) not in ensured:
             BudgetYear.objects.get_or_create(
@@ -1077,29 +1305,40 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
             project = Project(
                 year=spec.year, code=spec.code, department=department, booklet_order=last_order[key]
             )
-        values = {name: getattr(spec, name) for name in PROJECT_FIELDS}
-        values["framework_id"] = framework.pk
-        if spec.section_name:
-            section = sections.get((spec.department_code, spec.section_name))
-            values["section_id"] = section.pk if section else None
-        is_new = project._state.adding
-        if is_new or any(getattr(project, k) != v for k, v in values.items()):
-            for name, value in values.items():
-                setattr(project, name, value)
-            project.full_clean(
-                exclude=["department", "framework", "section", "source"],
-                validate_unique=is_new,
-                validate_constraints=False,
-            )
-            project.save()
-        if spec.sheet != "指标":
-            schedule_replace(project=project, planned=spec.schedule)
-        if spec.indicators is not None:
-            current = [] if is_new else list(project.indicators.all())
-            project_tree_replace(
-                project=project,
-                rows=[i.as_row() for i in spec.indicators],
-                current=current,
-                categories=categories[spec.framework_code],
-                user=user,
-            )
+        _apply_project(project, spec, framework, sections, categories, user)
+
+
+def _apply_project(project, spec, framework, sections, categories, user) -> None:
+    values = {name: getattr(spec, name) for name in PROJECT_FIELDS}
+    values["framework_id"] = framework.pk
+    if spec.section_name:
+        values["section_id"] = sections[(spec.department_code, spec.section_name)].pk
+    is_new = project._state.adding
+    fields_changed = [k for k, v in values.items() if getattr(project, k) != v]
+    if is_new or fields_changed:
+        for name, value in values.items():
+            setattr(project, name, value)
+        project.full_clean(
+            exclude=["department", "framework", "section", "source"],
+            validate_unique=is_new,
+            validate_constraints=False,
+        )
+    if is_new:
+        project.save()
+    elif fields_changed:
+        project.version += 1
+        project.save(update_fields=[*fields_changed, "version", "updated_at"])
+    written = spec.sheet != "指标" and schedule_replace(project=project, planned=spec.schedule)
+    if spec.indicators is not None:
+        changes = tree_changes(
+            project=project,
+            rows=[i.as_row() for i in spec.indicators],
+            current=[] if is_new else list(project.indicators.all()),
+            categories=categories[spec.framework_code],
+        )
+        tree_apply(changes, user=user)
+        written = written or bool(changes)
+    if written and not (is_new or fields_changed):
+        Project.objects.filter(pk=project.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )

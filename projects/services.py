@@ -1,5 +1,7 @@
 """Writes that touch several models. Each is atomic: all of it happens, or none."""
 
+import dataclasses
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -57,19 +59,6 @@ def sections_replace(*, department: Department, year: int, sections: list[dict])
         SectionIndicator.objects.filter(section=section, year=year).exclude(pk__in=keep).delete()
 
 
-INDICATOR_FIELDS = [
-    "category_id",
-    "order",
-    "name",
-    "description",
-    "value_text",
-    "operator",
-    "value_number",
-    "value_unit",
-    "basis",
-]
-
-
 def framework_categories(framework) -> dict[tuple[str, str], SecondaryCategory]:
     return {
         (c.primary.name, c.name): c
@@ -77,6 +66,89 @@ def framework_categories(framework) -> dict[tuple[str, str], SecondaryCategory]:
             "primary"
         )
     }
+
+
+@dataclass
+class TreeChanges:
+    """What making a project's 三级 indicators equal to a list of rows writes."""
+
+    update: list[tuple[Indicator, list[str]]] = dataclasses.field(default_factory=list)
+    create: list[Indicator] = dataclasses.field(default_factory=list)
+    delete: list[Indicator] = dataclasses.field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.update or self.create or self.delete)
+
+
+def _row_values(row: dict, category: SecondaryCategory) -> dict:
+    value = parse_value(row.get("指标值", ""))
+    return {
+        "category_id": category.pk,
+        "name": row["三级指标"],
+        "description": row.get("绩效指标描述", ""),
+        "value_text": value.text,
+        "operator": value.operator,
+        "value_number": value.number,
+        "value_unit": value.unit,
+        "basis": row.get("指标值确定依据", ""),
+    }
+
+
+def tree_changes(
+    *, project: Project, rows: list[dict], current: list[Indicator], categories: dict
+) -> TreeChanges:
+    """Pair rows (named by 一级/二级 text, with an optional "key": an indicator's id) with the
+    project's indicators by identity, never by position: first by key, then by (二级, 三级 name).
+    A paired indicator keeps its place in the table (the order of rows in a file, which users
+    sort, says nothing); a new one goes after its 二级's existing rows, in the rows' order.
+    Unpaired indicators are deleted."""
+    unpaired = {i.pk: i for i in current}
+    by_name = {(i.category_id, i.name): i for i in current}
+    last = {}
+    for indicator in current:
+        last[indicator.category_id] = max(last.get(indicator.category_id, 0), indicator.order)
+    paired: list[Indicator | None] = [unpaired.pop(row.get("key"), None) for row in rows]
+    for n, row in enumerate(rows):
+        if paired[n] is None:
+            category = categories[(row["一级指标"], row["二级指标"])]
+            candidate = by_name.get((category.pk, row["三级指标"]))
+            if candidate is not None and candidate.pk in unpaired:
+                paired[n] = unpaired.pop(candidate.pk)
+    changes = TreeChanges(delete=list(unpaired.values()))
+    for row, old in zip(rows, paired, strict=True):
+        category = categories[(row["一级指标"], row["二级指标"])]
+        values = _row_values(row, category)
+        if old is None or old.category_id != category.pk:
+            last[category.pk] = last.get(category.pk, 0) + 1
+            values["order"] = last[category.pk]
+        indicator = old or Indicator(project=project)
+        changed = [k for k, v in values.items() if getattr(indicator, k) != v]
+        if old is not None and not changed:
+            continue
+        for key in changed:
+            setattr(indicator, key, values[key])
+        # Field rules only: the foreign keys are known and the constraints hold in the database.
+        indicator.full_clean(
+            exclude=["project", "category"], validate_unique=False, validate_constraints=False
+        )
+        if old is None:
+            changes.create.append(indicator)
+        else:
+            changes.update.append((indicator, changed))
+    return changes
+
+
+def tree_apply(changes: TreeChanges, *, user=None) -> None:
+    for indicator in changes.delete:
+        indicator.delete()
+    if changes.update:
+        # Only the columns that changed: Django builds a CASE expression per row and column.
+        fields = sorted({f.removesuffix("_id") for _, changed in changes.update for f in changed})
+        bulk_update_with_history(
+            [i for i, _ in changes.update], Indicator, fields, default_user=user
+        )
+    if changes.create:
+        bulk_create_with_history(changes.create, Indicator, default_user=user)
 
 
 def project_tree_replace(
@@ -87,68 +159,26 @@ def project_tree_replace(
     categories: dict | None = None,
     user=None,
 ) -> bool:
-    """Make the project's 三级 indicators equal to rows (named by 一级/二级 text), in order.
-
-    Rows are paired with the current indicators in table order: an unchanged row is not
-    written, a changed one is updated, extra ones are removed, new ones created; every write
-    is kept in the history. Returns whether anything changed."""
+    """Make the project's 三级 indicators equal to rows (see `tree_changes`); unchanged rows
+    are not written, every write is kept in the history. Returns whether anything changed."""
     categories = categories if categories is not None else framework_categories(project.framework)
     if current is None:
         current = list(project.indicators.all())
-    rank = {c.pk: (c.primary.order, c.order) for c in categories.values()}
-    current = sorted(current, key=lambda i: (rank.get(i.category_id, (99, 99)), i.order, i.pk))
-    counters: dict[int, int] = {}
-    desired = []
-    for row in rows:
-        category = categories[(row["一级指标"], row["二级指标"])]
-        counters[category.pk] = counters.get(category.pk, 0) + 1
-        value = parse_value(row.get("指标值", ""))
-        indicator = Indicator(
-            project=project,
-            category=category,
-            order=counters[category.pk],
-            name=row["三级指标"],
-            description=row.get("绩效指标描述", ""),
-            value_text=value.text,
-            operator=value.operator,
-            value_number=value.number,
-            value_unit=value.unit,
-            basis=row.get("指标值确定依据", ""),
-        )
-        # Field rules only: the foreign keys are known and the constraints hold in the database.
-        indicator.full_clean(
-            exclude=["project", "category"], validate_unique=False, validate_constraints=False
-        )
-        desired.append(indicator)
-    to_update, changed_fields = [], set()
-    for old, new in zip(current, desired, strict=False):
-        changed = [f for f in INDICATOR_FIELDS if getattr(old, f) != getattr(new, f)]
-        if changed:
-            for f in changed:
-                setattr(old, f, getattr(new, f))
-            to_update.append(old)
-            changed_fields.update(changed)
-    to_create = desired[len(current) :]
-    to_delete = current[len(desired) :]
-    for indicator in to_delete:
-        indicator.delete()
-    if to_update:
-        # Only the columns that changed: Django builds a CASE expression per row and column.
-        fields = sorted(f.removesuffix("_id") for f in changed_fields)
-        bulk_update_with_history(to_update, Indicator, fields, default_user=user)
-    if to_create:
-        bulk_create_with_history(to_create, Indicator, default_user=user)
-    return bool(to_update or to_create or to_delete)
+    changes = tree_changes(project=project, rows=rows, current=current, categories=categories)
+    tree_apply(changes, user=user)
+    return bool(changes)
 
 
 def _schedule_set(
     *, project: Project, values: dict[int, Decimal | None], field: str, clear_others: bool
-) -> None:
+) -> bool:
     """Write one column of the schedule (plan or actual) without touching the other. With
-    `clear_others`, months missing from values lose their value in that column."""
+    `clear_others`, months missing from values lose their value in that column. Returns
+    whether anything was written."""
     other = "actual_percent" if field == "planned_percent" else "planned_percent"
     entries = {entry.month: entry for entry in project.schedule.all()}
     months = set(entries) | set(values) if clear_others else set(values)
+    written = False
     for month in sorted(months):
         value = values.get(month)
         entry = entries.get(month)
@@ -158,17 +188,21 @@ def _schedule_set(
             entry = ScheduleEntry(project=project, month=month)
         elif getattr(entry, field) == value:
             continue
+        written = True
         if value is None and getattr(entry, other) is None:
             entry.delete()
             continue
         setattr(entry, field, value)
         entry.full_clean(exclude=["project"])
         entry.save()
+    return written
 
 
-def schedule_replace(*, project: Project, planned: dict[int, Decimal | None]) -> None:
+def schedule_replace(*, project: Project, planned: dict[int, Decimal | None]) -> bool:
     """Set the planned percents; recorded actual spending at each milestone is kept."""
-    _schedule_set(project=project, values=planned, field="planned_percent", clear_others=True)
+    return _schedule_set(
+        project=project, values=planned, field="planned_percent", clear_others=True
+    )
 
 
 @transaction.atomic

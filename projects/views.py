@@ -28,7 +28,8 @@ from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.grades import Grade, Status
 from perfbudget.lib.numbers import NotANumber, read_number
 from projects import evaluation, history, monitoring, pdf, workflow, xlsx
-from projects.data_workbook import data_workbook
+from projects.data_workbook import content_key as data_content_key
+from projects.data_workbook import data_workbook, data_workbook_sheets
 from projects.exports import booklet_key, department_findings, department_tables, findings_workbook
 from projects.filters import ProjectFilter
 from projects.forms import ImportUploadForm
@@ -173,12 +174,13 @@ def download_booklet_xlsx(request: HttpRequest, code: str, year: int) -> HttpRes
 
 
 def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    department_year, tables, key = _booklet(request, code, year)
+    department_year = get_department_year_for_user(request.user, code, year)
+    sheets = data_workbook_sheets(department_year)
     return cached_download(
         request,
         kind="data.xlsx",
-        content_key=key,
-        render=lambda: data_workbook(department_year),
+        content_key=data_content_key(sheets),
+        render=lambda: data_workbook(department_year, sheets),
         filename=f"{department_year.department.code}-{year}-数据工作簿.xlsx",
         content_type=XLSX,
     )
@@ -212,7 +214,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 context["problems"] = rejected.problems
             else:
                 token = secrets.token_urlsafe(16)
-                cache.set(_upload_key(request, token), (data, year), timeout=3600)
+                seen = (plan.versions, plan.unit_versions)
+                cache.set(_upload_key(request, token), (data, year, seen), timeout=3600)
                 context.update(plan=plan, token=token, filename=form.cleaned_data["file"].name)
     return render(request, "projects/import.html", context)
 
@@ -223,16 +226,23 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     if stored is None:
         messages.error(request, IMPORT_EXPIRED)
         return redirect("projects:import")
-    data, year = stored
+    data, year, seen = stored
     try:
-        plan = import_prepare(data, user=request.user, default_year=year)
+        plan = import_prepare(data, user=request.user, default_year=year, seen=seen)
     except ImportRejected as rejected:
         return render(
             request,
             "projects/import.html",
             {"form": ImportUploadForm(), "problems": rejected.problems},
         )
-    import_apply(plan, user=request.user)
+    try:
+        import_apply(plan, user=request.user)
+    except ImportRejected as rejected:
+        return render(
+            request,
+            "projects/import.html",
+            {"form": ImportUploadForm(), "problems": rejected.problems},
+        )
     cache.delete(key)
     messages.success(request, IMPORT_DONE.format(summary=plan.summary))
     return redirect("projects:list")
