@@ -99,7 +99,8 @@ def test_a_removed_row_with_a_result_is_named_in_the_preview(reference):
                 return
 
     plan = import_prepare(_rewrite(_export(), remove))
-    assert any("删除 1 条：广播节目播出时间（含已记录的实际完成值）" in line for line in plan.changes)
+    expected = "删除 1 条：广播节目播出时间（含已记录的实际完成值）"
+    assert any(expected in line for line in plan.changes), plan.changes
 
 
 def test_a_key_of_another_project_is_not_followed(reference):

@@ -1,0 +1,180 @@
+"""Two requests at once, for real: threads send HTTP requests to the live server, which serves
+each on its own thread and database connection. On PostgreSQL (the CI's second pass) the rows
+are really locked; SQLite serialises writers and proves little, so these run on PostgreSQL only.
+
+Each round starts both requests together at a barrier; whichever lands first, the rules hold:
+a submission that succeeded is never undone by an editor page opened before it."""
+
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.utils.crypto import get_random_string
+
+from departments.models import DepartmentYear
+from perfbudget.lib.grades import Status
+from projects.models import Project
+from tests.test_department_editor import _post_data as _unit_post_data
+from tests.test_editor import _post_data, _rows
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+CODE = "13081123P000182100018"
+ROUNDS = 15
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; the suite's PostgreSQL pass runs this")
+
+
+class Browser:
+    """A logged-in user's session and CSRF token, as cookies on plain HTTP requests."""
+
+    def __init__(self, base: str, user):
+        session = SessionStore()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.create()
+        self.base, self.csrf = base, get_random_string(32)
+        self.cookie = f"sessionid={session.session_key}; csrftoken={self.csrf}"
+
+    def _send(self, path: str, data: dict):
+        body = urllib.parse.urlencode(data, doseq=True).encode()
+        request = urllib.request.Request(self.base + path, data=body, method="POST")
+        request.add_header("Cookie", self.cookie)
+        request.add_header("X-CSRFToken", self.csrf)
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            return opener.open(request, timeout=30)
+        except urllib.error.HTTPError as answer:
+            return answer
+
+    def post(self, path: str, data: dict) -> int:
+        return self._send(path, data).status
+
+    def post_page(self, path: str, data: dict) -> str:
+        return self._send(path, data).read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _together(*calls) -> list:
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    connection.close()  # this thread's reads must see the others' commits
+    return results
+
+
+def _submissions(model, pk) -> int:
+    return model.history.filter(id=pk, history_change_reason__startswith="提交").count()
+
+
+def test_an_editor_save_racing_a_submission_never_undoes_it(live_server, reference, finance):
+    clerk = Browser(live_server.url, finance)
+    edit, submit = f"/projects/2024/{CODE}/edit/", f"/projects/2024/{CODE}/submit/"
+    outcomes = set()
+    for n in range(ROUNDS):
+        project = Project.objects.get(code=CODE)
+        page = _post_data(project, _rows(project), fund_use=f"第{n}轮的用途")
+        submitted = _submissions(Project, project.pk)
+        saved, _ = _together(lambda p=page: clerk.post(edit, p), lambda: clerk.post(submit, {}))
+        project = Project.objects.get(pk=project.pk)
+        if _submissions(Project, project.pk) > submitted:
+            assert project.status == Status.SUBMITTED, f"round {n}: the save undid the submission"
+        assert saved in (302, 409), saved
+        outcomes.add((saved, project.status))
+        Project.objects.filter(pk=project.pk).update(
+            status=Status.DRAFT, version=project.version + 1
+        )
+    print("outcomes (save status, final status):", sorted(outcomes))
+
+
+def test_a_part_one_save_racing_its_submission_never_undoes_it(live_server, reference, finance):
+    clerk = Browser(live_server.url, finance)
+    edit, submit = "/departments/136001/2024/edit/", "/departments/136001/2024/submit/"
+    for n in range(ROUNDS):
+        department_year = DepartmentYear.objects.get(year=2024)
+        page = _unit_post_data(safeguards=f"第{n}轮的措施")
+        submitted = _submissions(DepartmentYear, department_year.pk)
+        saved, _ = _together(lambda p=page: clerk.post(edit, p), lambda: clerk.post(submit, {}))
+        department_year = DepartmentYear.objects.get(pk=department_year.pk)
+        if _submissions(DepartmentYear, department_year.pk) > submitted:
+            assert department_year.status == Status.SUBMITTED, f"round {n}"
+        assert saved in (302, 409), saved
+        DepartmentYear.objects.filter(pk=department_year.pk).update(
+            status=Status.DRAFT, version=department_year.version + 1
+        )
+
+
+def test_two_saves_of_one_page_never_both_land(live_server, reference, finance):
+    clerk = Browser(live_server.url, finance)
+    edit = f"/projects/2024/{CODE}/edit/"
+    for n in range(ROUNDS):
+        project = Project.objects.get(code=CODE)
+        first = _post_data(project, _rows(project), fund_use=f"甲{n}")
+        second = _post_data(project, _rows(project), fund_use=f"乙{n}")
+        answers = _together(
+            lambda a=first: clerk.post(edit, a), lambda b=second: clerk.post(edit, b)
+        )
+        assert sorted(answers) == [302, 409], answers
+        landed = Project.objects.get(pk=project.pk).fund_use
+        assert landed == (f"甲{n}" if answers[0] == 302 else f"乙{n}")
+
+
+def test_an_approval_landing_between_an_imports_check_and_its_write_is_not_overwritten(
+    live_server, reference, finance, chief, monkeypatch
+):
+    """The import confirmation checks the file, then writes. A submission and an approval sent
+    by real requests land exactly in between (the write is held until they are answered): the
+    write re-checks under a row lock and refuses, and the approved project keeps its content."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from projects import views
+    from projects.data_workbook import data_workbook
+
+    wb = load_workbook(io.BytesIO(data_workbook(DepartmentYear.objects.get(year=2024))))
+    wb["项目"]["K2"] = "导入的用途"
+    upload = io.BytesIO()
+    wb.save(upload)
+    upload.seek(0)
+    upload.name = "t.xlsx"
+    clerk, reviewer = Browser(live_server.url, finance), Browser(live_server.url, chief)
+    from django.test import Client
+
+    page = Client()
+    page.force_login(finance)
+    token = page.post("/projects/import/", {"file": upload}).context["token"]
+    real_apply = views.import_apply
+
+    def apply_after_an_approval(plan, **kwargs):
+        assert clerk.post(f"/projects/2024/{CODE}/submit/", {}) == 302
+        assert reviewer.post(f"/projects/2024/{CODE}/review/", {"grade": "优"}) == 302
+        return real_apply(plan, **kwargs)
+
+    monkeypatch.setattr(views, "import_apply", apply_after_an_approval)
+    html = Browser(live_server.url, finance).post_page("/projects/import/", {"token": token})
+    project = Project.objects.get(code=CODE)
+    assert project.status == Status.APPROVED
+    assert project.fund_use != "导入的用途"
+    assert "在预览（检查）之后已被修改" in html
