@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import m2m_changed
 from simple_history.models import HistoricalRecords
 
 from departments.scales import Bound, describe_bound, grades_for, scale_gaps
@@ -22,6 +24,11 @@ class Department(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+    )
+    single_person = models.BooleanField(
+        "单人单位（允许提交人审核自己提交的绩效目标）",
+        default=False,
+        help_text="只有一名工作人员的单位才勾选；每次自行审核都记入修改记录。",
     )
     history = HistoricalRecords()
 
@@ -65,11 +72,34 @@ class Membership(models.Model):
         return f"{self.user} · {self.department.name} · {self.get_role_display()}"
 
 
+FOREIGN_SECTION = "只能选择本单位的科室"
+
+
+def _sections_of_own_unit(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """A membership holds sections of its own unit only. Written to the through table by
+    `.add()`/`.set()`, which no model method sees, so the rule is enforced where that table is
+    written: before any row is added, from either side."""
+    if action != "pre_add" or not pk_set:
+        return
+    if reverse:  # section.chiefs.add(membership, …)
+        foreign = Membership.objects.filter(pk__in=pk_set).exclude(
+            department_id=instance.department_id
+        )
+    else:  # membership.sections.add(section, …)
+        foreign = Section.objects.filter(pk__in=pk_set).exclude(
+            department_id=instance.department_id
+        )
+    if foreign.exists():
+        raise ValidationError(FOREIGN_SECTION)
+
+
 class Section(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="sections")
     name = models.CharField("科室", max_length=100)
     order = models.PositiveIntegerField("序号", default=0)
     duties = models.TextField("职责", blank=True)
+    # A section that no longer exists keeps its records; it is offered for nothing new.
+    retired = models.BooleanField("已撤销", default=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -267,3 +297,6 @@ class SectionRating(models.Model):
     @property
     def grade(self) -> str | None:
         return self.manual_grade or self.computed_grade
+
+
+m2m_changed.connect(_sections_of_own_unit, sender=Membership.sections.through)

@@ -37,6 +37,7 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
             "projects": projects,
             "editable": access.can_write,
             "can_review": access.is_admin,
+            "own_submission": department_year.is_own_submission(request.user),
             "can_reopen": access.is_admin,
             "grades": Grade.choices,
             "summary": summary,

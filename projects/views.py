@@ -102,6 +102,7 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "editable": access.can_write,
             "findings": findings,
             "can_review": access.can_review(project.section_id),
+            "own_submission": project.is_own_submission(request.user),
             "can_reopen": access.is_admin,
             "grades": Grade.choices,
         },

@@ -31,6 +31,8 @@ NO_RIGHT_REOPEN = "只有单位管理员可以重新打开已审核的绩效目�
 NEED_GRADE = "请选择审核等级（优、良、中、差）"
 NEED_COMMENT = "审核等级为“中”或“差”时须填写审核意见"
 NEED_REASON = "请填写重新打开的理由"
+SELF_REVIEW = "提交人不能审核自己提交的绩效目标，请由本科室负责人或单位管理员审核"
+SELF_REVIEWED = "（单人单位：提交人自行审核）"
 REASON_MAX = 500
 REASON_TOO_LONG = "重新打开的理由不能超过 {max} 字（现有 {length} 字）"
 
@@ -42,7 +44,14 @@ REASONS = {
 }
 
 
-REVIEW_FIELDS = ["status", "review_grade", "review_comment", "reviewed_by", "reviewed_at"]
+REVIEW_FIELDS = [
+    "status",
+    "review_grade",
+    "review_comment",
+    "reviewed_by",
+    "reviewed_at",
+    "submitted_by",
+]
 
 
 def _save(obj, reason: str) -> None:
@@ -67,7 +76,7 @@ def _submit(obj, user, findings, what: str) -> None:
         raise WorkflowRefused(NOT_DRAFT.format(status=obj.get_status_display()))
     if count := _errors(findings):
         raise WorkflowRefused(HAS_ERRORS.format(count=count))
-    obj.status = Status.SUBMITTED
+    obj.status, obj.submitted_by = Status.SUBMITTED, user
     _save(obj, f"提交{what}")
 
 
@@ -79,10 +88,15 @@ def _review(obj, user, grade: str, comment: str, what: str) -> None:
     comment = (comment or "").strip()
     if grade in (Grade.FAIR, Grade.POOR) and not comment:
         raise WorkflowRefused(NEED_COMMENT)
+    reason = REASONS[Grade(grade)]
+    if obj.is_own_submission(user):
+        if not obj.department.single_person:
+            raise WorkflowRefused(SELF_REVIEW)
+        reason += SELF_REVIEWED
     obj.review_grade, obj.review_comment = grade, comment
     obj.reviewed_by, obj.reviewed_at = user, timezone.now()
     obj.status = Status.APPROVED if grade in (Grade.EXCELLENT, Grade.GOOD) else Status.DRAFT
-    _save(obj, REASONS[Grade(grade)])
+    _save(obj, reason)
 
 
 def _reopen(obj, user, reason: str) -> None:
@@ -107,7 +121,11 @@ def project_submit(*, project: Project, user) -> None:
 
 @transaction.atomic
 def project_review(*, project: Project, user, grade: str, comment: str) -> None:
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = (
+        Project.objects.select_related("department")
+        .select_for_update(of=("self",))
+        .get(pk=project.pk)
+    )
     if not can_review_section(user, project.department, project.section_id):
         raise WorkflowRefused(NO_RIGHT_REVIEW)
     _review(project, user, grade, comment, "项目")
@@ -133,7 +151,11 @@ def department_year_submit(*, department_year: DepartmentYear, user) -> None:
 def department_year_review(
     *, department_year: DepartmentYear, user, grade: str, comment: str
 ) -> None:
-    fresh = DepartmentYear.objects.select_for_update().get(pk=department_year.pk)
+    fresh = (
+        DepartmentYear.objects.select_related("department")
+        .select_for_update(of=("self",))
+        .get(pk=department_year.pk)
+    )
     if not is_unit_admin(user, fresh.department):
         raise WorkflowRefused(NO_RIGHT_REVIEW_UNIT)
     _review(fresh, user, grade, comment, "部门整体绩效目标")

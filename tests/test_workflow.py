@@ -201,3 +201,76 @@ def test_start_page_lists_what_waits_for_each_user(client, finance, chief):
     client.force_login(finance)
     html = client.get("/").content.decode()
     assert "被退回" in html and "请把指标值写成可衡量的数值" in html
+
+
+def test_the_submitter_may_not_review_their_own_submission(client, unit):
+    """A user with both roles (finance and chief, or a unit administrator) can enter and submit,
+    but someone else reviews."""
+    both = make_user("both1", unit, Role.FINANCE)
+    make_user("both1-chief", unit)  # another member, so the unit is not one person
+    from departments.models import Membership
+
+    Membership.objects.create(user=both, department=unit, role=Role.CHIEF).sections.set(
+        unit.sections.all()
+    )
+    _post(client, both, "submit")
+    response = _post(client, both, "review", {"grade": "优"})
+    html = response.content.decode()
+    assert "提交人不能审核自己提交的绩效目标" in html
+    assert _status() == ("submitted", "")
+    assert (
+        "您是提交人，不能审核"
+        in client.get(reverse("projects:detail", args=[2024, CODE])).content.decode()
+    )
+
+
+def test_a_unit_administrator_may_not_approve_their_own_submission(client, unit_admin, chief):
+    _post(client, unit_admin, "submit")
+    _post(client, unit_admin, "review", {"grade": "优"})
+    assert _status() == ("submitted", "")
+    _post(client, chief, "review", {"grade": "优"})
+    assert _status() == ("approved", "优")
+    project = Project.objects.get(code=CODE)
+    assert (project.submitted_by, project.reviewed_by) == (unit_admin, chief)
+
+
+def test_a_one_person_unit_that_says_so_reviews_its_own_with_a_record(client, unit, unit_admin):
+    unit.single_person = True
+    unit.save()
+    _post(client, unit_admin, "submit")
+    _post(client, unit_admin, "review", {"grade": "良"})
+    assert _status() == ("approved", "良")
+    record = Project.objects.get(code=CODE).history.first()
+    assert record.history_change_reason == "审核通过（良）（单人单位：提交人自行审核）"
+
+
+def test_the_submitter_may_not_review_their_own_part_one(client, unit_admin):
+    client.force_login(unit_admin)
+    client.post(reverse("booklet:submit", args=["136001", 2024]))
+    response = client.post(
+        reverse("booklet:review", args=["136001", 2024]), {"grade": "优"}, follow=True
+    )
+    assert "提交人不能审核自己提交的绩效目标" in response.content.decode()
+    assert DepartmentYear.objects.get(year=2024).status == "submitted"
+
+
+def test_a_membership_holds_sections_of_its_own_unit_only(unit, other_unit, outsider):
+    """The model's rule, from either side of the relation, whatever writes it."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from departments.models import Membership
+
+    foreign = Section.objects.create(department=other_unit, name="外单位的科")
+    chief = make_user("chief9", unit, Role.CHIEF)
+    membership = Membership.objects.get(user=chief)
+    writes = (
+        lambda: membership.sections.add(foreign),
+        lambda: membership.sections.set([*unit.sections.all(), foreign]),
+        lambda: foreign.chiefs.add(membership),
+    )
+    for write in writes:
+        with pytest.raises(ValidationError), transaction.atomic():
+            write()
+    assert not membership.sections.filter(pk=foreign.pk).exists()
+    membership.sections.add(unit.sections.first())  # its own unit's: fine

@@ -33,6 +33,19 @@ class Reviewed(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # Whoever submits a record does not review it (DESIGN §4).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提交人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         abstract = True
+
+    def is_own_submission(self, user) -> bool:
+        """Whether reviewing it now would be its submitter reviewing their own submission."""
+        return self.submitted_by_id is not None and self.submitted_by_id == user.pk
