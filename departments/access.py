@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -96,3 +98,41 @@ def is_unit_admin(user, department: Department) -> bool:
 def can_review_section(user, department: Department, section_id: int | None) -> bool:
     """The chief of the section reviews; a unit administrator may too."""
     return unit_access(user, department).can_review(section_id)
+
+
+NOT_UNIT_ADMIN = "只有本单位的管理员可以管理人员、科室和年度。"
+
+
+def get_department_for_admin(user, code: str) -> tuple[Department, UnitAccess]:
+    """The unit and the user's access, for its administration pages: 404 for a unit the user
+    holds no role in (as everywhere), 403 for a member who is not its administrator."""
+    department = get_department_for_user(user, code)
+    access = unit_access(user, department)
+    if not access.is_admin:
+        raise PermissionDenied(NOT_UNIT_ADMIN)
+    return department, access
+
+
+def get_member_for_admin(department: Department, user_id: int):
+    """A person who holds a role in the unit; anyone else is "not found", whoever they are."""
+    try:
+        return (
+            get_user_model()
+            .objects.filter(memberships__department=department)
+            .distinct()
+            .get(pk=user_id)
+        )
+    except get_user_model().DoesNotExist:
+        raise Http404("没有找到该人员") from None
+
+
+def manages_account(admin, person) -> bool:
+    """A unit administrator changes a person's account itself (name, password, active) only
+    when every unit the person holds a role in is one they administer, and the person is no
+    superuser: an account shared with another unit is that unit's too."""
+    if admin.is_superuser:
+        return True
+    if person.is_superuser:
+        return False
+    administered = Membership.objects.filter(user=admin, role=Role.ADMIN).values("department")
+    return not person.memberships.exclude(department__in=administered).exists()

@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
 
-from departments.models import DepartmentYear, Section, SectionIndicator
+from departments.models import DepartmentYear, Role, Section, SectionIndicator
 from perfbudget.lib.numbers import format_number
 
 
@@ -45,7 +48,9 @@ class SectionIndicatorForm(forms.ModelForm):
 
     def __init__(self, *args, department=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = Section.objects.filter(department=department)
+        self.fields["section"].queryset = Section.objects.filter(department=department).filter(
+            Q(retired=False) | Q(pk=self.instance.section_id)
+        )
         for name, field in self.fields.items():
             if name.endswith("_bound"):
                 field.widget.attrs.update({"step": "any", "min": "0", "max": "100"})
@@ -64,3 +69,98 @@ SectionFormSet = forms.modelformset_factory(Section, form=SectionForm, extra=1)
 SectionIndicatorFormSet = forms.modelformset_factory(
     SectionIndicator, form=SectionIndicatorForm, extra=2, can_delete=True
 )
+
+
+# --- a unit administrator's pages -------------------------------------------------------------
+
+
+class IdChoices(forms.ModelMultipleChoiceField):
+    """Chosen rows by id; an id no database column can hold is "not a valid choice", not a
+    database error (SQLite overflows on it)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and int(text) < 2**63):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class RolesForm(forms.Form):
+    """A person's roles in one unit and the sections they answer for as 科室负责人."""
+
+    full_name = forms.CharField(label="姓名", max_length=150, required=False)
+    roles = forms.MultipleChoiceField(
+        label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+    sections = IdChoices(
+        label="负责科室（科室负责人）",
+        queryset=Section.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, department, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].queryset = department.sections.filter(retired=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if Role.CHIEF in cleaned.get("roles", ()) and not cleaned.get("sections"):
+            self.add_error("sections", "科室负责人须选择负责的科室。")
+        return cleaned
+
+
+class PersonNewForm(RolesForm):
+    username = forms.CharField(
+        label="用户名",
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="登录时使用，150 个字符以内：字母、数字和 @ . + - _",
+    )
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput, strip=False)
+
+    field_order = ["username", "full_name", "password", "password2", "roles", "sections"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致。")
+        return cleaned
+
+
+class PasswordSetForm(forms.Form):
+    password = forms.CharField(label="新密码", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致。")
+        return cleaned
+
+
+class AdminSectionForm(forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["order", "name", "retired"]
+
+    def validate_unique(self):
+        # (department, name) is checked on save, where the department is known.
+        pass
+
+
+AdminSectionFormSet = forms.modelformset_factory(Section, form=AdminSectionForm, extra=1)
+
+
+class UnitSettingsForm(forms.Form):
+    single_person = forms.BooleanField(
+        label="单人单位：允许提交人审核自己提交的绩效目标",
+        required=False,
+        help_text="只有一名工作人员的单位才勾选；每次自行审核都记入修改记录。",
+    )

@@ -120,8 +120,13 @@ class DepartmentYearQuerySet(models.QuerySet):
     def with_part_one(self, year: int) -> "DepartmentYearQuerySet":
         """Everything 第一部分 shows: sections and their rating indicators of that year."""
         indicators = SectionIndicator.objects.filter(year=year).select_related("rating")
-        sections = Section.objects.prefetch_related(
-            models.Prefetch("indicators", queryset=indicators, to_attr="year_indicators")
+        # A retired section still prints in a year it has indicators in.
+        sections = (
+            Section.objects.filter(Q(retired=False) | Q(indicators__year=year))
+            .distinct()
+            .prefetch_related(
+                models.Prefetch("indicators", queryset=indicators, to_attr="year_indicators")
+            )
         )
         return self.select_related("department").prefetch_related(
             models.Prefetch("department__sections", queryset=sections, to_attr="year_sections")

@@ -1,11 +1,13 @@
 """Writes of a unit's own records that touch several rows. Each is atomic."""
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from departments.access import can_review_section
-from departments.models import DepartmentYear, SectionRating
+from departments.access import can_review_section, manages_account
+from departments.models import DepartmentYear, Membership, Role, SectionRating
 from perfbudget.lib.grades import Grade, Status
 
 
@@ -106,3 +108,123 @@ def rating_record(
     rating._change_reason = "确认评级" if confirm else "记录评级"
     rating.save()
     return rating
+
+
+# --- a unit administrator's people, sections and settings -----------------------------------
+
+
+class UnitAdminRefused(Exception):
+    """A change a unit administrator may not make; the message says why, in Chinese."""
+
+
+NOT_YOUR_ACCOUNT = "该账号只能由系统管理员修改姓名、重置密码或停用（账号不只属于本单位）。"
+NOT_YOURSELF = "不能对自己的账号执行此操作。"
+KEEP_OWN_ADMIN = "不能取消自己的管理员角色；请由本单位的另一位管理员操作。"
+USERNAME_TAKEN = "该用户名已被使用，请换一个。"
+CHIEF_NEEDS_SECTIONS = "科室负责人须选择负责的科室。"
+
+
+def _check_account(admin, person) -> None:
+    if person.pk == admin.pk:
+        raise UnitAdminRefused(NOT_YOURSELF)
+    if not manages_account(admin, person):
+        raise UnitAdminRefused(NOT_YOUR_ACCOUNT)
+
+
+@transaction.atomic
+def member_roles_set(*, department, person, roles: set[str], sections, admin) -> None:
+    """Make the person's roles in the unit exactly `roles`, and the sections they answer for as
+    科室负责人 exactly `sections` (of this unit: the model refuses any other). Unchanged
+    memberships are not written; every change is kept in the history."""
+    roles = set(roles)
+    if person.pk == admin.pk and Role.ADMIN not in roles and not admin.is_superuser:
+        raise UnitAdminRefused(KEEP_OWN_ADMIN)
+    if Role.CHIEF in roles and not sections:
+        raise UnitAdminRefused(CHIEF_NEEDS_SECTIONS)
+    current = {m.role: m for m in Membership.objects.filter(user=person, department=department)}
+    for role, membership in current.items():
+        if role not in roles:
+            membership.delete()
+    for role in roles - set(current):
+        current[role] = Membership.objects.create(user=person, department=department, role=role)
+    if Role.CHIEF in roles:
+        chief = current[Role.CHIEF]
+        if set(chief.sections.values_list("pk", flat=True)) != {s.pk for s in sections}:
+            chief.sections.set(sections)
+
+
+@transaction.atomic
+def member_create(
+    *, department, username: str, full_name: str, password: str, roles, sections, admin
+):
+    """A new account with its roles in the unit; the password follows the site's rules."""
+    users = get_user_model()
+    username = users.normalize_username(username)  # NFKC, as logging in reads it
+    if users.objects.filter(username__iexact=username).exists():
+        raise UnitAdminRefused(USERNAME_TAKEN)
+    person = users(username=username, first_name=full_name)
+    validate_password(password, person)
+    person.set_password(password)
+    person.full_clean()
+    person.save()
+    member_roles_set(
+        department=department, person=person, roles=roles, sections=sections, admin=admin
+    )
+    return person
+
+
+@transaction.atomic
+def member_remove(*, department, person, admin) -> None:
+    """Take every role the person holds in the unit away; their account stays."""
+    if person.pk == admin.pk:
+        raise UnitAdminRefused(NOT_YOURSELF)
+    for membership in Membership.objects.filter(user=person, department=department):
+        membership.delete()
+
+
+def account_name_set(*, person, full_name: str, admin) -> None:
+    if full_name == person.first_name:
+        return
+    if not manages_account(admin, person):
+        raise UnitAdminRefused(NOT_YOUR_ACCOUNT)
+    person.first_name = full_name
+    person.full_clean()
+    person.save(update_fields=["first_name"])
+
+
+def account_password_set(*, person, password: str, admin) -> None:
+    """A new password set by the unit administrator (the person changes it after logging in).
+    The person's other sessions end, as with any password change."""
+    _check_account(admin, person)
+    validate_password(password, person)
+    person.set_password(password)
+    person.save(update_fields=["password"])
+
+
+def account_active_set(*, person, active: bool, admin) -> None:
+    """停用 or 恢复 an account: a stopped account cannot log in; its records and history stay."""
+    _check_account(admin, person)
+    if person.is_active != active:
+        person.is_active = active
+        person.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def sections_save(*, department, formset) -> None:
+    """Add, rename, order and retire the unit's sections. Sections are never deleted: projects,
+    ratings and other years point at them. Every year's 第一部分 prints them, so an editor page
+    of 第一部分 opened before this save is refused on its own save."""
+    changed = False
+    for section in formset.save(commit=False):
+        section.department = department
+        section.full_clean()
+        section.save()
+        changed = True
+    if changed:
+        DepartmentYear.objects.filter(department=department).update(version=F("version") + 1)
+
+
+def unit_settings_save(*, department, single_person: bool) -> None:
+    if department.single_person != single_person:
+        department.single_person = single_person
+        department.save(update_fields=["single_person"])

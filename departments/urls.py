@@ -1,6 +1,6 @@
 from django.urls import path
 
-from departments import views
+from departments import unit_admin, views
 
 app_name = "departments"
 
@@ -8,4 +8,24 @@ urlpatterns = [
     path("<str:code>/<int:year>/", views.department_year_detail, name="year_detail"),
     path("<str:code>/<int:year>/edit/", views.department_year_edit, name="year_edit"),
     path("<str:code>/<int:year>/ratings/", views.section_ratings, name="ratings"),
+    path("<str:code>/manage/", unit_admin.unit_manage, name="manage"),
+    path("<str:code>/manage/people/new/", unit_admin.person_new, name="person_new"),
+    path("<str:code>/manage/people/<int:user_id>/", unit_admin.person_edit, name="person"),
+    path(
+        "<str:code>/manage/people/<int:user_id>/password/",
+        unit_admin.person_password,
+        name="person_password",
+    ),
+    path(
+        "<str:code>/manage/people/<int:user_id>/active/",
+        unit_admin.person_active,
+        name="person_active",
+    ),
+    path(
+        "<str:code>/manage/people/<int:user_id>/remove/",
+        unit_admin.person_remove,
+        name="person_remove",
+    ),
+    path("<str:code>/manage/sections/", unit_admin.sections_edit, name="sections"),
+    path("<str:code>/manage/settings/", unit_admin.unit_settings, name="settings"),
 ]

@@ -63,7 +63,9 @@ def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResp
         data, instance=department_year, initial={"version": department_year.version}
     )
     sections = SectionFormSet(
-        data, prefix="sec", queryset=department.sections.order_by("order", "id")
+        data,
+        prefix="sec",
+        queryset=department.sections.filter(retired=False).order_by("order", "id"),
     )
     indicators = SectionIndicatorFormSet(
         data,

@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 
 from indicators.models import SecondaryCategory
 from indicators.values import format_value, parse_value
@@ -57,7 +58,10 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, department, year: int, milestones: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.department, self.year, self.milestones = department, year, milestones
-        self.fields["section"].queryset = department.sections.all()
+        # A retired section is offered to nothing new; a project keeps the one it has.
+        self.fields["section"].queryset = department.sections.filter(
+            Q(retired=False) | Q(pk=self.instance.section_id)
+        )
         self.fields["section"].empty_label = "（未指定）"
         for name in ("budget_total", "fiscal_funds", "other_funds"):
             self.fields[name].widget.attrs.update({"step": "any", "min": "0"})

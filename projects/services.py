@@ -498,3 +498,24 @@ def monitoring_save(*, project: Project, actual: dict[int, Decimal | None]) -> N
             raise MonitoringRefused(f"{month}月底的实际累计支出不能比前一节点小")
         previous = value
     _schedule_set(project=project, values=actual, field="actual_percent", clear_others=False)
+
+
+class UnitYearRefused(Exception):
+    """A unit-year that cannot be created; the message says why, in Chinese."""
+
+
+NO_BUDGET_YEAR = "{year}年尚未设置为预算年度；预算年度由系统管理员在系统管理中设置。"
+UNIT_YEAR_EXISTS = "本单位已有{year}年的绩效目标。"
+
+
+def unit_year_create(*, department: Department, year: int) -> DepartmentYear:
+    """Open a budget year for one unit: its 第一部分 as an empty draft. The year itself (its
+    framework and milestones, shared by every unit) is a superuser's to set."""
+    if not BudgetYear.objects.filter(year=year).exists():
+        raise UnitYearRefused(NO_BUDGET_YEAR.format(year=year))
+    department_year, created = DepartmentYear.objects.get_or_create(
+        department=department, year=year
+    )
+    if not created:
+        raise UnitYearRefused(UNIT_YEAR_EXISTS.format(year=year))
+    return department_year

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import editor, views
+from projects import editor, unit_years, views
 
 app_name = "projects"
 
@@ -44,6 +44,7 @@ urlpatterns = [
 
 # Downloads of a whole unit-year live under /departments/<code>/<year>/ (see perfbudget/urls.py).
 booklet_urlpatterns = [
+    path("<str:code>/manage/years/", unit_years.unit_year_new, name="year_new"),
     path("<str:code>/<int:year>/booklet.pdf", views.download_booklet_pdf, name="pdf"),
     path("<str:code>/<int:year>/booklet.xlsx", views.download_booklet_xlsx, name="xlsx"),
     path("<str:code>/<int:year>/data.xlsx", views.download_data_workbook, name="data"),

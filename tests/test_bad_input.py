@@ -488,3 +488,97 @@ def test_importer_over_damaged_files(reference, position, length, byte):
         _import_round_trip(bytes(data))
     except zipfile.BadZipFile:  # pragma: no cover - must not happen: the importer says why
         pytest.fail("a damaged zip reached the caller")
+
+
+# --- a unit administrator's pages -------------------------------------------------------------
+
+
+def _people_state():
+    from django.contrib.auth import get_user_model
+
+    from departments.models import Membership
+
+    users = get_user_model().objects.order_by("pk")
+    return (
+        list(users.values_list("username", "first_name", "password", "is_active")),
+        sorted(Membership.objects.values_list("user_id", "department_id", "role")),
+    )
+
+
+@FUZZ
+@given(username=TEXT, full_name=TEXT, password=TEXT, role=st.sampled_from(["finance"]) | TEXT)
+def test_unit_admin_new_person(unit_admin, username, full_name, password, role):
+    from django.contrib.auth import get_user_model
+
+    with _rolled_back():
+        before = _people_state()
+        data = {
+            "username": username,
+            "full_name": full_name,
+            "password": password,
+            "password2": password,
+            "roles": [role],
+        }
+        response = _client(unit_admin).post(
+            reverse("departments:person_new", args=["136001"]), data
+        )
+        _answered(response)
+        if response.status_code == 302:
+            users = get_user_model()
+            person = users.objects.get(username=users.normalize_username(_stored(username)))
+            assert person.first_name == _stored(full_name) and person.check_password(password)
+        else:
+            assert _refused(response.content.decode())
+            assert _people_state() == before
+        _answered(_client(unit_admin).get(reverse("departments:manage", args=["136001"])))
+
+
+@FUZZ
+@given(full_name=TEXT, password=TEXT, section=TEXT, active=TEXT)
+def test_unit_admin_person_pages(unit_admin, finance, chief, full_name, password, section, active):
+    with _rolled_back():
+        client = _client(unit_admin)
+        before = _people_state()
+        url = reverse("departments:person", args=["136001", chief.pk])
+        response = client.post(
+            url, {"full_name": full_name, "roles": ["chief"], "sections": [section]}
+        )
+        _answered(response)
+        if response.status_code != 302:
+            assert _refused(response.content.decode()) and _people_state() == before
+        for name, data in (
+            ("person_password", {"password": password, "password2": password}),
+            ("person_active", {"active": active}),
+        ):
+            _answered(
+                client.post(reverse(f"departments:{name}", args=["136001", finance.pk]), data)
+            )
+        _answered(client.get(url))
+
+
+@FUZZ
+@given(name=TEXT, order=TEXT, year=TEXT)
+def test_unit_admin_sections_and_years(unit_admin, name, order, year):
+    from departments.models import Section
+
+    with _rolled_back():
+        client = _client(unit_admin)
+        sections = list(Section.objects.filter(department__code="136001").order_by("order", "id"))
+        data = {
+            "sec-TOTAL_FORMS": len(sections) + 1,
+            "sec-INITIAL_FORMS": len(sections),
+            "sec-MIN_NUM_FORMS": 0,
+            "sec-MAX_NUM_FORMS": 1000,
+        }
+        for i, s in enumerate(sections):
+            data.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
+        data.update({f"sec-{len(sections)}-order": order, f"sec-{len(sections)}-name": name})
+        response = client.post(reverse("departments:sections", args=["136001"]), data)
+        _answered(response)
+        count = Section.objects.filter(department__code="136001").count()
+        if response.status_code == 302:
+            assert count == len(sections) + (1 if _stored(name) else 0)
+        else:
+            assert _refused(response.content.decode()) and count == len(sections)
+        _answered(client.post(reverse("booklet:year_new", args=["136001"]), {"year": year}))
+        _answered(client.get(reverse("departments:manage", args=["136001"])))

@@ -52,6 +52,23 @@ OWN_UNIT_PAGE = {
     "outsider": 200,
 }
 
+ADMIN_PAGE = {
+    "anonymous": 302,
+    "finance": 403,
+    "chief": 403,
+    "auditor": 403,
+    "unit_admin": 200,
+    "outsider": 404,
+}
+ADMIN_POST = {**ADMIN_PAGE, "unit_admin": 302}
+U = ("136001",)
+
+
+def _person(request):
+    """The unit's chief, as the person a unit administrator manages."""
+    return ("136001", request.getfixturevalue("chief").pk)
+
+
 # name: (method, args, query or form data, expected status per role)
 EXPECTED = {
     "home": ("get", (), {}, _all(200, outsider=200)),
@@ -118,6 +135,15 @@ EXPECTED = {
     "booklet:submit": ("post", D, {}, TRANSITION),
     "booklet:review": ("post", D, {"grade": "优"}, TRANSITION),
     "booklet:reopen": ("post", D, {"reason": "x"}, TRANSITION),
+    "departments:manage": ("get", U, {}, ADMIN_PAGE),
+    "departments:person_new": ("get", U, {}, ADMIN_PAGE),
+    "departments:person": ("get", _person, {}, ADMIN_PAGE),
+    "departments:person_password": ("post", _person, {}, ADMIN_POST),
+    "departments:person_active": ("post", _person, {"active": "0"}, ADMIN_POST),
+    "departments:person_remove": ("post", _person, {}, ADMIN_POST),
+    "departments:sections": ("get", U, {}, ADMIN_PAGE),
+    "departments:settings": ("post", U, {}, ADMIN_POST),
+    "booklet:year_new": ("post", U, {"year": "2025"}, ADMIN_POST),
 }
 # The admin site has its own permission model (staff and superusers) and is pinned by
 # tests/test_admin.py.
@@ -146,7 +172,7 @@ def test_permission_matrix(client, request, reference, other_unit, name, role):
     method, args, data, expected = EXPECTED[name]
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
-    url = reverse(name, args=args)
+    url = reverse(name, args=args(request) if callable(args) else args)
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], (name, role, response.status_code)
     if expected[role] == 302 and role == "anonymous":
@@ -154,9 +180,10 @@ def test_permission_matrix(client, request, reference, other_unit, name, role):
 
 
 @pytest.mark.parametrize("name", sorted(n for n, spec in EXPECTED.items() if spec[0] == "post"))
-def test_no_write_by_get(client, finance, name):
+def test_no_write_by_get(client, request, finance, name):
     if name == "logout":
         return
     _, args, _, _ = EXPECTED[name]
     client.force_login(finance)
-    assert client.get(reverse(name, args=args)).status_code == 405
+    url = reverse(name, args=args(request) if callable(args) else args)
+    assert client.get(url).status_code == 405
