@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from departments.access import can_review_section
 from departments.models import DepartmentYear, SectionRating
+from perfbudget.lib.changes import last_change
 from perfbudget.lib.grades import Grade
 
 
@@ -14,7 +15,7 @@ class StaleDepartmentYear(Exception):
 
 
 STALE = (
-    "保存被拒绝：其他用户已修改并保存了本年度的部门绩效目标。"
+    "保存被拒绝：{who}已于 {when} 修改并保存了本年度的部门绩效目标，您看到的是修改前的内容。"
     "您填写的内容仍在下方，未被保存；请重新打开页面核对后再修改。"
 )
 
@@ -26,7 +27,8 @@ def department_year_save(*, department_year: DepartmentYear, form, sections, ind
         pk=department_year.pk, version=form.cleaned_data.get("version")
     ).update(version=F("version") + 1)
     if not claimed:
-        raise StaleDepartmentYear(STALE)
+        who, when = last_change(department_year)
+        raise StaleDepartmentYear(STALE.format(who=who, when=when))
     department_year.version = form.cleaned_data["version"] + 1
     form.save()
     for section in sections.save(commit=False):

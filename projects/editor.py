@@ -133,7 +133,7 @@ def _save(request, project, form, formset, categories, department, year):
             expected_version=form.cleaned_data.get("version"),
         )
     except StaleEdit as stale:
-        message = STALE_EDIT.format(who=stale.changed_by, when=f"{stale.changed_at:%Y-%m-%d %H:%M}")
+        message = STALE_EDIT.format(who=stale.changed_by, when=stale.changed_at)
         return _render_editor(
             request,
             project=project,

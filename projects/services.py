@@ -10,6 +10,7 @@ from departments.models import Department, DepartmentYear, Section, SectionIndic
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from indicators.values import parse_value
+from perfbudget.lib.changes import last_change
 from projects.models import BudgetYear, Project, ScheduleEntry
 
 GRADE_KEYS = (
@@ -221,7 +222,7 @@ def unit_year_load(*, data: dict) -> DepartmentYear:
 
 
 class StaleEdit(Exception):
-    """Someone else saved the project after this editor loaded it."""
+    """Someone else saved the project after this editor loaded it: who, and when (local)."""
 
     def __init__(self, changed_by: str, changed_at):
         self.changed_by, self.changed_at = changed_by, changed_at
@@ -232,15 +233,6 @@ STALE_EDIT = (
     "保存被拒绝：{who}已于 {when} 修改并保存了这个项目，您看到的是修改前的内容。"
     "您填写的内容仍在下方，未被保存；请打开最新版本核对后再修改。"
 )
-
-
-def _last_change(project: Project) -> tuple[str, object]:
-    record = project.history.order_by("-history_date").select_related("history_user").first()
-    if record is None:
-        return "其他用户", project.updated_at
-    user = record.history_user
-    who = (user.get_full_name() or user.username) if user else "其他用户"
-    return who, record.history_date
 
 
 def indicators_sync(*, project: Project, rows: list[dict]) -> None:
@@ -303,7 +295,7 @@ def project_save(
             version=F("version") + 1
         )
         if not claimed:
-            raise StaleEdit(*_last_change(project))
+            raise StaleEdit(*last_change(project))
         project.version = expected_version + 1
     for key, value in fields.items():
         setattr(project, key, value)

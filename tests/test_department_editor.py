@@ -117,6 +117,28 @@ def test_stale_department_save_is_refused(client, finance):
     assert DepartmentYear.objects.get(year=2024).overall_target == "第一个人的修改"
 
 
+def test_stale_department_message_names_who_saved_and_when_in_local_time(
+    client, finance, reference
+):
+    from datetime import UTC, datetime
+
+    from conftest import make_user
+    from departments.models import Role
+
+    colleague = make_user("finance2", reference.department, Role.FINANCE)
+    colleague.first_name = "王会计"
+    colleague.save()
+    stale = _post_data(overall_target="第二个人的修改")
+    client.force_login(colleague)
+    assert client.post(EDIT, _post_data(overall_target="王会计的修改")).status_code == 302
+    DepartmentYear.history.filter(history_user=colleague).update(
+        history_date=datetime(2030, 3, 1, 15, 45, tzinfo=UTC)
+    )
+    client.force_login(finance)
+    html = client.post(EDIT, stale).content.decode()
+    assert "王会计已于 2030-03-01 23:45 修改并保存" in html
+
+
 @pytest.mark.parametrize(("who", "status"), [("auditor", 403), ("chief", 403), ("outsider", 404)])
 def test_department_editor_refuses_others(client, request, reference, who, status):
     client.force_login(request.getfixturevalue(who))

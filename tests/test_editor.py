@@ -181,6 +181,29 @@ def test_a_stale_save_is_refused_and_nothing_is_lost(client, finance, reference)
     assert _project().fund_use == "王会计的修改"
 
 
+def test_the_stale_message_names_the_colleague_and_the_local_time(client, finance, reference):
+    from datetime import UTC, datetime
+
+    from conftest import make_user
+    from departments.models import Role
+
+    colleague = make_user("finance2", reference.department, Role.FINANCE)
+    colleague.first_name = "王会计"
+    colleague.save()
+    project = _project()
+    loaded = _post_data(project, _rows(project))
+    client.force_login(colleague)
+    assert client.post(EDIT, {**loaded, "fund_use": "王会计的修改"}).status_code == 302
+    # The colleague saved (after the fixture load) at 15:45 UTC: 23:45 in Shanghai.
+    project.history.filter(history_user=colleague).update(
+        history_date=datetime(2030, 3, 1, 15, 45, tzinfo=UTC)
+    )
+    client.force_login(finance)
+    html = client.post(EDIT, {**loaded, "fund_use": "我的修改"}).content.decode()
+    assert "王会计已于 2030-03-01 23:45 修改并保存" in html
+    assert "15:45" not in html
+
+
 def test_new_project_from_nothing(client, finance):
     client.force_login(finance)
     assert client.get(reverse("projects:new")).status_code == 200
