@@ -25,6 +25,7 @@ from projects.models import BudgetYear, Project
 from projects.services import STALE_EDIT, StaleEdit, project_save
 from projects.target_table import milestones_for_year
 from projects.views import get_project_for_user
+from projects.workflow import NO_SECTION
 
 READ_ONLY = "项目{status}，处于只读状态，不能修改。"
 SAVED = "已保存：{heading}"
@@ -145,6 +146,8 @@ def _save(request, project, form, formset, categories, department, year):
             stale=message,
         )
     messages.success(request, SAVED.format(heading=project.heading))
+    if project.section_id is None:
+        messages.warning(request, NO_SECTION)
     return redirect("projects:detail", project.year, project.code)
 
 

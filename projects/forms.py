@@ -59,6 +59,7 @@ class ProjectForm(forms.ModelForm):
         self.department, self.year, self.milestones = department, year, milestones
         self.fields["section"].queryset = department.sections.all()
         self.fields["section"].empty_label = "（未指定）"
+        self.fields["section"].help_text = "审核人为该科室的负责人；未指定时由单位管理员审核"
         for name in ("budget_total", "fiscal_funds", "other_funds"):
             self.fields[name].widget.attrs.update({"step": "any", "min": "0"})
         if self.instance.pk and not self.is_bound:

@@ -385,3 +385,17 @@ def test_editor_page_queries_do_not_grow_with_indicators(
     with CaptureQueriesContext(connection) as large:
         client.get(EDIT)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_saving_a_project_without_section_warns_that_no_chief_will_review_it(client, finance):
+    client.force_login(finance)
+    project = _project()
+    section = project.section_id
+    response = client.post(EDIT, _post_data(project, _rows(project), section=""), follow=True)
+    assert _project().section is None  # saved: a unit-wide project may have no section
+    assert "未指定责任科室" in response.content.decode()
+    assert "由单位管理员审核" in response.content.decode()
+    response = client.post(
+        EDIT, _post_data(_project(), _rows(project), section=section), follow=True
+    )
+    assert "未指定责任科室" not in response.content.decode()

@@ -201,3 +201,14 @@ def test_start_page_lists_what_waits_for_each_user(client, finance, chief):
     client.force_login(finance)
     html = client.get("/").content.decode()
     assert "被退回" in html and "请把指标值写成可衡量的数值" in html
+
+
+def test_submitting_a_project_without_section_says_the_unit_admin_reviews_it(client, finance):
+    Project.objects.filter(code=CODE).update(section=None)
+    html = _post(client, finance, "submit").content.decode()
+    assert "已提交，等待审核" in html
+    assert "未指定责任科室" in html and "由单位管理员审核" in html
+    Project.objects.filter(code=CODE).update(
+        status="draft", section=Section.objects.get(name="传媒科")
+    )
+    assert "未指定责任科室" not in _post(client, finance, "submit").content.decode()
