@@ -72,6 +72,9 @@ class Problem:
         return f"{where}：{self.message}"
 
 
+NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能导入该年度的项目（预算年度由系统管理员设置）"
+
+
 class ImportRejected(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
@@ -801,6 +804,13 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
                 )
             )
             continue
+        if user is not None and spec.year not in years:
+            # A budget year is global configuration: an import by a user never creates one.
+            column = "A列（年度）" if plan.kind == "数据工作簿" else "年度"
+            problems.append(
+                Problem(spec.sheet, spec.row, column, NO_BUDGET_YEAR.format(year=spec.year))
+            )
+            continue
         if not spec.framework_code:
             if spec.year in years:
                 spec.framework_code = years[spec.year].framework.code
@@ -1060,6 +1070,7 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
     for spec in plan.projects:
         department, framework = departments[spec.department_code], frameworks[spec.framework_code]
         if (department.pk, spec.year) not in ensured:
+            # Only the superuser's command (user None) gets here with a year not set up yet.
             BudgetYear.objects.get_or_create(
                 year=spec.year,
                 defaults={

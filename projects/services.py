@@ -299,8 +299,11 @@ def project_save(
         project.version = expected_version + 1
     for key, value in fields.items():
         setattr(project, key, value)
+    is_new = project.pk is None
     project.full_clean()
     project.save()
+    if is_new:
+        department_year_ensure(department=project.department, year=project.year)
     schedule_replace(project=project, planned=planned)
     indicators_sync(project=project, rows=rows)
     return project
@@ -310,18 +313,20 @@ class CopyRefused(Exception):
     """A copy to another year that cannot be made; the message says why, in Chinese."""
 
 
+NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能结转到该年度（预算年度由系统管理员设置）"
+
+
 def _target_budget_year(source_year: int, year: int) -> BudgetYear:
     if year == source_year:
         raise CopyRefused("目标年度不能与原年度相同")
     if not 2000 <= year <= 2100:
         raise CopyRefused("目标年度应在 2000 到 2100 之间")
+    # A budget year is global (every unit's default year, its framework and milestones): only
+    # a superuser sets one up, never a copy as a side effect.
     existing = BudgetYear.objects.filter(year=year).first()
-    if existing:
-        return existing
-    source = BudgetYear.objects.get(year=source_year)
-    return BudgetYear.objects.create(
-        year=year, framework=source.framework, milestone_months=source.milestone_months
-    )
+    if existing is None:
+        raise CopyRefused(NO_BUDGET_YEAR.format(year=year))
+    return existing
 
 
 def _copy_project(project: Project, budget_year: BudgetYear) -> Project:
@@ -386,10 +391,19 @@ def _copy_project(project: Project, budget_year: BudgetYear) -> Project:
     return copy
 
 
+def department_year_ensure(*, department: Department, year: int) -> DepartmentYear:
+    """The unit's year that a project's pages link to (第一部分 may stay empty)."""
+    department_year, _ = DepartmentYear.objects.get_or_create(department=department, year=year)
+    return department_year
+
+
 @transaction.atomic
 def project_copy_to_year(*, project: Project, year: int) -> Project:
-    """Copy a project into another year as a draft, linked to its source."""
-    return _copy_project(project, _target_budget_year(project.year, year))
+    """Copy a project into another year as a draft, linked to its source. The unit gets that
+    year's 第一部分 if it has none, so the copy's unit page exists."""
+    copy = _copy_project(project, _target_budget_year(project.year, year))
+    department_year_ensure(department=project.department, year=year)
+    return copy
 
 
 @transaction.atomic
