@@ -11,6 +11,7 @@ from departments.access import (
 )
 from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
 from departments.models import SectionIndicator
+from departments.part_one import build_part_one
 from departments.services import (
     RATING_NOT_YOURS,
     RatingRefused,
@@ -28,19 +29,17 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
         "booklet_order", "table_number"
     )
     access = unit_access(request.user, department_year.department)
-    summary = department_year.rating_summary()
     return render(
         request,
         "departments/department_year_detail.html",
         {
             "department_year": department_year,
+            "part_one": build_part_one(department_year),
             "projects": projects,
             "editable": access.can_write,
             "can_review": access.is_admin,
             "can_reopen": access.is_admin,
             "grades": Grade.choices,
-            "summary": summary,
-            "rated": department_year.has_ratings(),
         },
     )
 

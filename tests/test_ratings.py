@@ -96,7 +96,7 @@ def test_ratings_page_records_and_shows_the_summary(client, chief):
     html = client.get(reverse("departments:year_detail", args=["136001", 2024])).content.decode()
     assert (
         "实际完成值" in html
-        and "科室评级汇总：优 1 项，良 0 项，中 1 项，差 0 项，未评级 9 项" in html
+        and "科室评级汇总：优 0 项，良 0 项，中 1 项，差 0 项，待确认 1 项，未评级 9 项" in html
     )
 
 
