@@ -103,3 +103,29 @@ def rating_record(
     rating._change_reason = "确认评级" if confirm else "记录评级"
     rating.save()
     return rating
+
+
+class RatingsRefused(Exception):
+    """Some rows of the ratings page cannot be recorded: {indicator id: message}. Nothing of
+    the page was saved."""
+
+    def __init__(self, errors: dict[int, str]):
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+@transaction.atomic
+def ratings_record(*, user, rows: list[dict]) -> int:
+    """Record several rows of the ratings page at once, all or nothing: each row is checked by
+    `rating_record`'s rules; when any row is refused, none is saved and every refusal is
+    reported by row. Each row: indicator, actual_value, manual_grade, reason, comment,
+    confirm. Returns how many rows were saved."""
+    errors: dict[int, str] = {}
+    for row in rows:
+        try:
+            rating_record(user=user, **row)
+        except RatingRefused as refused:
+            errors[row["indicator"].pk] = str(refused)
+    if errors:
+        raise RatingsRefused(errors)  # rolls back the rows already written
+    return len(rows)

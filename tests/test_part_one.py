@@ -101,3 +101,12 @@ def test_a_value_above_100_percent_is_noted(client, chief, auditor):
     assert _part_one().notes == (f"{FIRST}的实际完成值为 120%，超过 100%，请核实",)
     client.force_login(auditor)
     assert f"注：{FIRST}的实际完成值为 120%，超过 100%" in client.get(PAGE).content.decode()
+
+
+def test_a_value_above_100_percent_is_warned_on_the_ratings_page(client, chief):
+    rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(120))
+    client.force_login(chief)
+    html = client.get(reverse("departments:ratings", args=["136001", 2024])).content.decode()
+    row = html[html.index(f'data-indicator="{_indicator().pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "实际完成值超过 100%，请核实" in row and "hidden" not in row.split("over-100")[1][:20]
