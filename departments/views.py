@@ -219,6 +219,8 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
         raise PermissionDenied("您没有查看评级的权限。")
     data = request.POST if request.method == "POST" else None
     rows = _rating_rows(sections, data)
+    # Before any write: a refused write leaves its unsaved ratings on the indicators in memory.
+    summary = department_year.rating_summary()
     refused = 0
     if data is not None:
         # A row the user may not rate (another chief's section, another unit or year) is a
@@ -245,7 +247,7 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "department_year": department_year,
             "sections": sections,
             "grades": Grade.choices,
-            "summary": department_year.rating_summary(),
+            "summary": summary,
             "refused": RATINGS_REFUSED.format(count=refused) if refused else "",
             "over_100": OVER_100,
         },

@@ -216,7 +216,7 @@ def write_part_one(ws: Worksheet, part_one: PartOne) -> None:
     from departments.templatetags.booklet import cn_number
 
     rated = part_one.rated
-    widths = RATING_WIDTHS + ([12, 12] if rated else [])
+    widths = RATING_WIDTHS + ([12, 14] if rated else [])
     width = len(widths)
     _set_widths(ws, widths)
     _title(ws, 1, part_one.title, width)

@@ -159,6 +159,7 @@ def test_one_bad_row_saves_nothing_and_every_typed_value_stays(client, chief):
     assert "完成值 70% 不在任何等级范围内" in _row_html(html, THREE[1])
     assert "不在任何等级范围内" not in _row_html(html, THREE[0])
     assert "均未保存" in html
+    assert "未评级 11</span>" in html and "待确认 0</span>" in html  # counts what is stored
 
 
 def test_a_row_of_another_chiefs_section_is_refused_and_nothing_written(client, unit):
