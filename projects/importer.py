@@ -72,7 +72,7 @@ class Problem:
         return f"{where}：{self.message}"
 
 
-NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能导入该年度的项目（预算年度由系统管理员设置）"
+NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能导入该年度的数据（预算年度由系统管理员设置）"
 
 
 class ImportRejected(Exception):
@@ -763,11 +763,20 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
         plan.new_departments.setdefault(code, name)
         return True
 
+    def year_ok(year: int, sheet: str, row: int) -> bool:
+        # A budget year is global configuration: an import by a user never creates one.
+        if user is None or year in years:
+            return True
+        problems.append(Problem(sheet, row, "A列（年度）", NO_BUDGET_YEAR.format(year=year)))
+        return False
+
     for spec in plan.departments:
-        unit_ok(spec.code, spec.name, "部门", spec.row, "B列（单位编码）")
+        if unit_ok(spec.code, spec.name, "部门", spec.row, "B列（单位编码）"):
+            year_ok(spec.year, "部门", spec.row)
     for sheet, specs in (("科室", plan.sections), ("科室指标", plan.section_indicators)):
         for spec in specs:
-            unit_ok(spec.department_code, "", sheet, spec.row, "B列（单位编码）")
+            if unit_ok(spec.department_code, "", sheet, spec.row, "B列（单位编码）"):
+                year_ok(spec.year, sheet, spec.row)
     for spec in plan.projects:
         if spec.sheet == "指标":
             unit_ok(

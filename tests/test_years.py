@@ -146,8 +146,10 @@ def test_a_user_import_into_a_year_without_budget_year_is_refused_per_row(financ
     before = _counts()
     with pytest.raises(ImportRejected) as rejected:
         import_prepare(_data_workbook_for(2031), user=finance)
-    problems = [p for p in rejected.value.problems if p.sheet == "项目"]
-    assert len(problems) == 5
+    problems = rejected.value.problems
+    # Five projects, the unit's 第一部分 and its eleven rating indicators, each on its row.
+    assert [p.sheet for p in problems].count("项目") == 5
+    assert {p.sheet for p in problems} >= {"项目", "部门", "科室指标"}
     assert all("2031年" in p.message and NO_BUDGET_YEAR in p.message for p in problems)
     assert _counts() == before
 
