@@ -12,6 +12,8 @@ from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Grade, Reviewed
 
 YEAR_RANGE = Q(year__gte=2000) & Q(year__lte=2100)
+PENDING_LABEL = "待确认"
+UNRATED_LABEL = "未评级"
 
 
 class Department(models.Model):
@@ -168,13 +170,19 @@ class DepartmentYear(Reviewed):
             yield from section.year_indicators
 
     def rating_summary(self) -> dict[str, int]:
-        """How many rating indicators ended 优/良/中/差, and how many are not graded yet
-        (from a department year fetched with `with_part_one`)."""
+        """How many rating indicators ended 优/良/中/差 (confirmed grades only), how many carry
+        a grade still 待确认, and how many are 未评级 (from a department year fetched with
+        `with_part_one`)."""
         counts = {grade: 0 for grade in Grade.values}
-        counts["未评级"] = 0
+        counts[PENDING_LABEL] = counts[UNRATED_LABEL] = 0
         for indicator in self._year_indicators():
             rating = getattr(indicator, "rating", None)
-            counts[(rating.grade if rating else None) or "未评级"] += 1
+            if rating is None or not rating.grade:
+                counts[UNRATED_LABEL] += 1
+            elif rating.confirmed:
+                counts[rating.grade] += 1
+            else:
+                counts[PENDING_LABEL] += 1
         return counts
 
     def has_ratings(self) -> bool:

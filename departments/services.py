@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from departments.access import can_review_section, manages_account
 from departments.models import DepartmentYear, Membership, Role, SectionRating
+from perfbudget.lib.changes import last_change
 from perfbudget.lib.grades import Grade, Status
 
 
@@ -16,7 +17,7 @@ class StaleDepartmentYear(Exception):
 
 
 STALE = (
-    "保存被拒绝：其他用户已修改并保存了本年度的部门绩效目标。"
+    "保存被拒绝：{who}已于 {when} 修改并保存了本年度的部门绩效目标，您看到的是修改前的内容。"
     "您填写的内容仍在下方，未被保存；请重新打开页面核对后再修改。"
 )
 
@@ -28,7 +29,8 @@ def department_year_save(*, department_year: DepartmentYear, form, sections, ind
         pk=department_year.pk, version=form.cleaned_data.get("version"), status=Status.DRAFT
     ).update(version=F("version") + 1)
     if not claimed:
-        raise StaleDepartmentYear(STALE)
+        who, when = last_change(department_year)
+        raise StaleDepartmentYear(STALE.format(who=who, when=when))
     # The texts only, onto the row as it is now: status and review fields are not the page's.
     fresh = DepartmentYear.objects.get(pk=department_year.pk)
     for name in form.Meta.fields:
@@ -108,6 +110,32 @@ def rating_record(
     rating._change_reason = "确认评级" if confirm else "记录评级"
     rating.save()
     return rating
+
+
+class RatingsRefused(Exception):
+    """Some rows of the ratings page cannot be recorded: {indicator id: message}. Nothing of
+    the page was saved."""
+
+    def __init__(self, errors: dict[int, str]):
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+@transaction.atomic
+def ratings_record(*, user, rows: list[dict]) -> int:
+    """Record several rows of the ratings page at once, all or nothing: each row is checked by
+    `rating_record`'s rules; when any row is refused, none is saved and every refusal is
+    reported by row. Each row: indicator, actual_value, manual_grade, reason, comment,
+    confirm. Returns how many rows were saved."""
+    errors: dict[int, str] = {}
+    for row in rows:
+        try:
+            rating_record(user=user, **row)
+        except RatingRefused as refused:
+            errors[row["indicator"].pk] = str(refused)
+    if errors:
+        raise RatingsRefused(errors)  # rolls back the rows already written
+    return len(rows)
 
 
 # --- a unit administrator's people, sections and settings -----------------------------------

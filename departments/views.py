@@ -1,3 +1,6 @@
+import json
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -10,16 +13,17 @@ from departments.access import (
     unit_access,
 )
 from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
-from departments.models import SectionIndicator
+from departments.models import SectionIndicator, SectionRating
+from departments.part_one import build_part_one
 from departments.services import (
     RATING_NOT_YOURS,
-    RatingRefused,
+    RatingsRefused,
     StaleDepartmentYear,
     department_year_save,
-    rating_record,
+    ratings_record,
 )
 from perfbudget.lib.grades import Grade, Status
-from perfbudget.lib.numbers import number_or_none
+from perfbudget.lib.numbers import format_number, number_or_none
 
 
 def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -28,20 +32,18 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
         "booklet_order", "table_number"
     )
     access = unit_access(request.user, department_year.department)
-    summary = department_year.rating_summary()
     return render(
         request,
         "departments/department_year_detail.html",
         {
             "department_year": department_year,
+            "part_one": build_part_one(department_year),
             "projects": projects,
             "editable": access.can_write,
             "can_review": access.is_admin,
             "own_submission": department_year.is_own_submission(request.user),
             "can_reopen": access.is_admin,
             "grades": Grade.choices,
-            "summary": summary,
-            "rated": department_year.has_ratings(),
         },
     )
 
@@ -102,48 +104,144 @@ def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResp
     )
 
 
-RATING_SAVED = "评级已保存：{name}"
+RATINGS_SAVED = "已保存 {count} 项评级。"
+RATINGS_UNCHANGED = "没有需要保存的修改。"
+RATINGS_REFUSED = (
+    "有 {count} 项评级未通过检查，本页所有评级均未保存；"
+    "您填写的内容仍在下方，请按每行的提示修改后再保存。"
+)
+OVER_100 = "实际完成值超过 100%，请核实"
+ROW_FIELDS = ("actual_value", "manual_grade", "reason", "comment", "confirm")
+
+
+@dataclass
+class RatingRow:
+    """One row of the ratings page: the indicator, its stored rating, what the form shows."""
+
+    indicator: SectionIndicator
+    rating: SectionRating | None
+    values: dict[str, str]
+    error: str = ""
+
+    @property
+    def prefix(self) -> str:
+        return f"r-{self.indicator.pk}-"
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.rating and self.rating.confirmed)
+
+    @property
+    def bounds(self) -> str:
+        """The scale for the page's script, which shows the computed grade while typing."""
+        return json.dumps([[b.grade, b.op, str(b.value)] for b in self.indicator.bounds()])
+
+    @property
+    def computed(self) -> str:
+        value = number_or_none(self.values["actual_value"])
+        if value is None:
+            return ""
+        grades = self.indicator.grades_for(value) if value >= 0 else []
+        return grades[0] if len(grades) == 1 else "无（空档）"
+
+    @property
+    def over_100(self) -> bool:
+        value = number_or_none(self.values["actual_value"])
+        return value is not None and value > 100
+
+    def stored(self) -> dict[str, str]:
+        r = self.rating
+        if r is None:
+            return dict.fromkeys(ROW_FIELDS, "")
+        return {
+            "actual_value": format_number(r.actual_value),
+            "manual_grade": r.manual_grade,
+            "reason": r.manual_reason,
+            "comment": r.comment,
+            "confirm": "on" if r.confirmed else "",
+        }
+
+    def changed(self) -> bool:
+        """Typed into: differs from what is stored (an empty row of an unrated indicator and a
+        row posted as it was shown are not written)."""
+        stored, typed = self.stored(), self.values
+        if typed["confirm"] and not stored["confirm"]:
+            return True
+        actual = typed["actual_value"].strip()
+        if actual != stored["actual_value"]:
+            number = number_or_none(actual)
+            # 95.0 where 95 is stored is no change; anything unreadable is, and is refused.
+            if number is None or number != number_or_none(stored["actual_value"]):
+                return True
+        return any(typed[k].strip() != stored[k] for k in ("manual_grade", "reason", "comment"))
+
+    def as_record(self) -> dict:
+        return {
+            "indicator": self.indicator,
+            "actual_value": number_or_none(self.values["actual_value"]),
+            "manual_grade": self.values["manual_grade"],
+            "reason": self.values["reason"],
+            "comment": self.values["comment"],
+            "confirm": bool(self.values["confirm"]),
+        }
+
+
+def _rating_rows(sections, data) -> list[RatingRow]:
+    rows = []
+    for section in sections:
+        section.rows = []
+        for indicator in section.year_indicators:
+            row = RatingRow(indicator, getattr(indicator, "rating", None), {})
+            row.values = (
+                {k: data.get(row.prefix + k, "") for k in ROW_FIELDS}
+                if data is not None and not row.locked
+                else row.stored()
+            )
+            section.rows.append(row)
+            rows.append(row)
+    return rows
+
+
+def _posted_indicators(post) -> set[int]:
+    ids = set()
+    for key in post:
+        parts = key.split("-")
+        if len(parts) == 3 and parts[0] == "r" and parts[2] in ROW_FIELDS:
+            ids.add(_number(parts[1]) or -1)
+    return ids
 
 
 @require_http_methods(["GET", "POST"])
 def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """Chiefs record the actual results of their sections' indicators and confirm the grades."""
+    """Chiefs record the actual results of their sections' indicators and confirm the grades:
+    one form for the page, every changed row saved together or none."""
     department_year = get_department_year_for_user(request.user, code, year)
     access = unit_access(request.user, department_year.department)
     sections = [s for s in department_year.department.year_sections if access.can_review(s.pk)]
     if not sections and not access.roles:
         raise PermissionDenied("您没有查看评级的权限。")
-    if request.method == "POST":
-        indicator = (
-            SectionIndicator.objects.select_related("section__department")
-            .filter(
-                pk=_number(request.POST.get("indicator")),
-                section__in=[s.pk for s in sections],
-                year=year,
-            )
-            .first()
-        )
-        if indicator is None:
+    data = request.POST if request.method == "POST" else None
+    rows = _rating_rows(sections, data)
+    # Before any write: a refused write leaves its unsaved ratings on the indicators in memory.
+    summary = department_year.rating_summary()
+    refused = 0
+    if data is not None:
+        # A row the user may not rate (another chief's section, another unit or year) is a
+        # forged page: refuse it whole.
+        if not _posted_indicators(data) <= {r.indicator.pk for r in rows}:
             raise PermissionDenied(RATING_NOT_YOURS)
+        changed = [r for r in rows if not r.locked and r.changed()]
+        if not changed:
+            messages.info(request, RATINGS_UNCHANGED)
+            return redirect("departments:ratings", code, year)
         try:
-            rating_record(
-                indicator=indicator,
-                user=request.user,
-                actual_value=number_or_none(request.POST.get("actual_value")),
-                manual_grade=request.POST.get("manual_grade", ""),
-                reason=request.POST.get("reason", ""),
-                comment=request.POST.get("comment", ""),
-                confirm=bool(request.POST.get("confirm")),
-            )
-        except RatingRefused as refused:
-            messages.error(request, f"{indicator.name}：{refused}")
-            # Show the refused input again in its row, so nothing typed is lost.
-            for section in sections:
-                for shown in section.year_indicators:
-                    if shown.pk == indicator.pk:
-                        shown.submitted = request.POST
+            count = ratings_record(user=request.user, rows=[r.as_record() for r in changed])
+        except RatingsRefused as error:
+            for row in changed:
+                row.error = error.errors.get(row.indicator.pk, "")
+            refused = len(error.errors)
         else:
-            messages.success(request, RATING_SAVED.format(name=indicator.name))
+            messages.success(request, RATINGS_SAVED.format(count=count))
             return redirect("departments:ratings", code, year)
     return render(
         request,
@@ -152,7 +250,9 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "department_year": department_year,
             "sections": sections,
             "grades": Grade.choices,
-            "summary": department_year.rating_summary(),
+            "summary": summary,
+            "refused": RATINGS_REFUSED.format(count=refused) if refused else "",
+            "over_100": OVER_100,
         },
     )
 

@@ -25,6 +25,7 @@ from projects.models import BudgetYear, Project
 from projects.services import STALE_EDIT, StaleEdit, project_save
 from projects.target_table import milestones_for_year
 from projects.views import get_project_for_user
+from projects.workflow import NO_SECTION
 
 READ_ONLY = "项目{status}，处于只读状态，不能修改。"
 SAVED = "已保存：{heading}"
@@ -104,7 +105,9 @@ def _groups(formset, categories) -> list[dict]:
     return [{"category": c, "forms": by_category.get(str(c.pk), [])} for c in categories]
 
 
-def _render_editor(request, *, project, form, formset, categories, department, year, stale=None):
+def _render_editor(
+    request, *, project, form, formset, categories, department, year, stale=None, years=()
+):
     return render(
         request,
         "projects/project_edit.html",
@@ -117,6 +120,7 @@ def _render_editor(request, *, project, form, formset, categories, department, y
             "year": year,
             "basis_suggestions": BASIS_SUGGESTIONS,
             "stale": stale,
+            "years": years,
         },
         status=409 if stale else 200,
     )
@@ -133,7 +137,7 @@ def _save(request, project, form, formset, categories, department, year):
             expected_version=form.cleaned_data.get("version"),
         )
     except StaleEdit as stale:
-        message = STALE_EDIT.format(who=stale.changed_by, when=f"{stale.changed_at:%Y-%m-%d %H:%M}")
+        message = STALE_EDIT.format(who=stale.changed_by, when=stale.changed_at)
         return _render_editor(
             request,
             project=project,
@@ -145,10 +149,14 @@ def _save(request, project, form, formset, categories, department, year):
             stale=message,
         )
     messages.success(request, SAVED.format(heading=project.heading))
+    if project.section_id is None:
+        messages.warning(request, NO_SECTION)
     return redirect("projects:detail", project.year, project.code)
 
 
-def _edit(request, project: Project, department: Department, year: int, framework) -> HttpResponse:
+def _edit(
+    request, project: Project, department: Department, year: int, framework, years=()
+) -> HttpResponse:
     """Show the editor, or save it when the posted page is valid."""
     form, formset, categories, _ = _forms(request, project, department, year, framework)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -161,6 +169,7 @@ def _edit(request, project: Project, department: Department, year: int, framewor
         categories=categories,
         department=department,
         year=year,
+        years=years,
     )
 
 
@@ -175,7 +184,15 @@ def project_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
     return _edit(request, project, project.department, year, project.framework)
 
 
-def _new_context(request) -> tuple[Department, int, object]:
+def unit_years(department: Department) -> list[int]:
+    """The years a new project of the unit may go into, newest first: the unit's own years
+    that have a budget year; every budget year while the unit has none of its own."""
+    budget_years = set(BudgetYear.objects.values_list("year", flat=True))
+    own = department.years.order_by("-year").values_list("year", flat=True)
+    return [y for y in own if y in budget_years] or sorted(budget_years, reverse=True)
+
+
+def _new_context(request) -> tuple[Department, int, object, list[int]]:
     departments = writable_departments(request.user)
     if not departments.exists():
         raise PermissionDenied(NOT_WRITABLE)
@@ -187,22 +204,25 @@ def _new_context(request) -> tuple[Department, int, object]:
     )
     if not departments.filter(pk=department.pk).exists():
         raise PermissionDenied(NOT_WRITABLE)
-    budget_year = BudgetYear.objects.order_by("-year").first()
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or budget_year.year)
-        budget_year = BudgetYear.objects.get(year=year)
-    except (ValueError, TypeError, BudgetYear.DoesNotExist, AttributeError):
-        raise Http404("该年度尚未设置") from None
-    return department, year, budget_year.framework
+    years = unit_years(department)
+    if not years:
+        raise Http404("尚未设置预算年度")
+    # The year the user came from (or picked); the unit's newest only when none is given.
+    asked = request.POST.get("year") if request.method == "POST" else request.GET.get("year")
+    year = number_or_none(asked) if asked else years[0]
+    if year not in years:
+        raise Http404("该单位没有这一年度")
+    framework = BudgetYear.objects.select_related("framework").get(year=year).framework
+    return department, int(year), framework, years
 
 
 @require_http_methods(["GET", "POST"])
 def project_new(request: HttpRequest) -> HttpResponse:
-    department, year, framework = _new_context(request)
+    department, year, framework, years = _new_context(request)
     project = Project(department=department, year=year, framework=framework)
     last = department.projects.filter(year=year).order_by("-booklet_order").first()
     project.booklet_order = (last.booklet_order + 1) if last else 1
-    return _edit(request, project, department, year, framework)
+    return _edit(request, project, department, year, framework, years=years)
 
 
 def _draft_data(post, categories, milestones) -> TargetData:

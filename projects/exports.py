@@ -1,6 +1,7 @@
 """The content of each download, fetched in a fixed number of queries, and its cache key."""
 
 from departments.models import DepartmentYear
+from departments.part_one import build_part_one
 from projects.models import Project
 from projects.target_table import TargetTable, build_target_table, milestones_for_year
 
@@ -16,25 +17,10 @@ def department_tables(department_year: DepartmentYear) -> list[TargetTable]:
     return [build_target_table(project, milestones) for project in projects]
 
 
-def part_one_key(department_year: DepartmentYear) -> str:
-    parts = [
-        department_year.title,
-        department_year.status,
-        department_year.overall_target,
-        department_year.safeguards,
-    ]
-    for section in department_year.department.year_sections:
-        parts += [section.name, section.duties]
-        for indicator in section.year_indicators:
-            parts += [indicator.name, *indicator.criteria()]
-            rating = getattr(indicator, "rating", None)
-            if rating:
-                parts += [str(rating.actual_value), rating.grade or "", str(rating.confirmed)]
-    return "\x1f".join(parts)
-
-
 def booklet_key(department_year: DepartmentYear, tables: list[TargetTable]) -> str:
-    return "\x1e".join([part_one_key(department_year), *(t.content_key() for t in tables)])
+    """Everything the booklet shows: 第一部分 as its builder returns it, and every table."""
+    part_one = build_part_one(department_year).content_key()
+    return "\x1e".join([part_one, *(t.content_key() for t in tables)])
 
 
 def department_findings(department_year: DepartmentYear) -> list[tuple[Project | None, list]]:

@@ -63,6 +63,7 @@ class ProjectForm(forms.ModelForm):
             Q(retired=False) | Q(pk=self.instance.section_id)
         )
         self.fields["section"].empty_label = "（未指定）"
+        self.fields["section"].help_text = "审核人为该科室的负责人；未指定时由单位管理员审核"
         for name in ("budget_total", "fiscal_funds", "other_funds"):
             self.fields[name].widget.attrs.update({"step": "any", "min": "0"})
         if self.instance.pk and not self.is_bound:

@@ -81,6 +81,9 @@ class Problem:
         return f"{where}：{self.message}"
 
 
+NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能导入该年度的数据（预算年度由系统管理员设置）"
+
+
 class ImportRejected(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
@@ -790,11 +793,20 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
         plan.new_departments.setdefault(code, name)
         return True
 
+    def year_ok(year: int, sheet: str, row: int) -> bool:
+        # A budget year is global configuration: an import by a user never creates one.
+        if user is None or year in years:
+            return True
+        problems.append(Problem(sheet, row, "A列（年度）", NO_BUDGET_YEAR.format(year=year)))
+        return False
+
     for spec in plan.departments:
-        unit_ok(spec.code, spec.name, "部门", spec.row, "B列（单位编码）")
+        if unit_ok(spec.code, spec.name, "部门", spec.row, "B列（单位编码）"):
+            year_ok(spec.year, "部门", spec.row)
     for sheet, specs in (("科室", plan.sections), ("科室指标", plan.section_indicators)):
         for spec in specs:
-            unit_ok(spec.department_code, "", sheet, spec.row, "B列（单位编码）")
+            if unit_ok(spec.department_code, "", sheet, spec.row, "B列（单位编码）"):
+                year_ok(spec.year, sheet, spec.row)
     read_only = []
     for spec in plan.projects:
         if spec.sheet == "指标":
@@ -825,6 +837,13 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
                     f"本单位没有科室“{spec.section_name}”，请先在“科室”工作表中列出",
                 )
             )
+        if user is not None and spec.year not in years:
+            # A budget year is global configuration: an import by a user never creates one.
+            column = "A列（年度）" if plan.kind == "数据工作簿" else "年度"
+            problems.append(
+                Problem(spec.sheet, spec.row, column, NO_BUDGET_YEAR.format(year=spec.year))
+            )
+            continue
         if not spec.framework_code:
             if spec.year in years:
                 spec.framework_code = years[spec.year].framework.code
@@ -1288,6 +1307,7 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
             continue
         department, framework = departments[spec.department_code], frameworks[spec.framework_code]
         if (department.pk, spec.year) not in ensured:
+            # Only the superuser's command (user None) gets here with a year not set up yet.
             BudgetYear.objects.get_or_create(
                 year=spec.year,
                 defaults={

@@ -26,6 +26,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from departments.models import DepartmentYear
+from departments.part_one import build_part_one
 from perfbudget.lib.downloads import cache_keep, fingerprint
 from projects.target_table import TargetTable
 
@@ -217,10 +218,9 @@ def _booklet_html(department_year, tables, layouts, *, front: bool, toc=()) -> s
         "pdf/booklet.html",
         {
             "department_year": department_year,
+            "part_one": build_part_one(department_year) if front else None,
             "front": front,
             "toc": toc,
-            "rated": front and department_year.has_ratings(),
-            "summary": department_year.rating_summary() if front else {},
             "items": _items(tables, splits),
         },
     )

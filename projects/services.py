@@ -12,6 +12,7 @@ from departments.models import Department, DepartmentYear, Section, SectionIndic
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from indicators.values import parse_value
+from perfbudget.lib.changes import last_change
 from perfbudget.lib.grades import Status
 from projects.models import BudgetYear, Project, ScheduleEntry
 
@@ -260,7 +261,7 @@ def _field_names(fields: dict) -> list[str]:
 
 
 class StaleEdit(Exception):
-    """Someone else saved the project after this editor loaded it."""
+    """Someone else saved the project after this editor loaded it: who, and when (local)."""
 
     def __init__(self, changed_by: str, changed_at):
         self.changed_by, self.changed_at = changed_by, changed_at
@@ -271,15 +272,6 @@ STALE_EDIT = (
     "保存被拒绝：{who}已于 {when} 修改并保存了这个项目，您看到的是修改前的内容。"
     "您填写的内容仍在下方，未被保存；请打开最新版本核对后再修改。"
 )
-
-
-def _last_change(project: Project) -> tuple[str, object]:
-    record = project.history.order_by("-history_date").select_related("history_user").first()
-    if record is None:
-        return "其他用户", project.updated_at
-    user = record.history_user
-    who = (user.get_full_name() or user.username) if user else "其他用户"
-    return who, record.history_date
 
 
 def indicators_sync(*, project: Project, rows: list[dict]) -> None:
@@ -344,13 +336,15 @@ def project_save(
             pk=project.pk, version=expected_version, status=Status.DRAFT
         ).update(version=F("version") + 1)
         if not claimed:
-            raise StaleEdit(*_last_change(project))
+            raise StaleEdit(*last_change(project))
         project = Project.objects.get(pk=project.pk)
     for key, value in fields.items():
         setattr(project, key, value)
+    is_new = project.pk is None
     project.full_clean()
-    if project._state.adding:
+    if is_new:
         project.save()
+        department_year_ensure(department=project.department, year=project.year)
     else:
         project.save(update_fields=[*_field_names(fields), "updated_at"])
     schedule_replace(project=project, planned=planned)
@@ -362,18 +356,20 @@ class CopyRefused(Exception):
     """A copy to another year that cannot be made; the message says why, in Chinese."""
 
 
+NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能结转到该年度（预算年度由系统管理员设置）"
+
+
 def _target_budget_year(source_year: int, year: int) -> BudgetYear:
     if year == source_year:
         raise CopyRefused("目标年度不能与原年度相同")
     if not 2000 <= year <= 2100:
         raise CopyRefused("目标年度应在 2000 到 2100 之间")
+    # A budget year is global (every unit's default year, its framework and milestones): only
+    # a superuser sets one up, never a copy as a side effect.
     existing = BudgetYear.objects.filter(year=year).first()
-    if existing:
-        return existing
-    source = BudgetYear.objects.get(year=source_year)
-    return BudgetYear.objects.create(
-        year=year, framework=source.framework, milestone_months=source.milestone_months
-    )
+    if existing is None:
+        raise CopyRefused(NO_BUDGET_YEAR.format(year=year))
+    return existing
 
 
 def _copy_project(project: Project, budget_year: BudgetYear) -> Project:
@@ -438,10 +434,19 @@ def _copy_project(project: Project, budget_year: BudgetYear) -> Project:
     return copy
 
 
+def department_year_ensure(*, department: Department, year: int) -> DepartmentYear:
+    """The unit's year that a project's pages link to (第一部分 may stay empty)."""
+    department_year, _ = DepartmentYear.objects.get_or_create(department=department, year=year)
+    return department_year
+
+
 @transaction.atomic
 def project_copy_to_year(*, project: Project, year: int) -> Project:
-    """Copy a project into another year as a draft, linked to its source."""
-    return _copy_project(project, _target_budget_year(project.year, year))
+    """Copy a project into another year as a draft, linked to its source. The unit gets that
+    year's 第一部分 if it has none, so the copy's unit page exists."""
+    copy = _copy_project(project, _target_budget_year(project.year, year))
+    department_year_ensure(department=project.department, year=year)
+    return copy
 
 
 @transaction.atomic
@@ -504,7 +509,7 @@ class UnitYearRefused(Exception):
     """A unit-year that cannot be created; the message says why, in Chinese."""
 
 
-NO_BUDGET_YEAR = "{year}年尚未设置为预算年度；预算年度由系统管理员在系统管理中设置。"
+NO_UNIT_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能新建该年度（预算年度由系统管理员设置）"
 UNIT_YEAR_EXISTS = "本单位已有{year}年的绩效目标。"
 
 
@@ -512,7 +517,7 @@ def unit_year_create(*, department: Department, year: int) -> DepartmentYear:
     """Open a budget year for one unit: its 第一部分 as an empty draft. The year itself (its
     framework and milestones, shared by every unit) is a superuser's to set."""
     if not BudgetYear.objects.filter(year=year).exists():
-        raise UnitYearRefused(NO_BUDGET_YEAR.format(year=year))
+        raise UnitYearRefused(NO_UNIT_BUDGET_YEAR.format(year=year))
     department_year, created = DepartmentYear.objects.get_or_create(
         department=department, year=year
     )

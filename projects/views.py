@@ -365,7 +365,7 @@ def _transition(request, action: str, run, back) -> HttpResponse:
 def project_transition(request: HttpRequest, year: int, code: str, action: str) -> HttpResponse:
     project, _ = get_project_for_user(request, year, code)
     runs = {
-        "submit": lambda: workflow.project_submit(project=project, user=request.user),
+        "submit": lambda: _submit_project(request, project),
         "review": lambda: workflow.project_review(
             project=project,
             user=request.user,
@@ -379,6 +379,13 @@ def project_transition(request: HttpRequest, year: int, code: str, action: str) 
     if action not in runs:
         raise Http404("没有这个操作")
     return _transition(request, action, runs[action], redirect("projects:detail", year, code))
+
+
+def _submit_project(request: HttpRequest, project: Project) -> None:
+    workflow.project_submit(project=project, user=request.user)
+    if project.section_id is None:
+        # No chief's 待我审核 lists it, only the unit administrator's: say so.
+        messages.warning(request, workflow.NO_SECTION)
 
 
 @require_POST

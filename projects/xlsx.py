@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from departments.models import DepartmentYear
+from departments.part_one import PartOne, build_part_one
 from perfbudget.lib.numbers import format_number
 from projects.target_table import COLUMNS, Cell, TargetTable
 
@@ -211,22 +212,22 @@ def _heading(ws: Worksheet, row: int, text: str, width: int) -> int:
     return row + 1
 
 
-def write_part_one(ws: Worksheet, department_year: DepartmentYear) -> None:
+def write_part_one(ws: Worksheet, part_one: PartOne) -> None:
     from departments.templatetags.booklet import cn_number
 
-    rated = department_year.has_ratings()
-    widths = RATING_WIDTHS + ([12, 10] if rated else [])
+    rated = part_one.rated
+    widths = RATING_WIDTHS + ([12, 14] if rated else [])
     width = len(widths)
     _set_widths(ws, widths)
-    _title(ws, 1, department_year.title, width)
+    _title(ws, 1, part_one.title, width)
     _title(ws, 2, "第一部分　部门整体绩效目标", width, size=14)
     row = _heading(ws, 3, "一、总体绩效目标", width)
-    row = _paragraphs(ws, row, department_year.paragraphs("overall_target"), width)
+    row = _paragraphs(ws, row, list(part_one.overall_target), width)
     row = _heading(ws, row, "二、分项绩效目标", width)
-    for n, section in enumerate(department_year.department.year_sections, 1):
+    for n, section in enumerate(part_one.sections, 1):
         row = _heading(ws, row, f"（{cn_number(n)}）{section.name}", width)
-        row = _paragraphs(ws, row, section.duty_lines(), width)
-        if not section.year_indicators:
+        row = _paragraphs(ws, row, list(section.duties), width)
+        if not section.rows:
             continue
         row = _paragraphs(ws, row, ["绩效指标："], width)
         occupied: set = set()
@@ -239,24 +240,21 @@ def write_part_one(ws: Worksheet, department_year: DepartmentYear) -> None:
         _write_row(ws, row, head, occupied, widths)
         _write_row(ws, row + 1, [Cell(g, role="head") for g in "优良中差"], occupied, widths)
         row += 2
-        for indicator in section.year_indicators:
-            cells = [Cell(indicator.name)] + [Cell(t, role="number") for t in indicator.criteria()]
+        for rating_row in section.rows:
+            cells = [Cell(rating_row.name)] + [Cell(t, role="number") for t in rating_row.criteria]
             if rated:
-                rating = getattr(indicator, "rating", None)
-                actual = f"{format_number(rating.actual_value)}%" if rating else ""
                 cells += [
-                    Cell(actual, role="number"),
-                    Cell((rating and rating.grade) or "", role="number"),
+                    Cell(rating_row.actual, role="number"),
+                    Cell(rating_row.grade, role="number"),
                 ]
             lines = _write_row(ws, row, cells, occupied, widths)
             ws.row_dimensions[row].height = max(20, 15 * lines)
             row += 1
     if rated:
-        summary = department_year.rating_summary()
-        text = "，".join(f"{grade} {count} 项" for grade, count in summary.items())
-        row = _paragraphs(ws, row, [f"科室评级汇总：{text}"], width)
+        row = _paragraphs(ws, row, [f"科室评级汇总：{part_one.summary_text}"], width)
+    row = _paragraphs(ws, row, [f"注：{note}" for note in part_one.notes], width)
     row = _heading(ws, row, "三、工作保障措施", width)
-    _paragraphs(ws, row, department_year.paragraphs("safeguards"), width)
+    _paragraphs(ws, row, list(part_one.safeguards), width)
     _print_setup(ws)
 
 
@@ -265,7 +263,7 @@ def booklet_workbook(department_year: DepartmentYear, tables: list[TargetTable])
     taken: set[str] = set()
     ws = wb.active
     ws.title = sheet_name("第一部分", taken)
-    write_part_one(ws, department_year)
+    write_part_one(ws, build_part_one(department_year))
     for table in tables:
         project = table.project
         write_table(

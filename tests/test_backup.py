@@ -18,7 +18,7 @@ from django.db import connection
 from django.urls import reverse
 
 from departments.models import Department, Membership
-from projects.models import Project
+from projects.models import BudgetYear, Project
 from projects.services import project_copy_to_year, unit_year_load
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -69,6 +69,10 @@ def worked_on(client, reference, finance, chief):
     client.force_login(chief)
     client.post(reverse("projects:review", args=[2024, CODE]), {"grade": "优", "comment": "好"})
     assert Project.objects.get(code=CODE).status == "approved"
+    budget_2024 = BudgetYear.objects.get(year=2024)
+    BudgetYear.objects.create(
+        year=2025, framework=budget_2024.framework, milestone_months=budget_2024.milestone_months
+    )
     project_copy_to_year(project=Project.objects.get(code=CODE), year=2025)
     return reference
 

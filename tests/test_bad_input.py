@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from departments.models import DepartmentYear, SectionIndicator, SectionRating
-from departments.views import RATING_SAVED
+from departments.views import RATINGS_SAVED, RATINGS_UNCHANGED
 from indicators.models import Indicator, IndicatorResult, SelfEvaluation
 from perfbudget.lib.numbers import NotANumber, read_number
 from projects.data_workbook import data_workbook
@@ -260,17 +260,20 @@ def test_section_ratings(chief, value, grade, reason, comment):
         response = _client(chief).post(
             reverse("departments:ratings", args=["136001", 2024]),
             {
-                "indicator": indicator.pk,
-                "actual_value": value,
-                "manual_grade": grade,
-                "reason": reason,
-                "comment": comment,
+                f"r-{indicator.pk}-actual_value": value,
+                f"r-{indicator.pk}-manual_grade": grade,
+                f"r-{indicator.pk}-reason": reason,
+                f"r-{indicator.pk}-comment": comment,
             },
             follow=True,
         )
         page = _answered(response)
-        event("saved" if RATING_SAVED.format(name=indicator.name) in page else "refused")
-        if RATING_SAVED.format(name=indicator.name) in page:
+        saved = RATINGS_SAVED.format(count=1) in page
+        unchanged = RATINGS_UNCHANGED in page  # nothing typed but blanks
+        event("saved" if saved else "unchanged" if unchanged else "refused")
+        if unchanged:
+            assert _rating_state(indicator) == before
+        elif saved:
             actual, manual_grade, manual_reason, stored_comment = _rating_state(indicator)
             assert actual == _typed_number(value)
             assert manual_grade in ("", grade)

@@ -171,3 +171,33 @@ def test_finance_enters_a_project_from_nothing_and_prints_it(live_server, browse
     assert data.startswith(b"%PDF")
     text = "".join(page_texts(data))
     assert "10.宣传干部培训绩效目标表" in text and "≥90%" in text
+
+
+def test_chief_sees_grades_while_typing_and_saves_several_ratings_at_once(
+    live_server, browser_page, clerk
+):
+    from departments.models import Section, SectionRating
+
+    make_user("rater", clerk.memberships.get().department, Role.CHIEF, Section.objects.all())
+    page = browser_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "rater")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + "/departments/136001/2024/ratings/")
+    rows = page.locator("tr.rating-row")
+    rows.nth(0).locator(".rating-actual").fill("95")
+    rows.nth(1).locator(".rating-actual").fill("70")
+    rows.nth(2).locator(".rating-actual").fill("120")
+    assert [rows.nth(i).locator(".computed").inner_text() for i in range(3)] == [
+        "良",
+        "无（空档）",
+        "优",
+    ]
+    assert rows.nth(2).locator(".over-100").is_visible()
+    assert not rows.nth(0).locator(".over-100").is_visible()
+    rows.nth(1).locator("select").select_option("中")
+    rows.nth(1).locator('input[name$="-reason"]').fill("人手不足")
+    page.click("text=保存本页评级")
+    page.wait_for_selector("text=已保存 3 项评级")
+    assert SectionRating.objects.count() == 3

@@ -117,6 +117,28 @@ def test_stale_department_save_is_refused(client, finance):
     assert DepartmentYear.objects.get(year=2024).overall_target == "第一个人的修改"
 
 
+def test_stale_department_message_names_who_saved_and_when_in_local_time(
+    client, finance, reference
+):
+    from datetime import UTC, datetime
+
+    from conftest import make_user
+    from departments.models import Role
+
+    colleague = make_user("finance2", reference.department, Role.FINANCE)
+    colleague.first_name = "王会计"
+    colleague.save()
+    stale = _post_data(overall_target="第二个人的修改")
+    client.force_login(colleague)
+    assert client.post(EDIT, _post_data(overall_target="王会计的修改")).status_code == 302
+    DepartmentYear.history.filter(history_user=colleague).update(
+        history_date=datetime(2030, 3, 1, 15, 45, tzinfo=UTC)
+    )
+    client.force_login(finance)
+    html = client.post(EDIT, stale).content.decode()
+    assert "王会计已于 2030-03-01 23:45 修改并保存" in html
+
+
 @pytest.mark.parametrize(("who", "status"), [("auditor", 403), ("chief", 403), ("outsider", 404)])
 def test_department_editor_refuses_others(client, request, reference, who, status):
     client.force_login(request.getfixturevalue(who))
@@ -159,7 +181,17 @@ def _project_snapshot(project):
     )
 
 
+def _budget_year_2025():
+    """Set up by a superuser (a copy never creates a budget year)."""
+    BudgetYear.objects.create(
+        year=2025,
+        framework=BudgetYear.objects.get(year=2024).framework,
+        milestone_months=[3, 6, 10, 12],
+    )
+
+
 def test_copy_a_project_reproduces_every_field_and_row(reference):
+    _budget_year_2025()
     source = Project.objects.get(code="13081123P000182100018")
     copy = project_copy_to_year(project=source, year=2025)
     assert copy.year == 2025 and copy.status == "draft" and copy.source == source
@@ -170,6 +202,7 @@ def test_copy_a_project_reproduces_every_field_and_row(reference):
 
 
 def test_copy_a_whole_unit_year(reference):
+    _budget_year_2025()
     copy = unit_year_copy(department_year=reference, year=2025)
     assert (
         copy.overall_target == reference.overall_target and copy.safeguards == reference.safeguards
@@ -198,6 +231,7 @@ def test_copy_into_a_year_with_another_framework_is_refused_when_rows_do_not_fit
 
 
 def test_copy_buttons(client, finance):
+    _budget_year_2025()
     client.force_login(finance)
     response = client.post(
         reverse("projects:copy", args=[2024, "13081123P000185100019"]), {"year": 2025}
@@ -208,8 +242,11 @@ def test_copy_buttons(client, finance):
     response = client.post(
         reverse("booklet:copy", args=["136001", 2024]), {"year": 2025}, follow=True
     )
-    assert "未结转：2025年已有项目编码为 13081123P000185100019 的项目" in response.content.decode()
-    assert not DepartmentYear.objects.filter(year=2025).exists()  # all or nothing
+    assert "未结转：" in response.content.decode()
+    # The project's copy made the unit's 2025 year (its pages link there), so the whole
+    # unit-year cannot be carried on top of it.
+    assert "已有2025年的绩效目标" in response.content.decode()
+    assert Project.objects.filter(year=2025).count() == 1  # all or nothing
 
 
 def test_copy_is_refused_to_read_only_users(client, auditor):

@@ -181,6 +181,29 @@ def test_a_stale_save_is_refused_and_nothing_is_lost(client, finance, reference)
     assert _project().fund_use == "王会计的修改"
 
 
+def test_the_stale_message_names_the_colleague_and_the_local_time(client, finance, reference):
+    from datetime import UTC, datetime
+
+    from conftest import make_user
+    from departments.models import Role
+
+    colleague = make_user("finance2", reference.department, Role.FINANCE)
+    colleague.first_name = "王会计"
+    colleague.save()
+    project = _project()
+    loaded = _post_data(project, _rows(project))
+    client.force_login(colleague)
+    assert client.post(EDIT, {**loaded, "fund_use": "王会计的修改"}).status_code == 302
+    # The colleague saved (after the fixture load) at 15:45 UTC: 23:45 in Shanghai.
+    project.history.filter(history_user=colleague).update(
+        history_date=datetime(2030, 3, 1, 15, 45, tzinfo=UTC)
+    )
+    client.force_login(finance)
+    html = client.post(EDIT, {**loaded, "fund_use": "我的修改"}).content.decode()
+    assert "王会计已于 2030-03-01 23:45 修改并保存" in html
+    assert "15:45" not in html
+
+
 def test_new_project_from_nothing(client, finance):
     client.force_login(finance)
     assert client.get(reverse("projects:new")).status_code == 200
@@ -362,3 +385,17 @@ def test_editor_page_queries_do_not_grow_with_indicators(
     with CaptureQueriesContext(connection) as large:
         client.get(EDIT)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_saving_a_project_without_section_warns_that_no_chief_will_review_it(client, finance):
+    client.force_login(finance)
+    project = _project()
+    section = project.section_id
+    response = client.post(EDIT, _post_data(project, _rows(project), section=""), follow=True)
+    assert _project().section is None  # saved: a unit-wide project may have no section
+    assert "未指定责任科室" in response.content.decode()
+    assert "由单位管理员审核" in response.content.decode()
+    response = client.post(
+        EDIT, _post_data(_project(), _rows(project), section=section), follow=True
+    )
+    assert "未指定责任科室" not in response.content.decode()

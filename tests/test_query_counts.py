@@ -64,6 +64,7 @@ def _count(client, url) -> int:
         reverse("projects:list"),
         reverse("projects:detail", args=[2024, "13081123P000182100018"]),
         reverse("departments:year_detail", args=["136001", 2024]),
+        reverse("departments:ratings", args=["136001", 2024]),
         reverse("booklet:checks", args=["136001", 2024]),
         reverse("booklet:monitoring", args=["136001", 2024]),
         reverse("booklet:evaluations", args=["136001", 2024]),

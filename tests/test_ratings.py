@@ -72,32 +72,121 @@ def test_only_the_sections_chief_rates(unit, finance):
             rating_record(indicator=_indicator(), user=user, actual_value=Decimal(100))
 
 
+def _form(rows: dict[str, dict]) -> dict:
+    """The ratings page's one form: each row's fields named after its indicator."""
+    data = {}
+    for name, values in rows.items():
+        pk = _indicator(name).pk
+        data.update({f"r-{pk}-{key}": value for key, value in values.items()})
+    return data
+
+
+def _row_html(html: str, name: str) -> str:
+    """The <tr> of one indicator on the ratings page."""
+    start = html.index(f'data-indicator="{_indicator(name).pk}"')
+    return html[start : html.index("</tr>", start)]
+
+
+THREE = ("综合业务管理工作完成率", "综合文书工作完成率", "宣传思想工作")
+
+
 def test_ratings_page_records_and_shows_the_summary(client, chief):
     client.force_login(chief)
     assert client.get(URL).status_code == 200
-    response = client.post(
-        URL, {"indicator": _indicator().pk, "actual_value": "70", "comment": "年中调整"}
-    )
+    response = client.post(URL, _form({THREE[0]: {"actual_value": "70", "comment": "年中调整"}}))
     html = response.content.decode()
     assert response.status_code == 200 and "完成值 70% 不在任何等级范围内" in html
     assert 'value="70"' in html and 'value="年中调整"' in html  # the refused input is kept
     assert not SectionRating.objects.exists()
     client.post(
         URL,
-        {
-            "indicator": _indicator().pk,
-            "actual_value": "70",
-            "manual_grade": "中",
-            "reason": "按中评定",
-            "confirm": "on",
-        },
+        _form(
+            {
+                THREE[0]: {
+                    "actual_value": "70",
+                    "manual_grade": "中",
+                    "reason": "按中评定",
+                    "confirm": "on",
+                },
+                THREE[2]: {"actual_value": "100", "confirm": "on"},
+            }
+        ),
     )
-    client.post(URL, {"indicator": _indicator("宣传思想工作").pk, "actual_value": "100"})
     html = client.get(reverse("departments:year_detail", args=["136001", 2024])).content.decode()
     assert (
         "实际完成值" in html
-        and "科室评级汇总：优 1 项，良 0 项，中 1 项，差 0 项，未评级 9 项" in html
+        and "科室评级汇总：优 1 项，良 0 项，中 1 项，差 0 项，待确认 0 项，未评级 9 项" in html
     )
+
+
+def test_three_typed_rows_are_saved_by_one_post(client, chief):
+    client.force_login(chief)
+    response = client.post(
+        URL,
+        _form(
+            {
+                THREE[0]: {"actual_value": "100"},
+                THREE[1]: {"actual_value": "95", "comment": "按期完成"},
+                THREE[2]: {"actual_value": "70", "manual_grade": "中", "reason": "人手不足"},
+            }
+        ),
+    )
+    assert response.status_code == 302
+    saved = {r.indicator.name: (r.actual_value, r.grade) for r in SectionRating.objects.all()}
+    assert saved == {THREE[0]: (100, "优"), THREE[1]: (95, "良"), THREE[2]: (70, "中")}
+    assert "已保存 3 项评级" in client.get(URL).content.decode()
+
+
+def test_one_bad_row_saves_nothing_and_every_typed_value_stays(client, chief):
+    client.force_login(chief)
+    response = client.post(
+        URL,
+        _form(
+            {
+                THREE[0]: {"actual_value": "100", "comment": "第一行"},
+                THREE[1]: {"actual_value": "70", "comment": "第二行"},  # in the hole, no grade
+                THREE[2]: {"actual_value": "95", "comment": "第三行"},
+            }
+        ),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not SectionRating.objects.exists()
+    typed = zip(THREE, ("100", "70", "95"), ("第一行", "第二行", "第三行"), strict=True)
+    for name, value, comment in typed:
+        row = _row_html(html, name)
+        assert f'value="{value}"' in row and f'value="{comment}"' in row
+    assert "完成值 70% 不在任何等级范围内" in _row_html(html, THREE[1])
+    assert "不在任何等级范围内" not in _row_html(html, THREE[0])
+    assert "均未保存" in html
+    assert "未评级 11</span>" in html and "待确认 0</span>" in html  # counts what is stored
+
+
+def test_a_row_of_another_chiefs_section_is_refused_and_nothing_written(client, unit):
+    other = make_user("chief-cm", unit, Role.CHIEF, sections=Section.objects.filter(name="传媒科"))
+    own = SectionIndicator.objects.filter(section__name="传媒科", year=2024).first()
+    client.force_login(other)
+    data = _form({THREE[0]: {"actual_value": "100"}})
+    data[f"r-{own.pk}-actual_value"] = "100"
+    assert client.post(URL, data).status_code == 403
+    assert not SectionRating.objects.exists()
+
+
+def test_unchanged_and_empty_rows_are_not_written_and_confirmed_rows_are_read_only(client, chief):
+    rating_record(indicator=_indicator(THREE[0]), user=chief, actual_value=Decimal(95))
+    rating_record(
+        indicator=_indicator(THREE[1]), user=chief, actual_value=Decimal(100), confirm=True
+    )
+    client.force_login(chief)
+    html = client.get(URL).content.decode()
+    assert "<input" not in _row_html(html, THREE[1])  # confirmed: shown, not editable
+    records = SectionRating.history.count()
+    response = client.post(
+        URL, _form({THREE[0]: {"actual_value": "95"}, THREE[2]: {"actual_value": ""}})
+    )
+    assert response.status_code == 302
+    assert SectionRating.history.count() == records
+    assert "没有需要保存的修改" in client.get(URL).content.decode()
 
 
 def test_ratings_page_refuses_other_units_and_foreign_indicators(
@@ -107,9 +196,7 @@ def test_ratings_page_refuses_other_units_and_foreign_indicators(
     assert client.get(URL).status_code == 404
     client.force_login(auditor)
     assert client.get(URL).status_code == 200  # reads, and rates nothing
-    assert (
-        client.post(URL, {"indicator": _indicator().pk, "actual_value": "100"}).status_code == 403
-    )
+    assert client.post(URL, _form({THREE[0]: {"actual_value": "100"}})).status_code == 403
     assert not SectionRating.objects.exists()
 
 
@@ -136,6 +223,7 @@ def test_pdf_and_excel_show_actual_values_and_grades(client, chief, auditor):
 )
 def test_values_a_rating_cannot_hold_are_refused_with_a_message(client, chief, value, message):
     client.force_login(chief)
-    response = client.post(URL, {"indicator": _indicator().pk, "actual_value": value})
+    response = client.post(URL, _form({THREE[0]: {"actual_value": value}}))
     assert message in response.content.decode()
+    assert not SectionRating.objects.exists()
     assert not SectionRating.objects.exists()

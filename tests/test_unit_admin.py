@@ -222,7 +222,7 @@ def test_open_a_year_that_the_superuser_has_set(client, unit_admin, unit):
     client.force_login(unit_admin)
     url = reverse("booklet:year_new", args=["136001"])
     response = client.post(url, {"year": "2031"}, follow=True)
-    assert "尚未设置为预算年度" in response.content.decode()
+    assert "预算年度尚未设置" in response.content.decode()
     assert not BudgetYear.objects.filter(year=2031).exists()
     BudgetYear.objects.create(year=2031, framework=BudgetYear.objects.get(year=2024).framework)
     response = client.post(url, {"year": "2031"})

@@ -274,3 +274,14 @@ def test_a_membership_holds_sections_of_its_own_unit_only(unit, other_unit, outs
             write()
     assert not membership.sections.filter(pk=foreign.pk).exists()
     membership.sections.add(unit.sections.first())  # its own unit's: fine
+
+
+def test_submitting_a_project_without_section_says_the_unit_admin_reviews_it(client, finance):
+    Project.objects.filter(code=CODE).update(section=None)
+    html = _post(client, finance, "submit").content.decode()
+    assert "已提交，等待审核" in html
+    assert "未指定责任科室" in html and "由单位管理员审核" in html
+    Project.objects.filter(code=CODE).update(
+        status="draft", section=Section.objects.get(name="传媒科")
+    )
+    assert "未指定责任科室" not in _post(client, finance, "submit").content.decode()

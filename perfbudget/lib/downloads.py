@@ -32,7 +32,9 @@ _DRAWING_SOURCES = [
     "static/css/form-table.css",
     "static/css/pdf.css",
     "templates/pdf",
+    "departments/part_one.py",
     "templates/departments/_rating_table.html",
+    "templates/departments/_part_one_body.html",
 ]
 
 
