@@ -67,7 +67,7 @@ HISTORY_MODELS = (
 NATURAL_KEYS = {"auth.Group", "auth.User"}
 BATCH = 1000
 # The fields by which rows (and their history) name a user.
-USER_FIELDS = {"user", "reviewed_by", "history_user"}
+USER_FIELDS = {"user", "reviewed_by", "submitted_by", "history_user"}
 
 
 class BackupError(Exception):

@@ -184,3 +184,18 @@ def test_a_unit_year_file_holds_users_its_history_names(worked_on, chief, tmp_pa
         r["fields"]["username"] for r in _document(path)["objects"] if r["model"] == "auth.user"
     }
     assert "chief1" in users
+
+
+def test_a_unit_year_file_holds_the_submitter_who_left(reference, tmp_path):
+    """A submitter who has left the unit, and whom no history row names, is still carried:
+    the project names them as 提交人."""
+    from conftest import make_user
+
+    leaver = make_user("leaver1")
+    Project.objects.filter(code=CODE).update(submitted_by=leaver)
+    path = tmp_path / "b.json.gz"
+    call_command("backup", "--department", "136001", "--year", "2024", "-o", str(path))
+    users = {
+        r["fields"]["username"] for r in _document(path)["objects"] if r["model"] == "auth.user"
+    }
+    assert "leaver1" in users
