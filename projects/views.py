@@ -473,11 +473,14 @@ def _waiting(user, readable, memberships) -> dict:
         Project.objects.for_list()
         .filter(status=Status.SUBMITTED)
         .filter(Q(section__in=chief_sections) | Q(department__in=admin_units))
+        .exclude(submitted_by=user, department__single_person=False)
         .order_by("-year", "booklet_order")
     )
-    units_to_review = DepartmentYear.objects.filter(
-        status=Status.SUBMITTED, department__in=admin_units
-    ).select_related("department")
+    units_to_review = (
+        DepartmentYear.objects.filter(status=Status.SUBMITTED, department__in=admin_units)
+        .exclude(submitted_by=user, department__single_person=False)
+        .select_related("department")
+    )
     returned = (
         Project.objects.for_list()
         .filter(department__in=writable_departments(user), status=Status.DRAFT)

@@ -285,3 +285,11 @@ def test_submitting_a_project_without_section_says_the_unit_admin_reviews_it(cli
         status="draft", section=Section.objects.get(name="传媒科")
     )
     assert "未指定责任科室" not in _post(client, finance, "submit").content.decode()
+
+
+def test_the_start_page_does_not_ask_the_submitter_to_review(client, unit_admin, chief):
+    _post(client, unit_admin, "submit")
+    client.force_login(unit_admin)
+    assert 'id="to-review"' not in client.get("/").content.decode()
+    client.force_login(chief)
+    assert 'id="to-review"' in client.get("/").content.decode()
