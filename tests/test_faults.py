@@ -125,8 +125,9 @@ def full_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
-def _changed_workbook() -> bytes:
-    """The unit's data workbook with every project's name changed."""
+def _changed_workbook(last_value: str | None = None) -> bytes:
+    """The unit's data workbook with every project's name changed (and, if given, the value of
+    the last 指标 row)."""
     workbook = load_workbook(io.BytesIO(data_workbook(_department_year())))
     sheet = workbook["项目"]
     column = [c.value for c in sheet[1]].index("项目名称") + 1
@@ -134,6 +135,9 @@ def _changed_workbook() -> bytes:
         cell = sheet.cell(row=row, column=column)
         if cell.value:
             cell.value = f"{cell.value}（新）"
+    if last_value is not None:
+        indicators = workbook["指标"]
+        indicators.cell(row=indicators.max_row, column=7).value = last_value
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -203,21 +207,22 @@ def test_an_import_interrupted_half_way_leaves_nothing_half_written(reference, m
 
 def test_an_importing_process_killed_half_way_leaves_nothing_half_written(reference, tmp_path):
     """PostgreSQL: the import runs as its own process; a second connection holds a lock on the
-    last project's row, so the import stops there with the earlier projects already written in
-    its transaction; the process is then killed with SIGKILL."""
+    last indicator row the import changes (the import locks the projects themselves first), so
+    the import stops there with the earlier projects already written in its transaction; the
+    process is then killed with SIGKILL."""
     if connection.vendor != "postgresql":
         pytest.skip("needs a database server whose client can be killed")
     path = tmp_path / "changed.xlsx"
-    path.write_bytes(_changed_workbook())
+    path.write_bytes(_changed_workbook(last_value="≥99%"))
     before = _snapshot()
-    last = Project.objects.order_by("booklet_order").last()  # the workbook's last project
+    last = Indicator.objects.get(pk=_last_indicator_key())  # the workbook's last 指标 row
     name = f"import-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PGAPPNAME": name}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env["DATABASE_URL"] = "postgres://{user}@{host}:{port}/{dbname}".format(**_server())
     watcher = psycopg.connect(**_server(), autocommit=True)
     with watcher, psycopg.connect(**_server()) as locker:
-        locker.execute("SELECT id FROM projects_project WHERE id = %s FOR UPDATE", [last.pk])
+        locker.execute("SELECT id FROM indicators_indicator WHERE id = %s FOR UPDATE", [last.pk])
         process = subprocess.Popen(
             [sys.executable, "manage.py", "import_targets", str(path)],
             cwd=settings.BASE_DIR,
@@ -238,6 +243,11 @@ def test_an_importing_process_killed_half_way_leaves_nothing_half_written(refere
     assert written > 0, "the import had written nothing before it was killed"
     connection.close()
     assert _snapshot() == before
+
+
+def _last_indicator_key() -> int:
+    indicators = load_workbook(io.BytesIO(data_workbook(_department_year())))["指标"]
+    return indicators.cell(row=indicators.max_row, column=9).value
 
 
 def _wait_for_lock_wait(watcher, name, process) -> bool:
