@@ -38,13 +38,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "perfbudget.lib.security.ContentSecurityPolicyMiddleware",
     "perfbudget.lib.logs.WriteLogMiddleware",
+    "perfbudget.lib.security.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "perfbudget.lib.security.RefuseNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Reads form fields in process_view: after the CSRF check and the login requirement.
+    "perfbudget.lib.security.RefuseControlCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -133,6 +135,15 @@ DOWNLOAD_CACHE_SECONDS = envint("DOWNLOAD_CACHE_SECONDS", str(30 * 24 * 3600))
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", str(15 * 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The project editor posts about 11 fields per 三级 indicator: a project at the limit of 300
+# indicators (projects.models.MAX_INDICATORS_PER_PROJECT) must save, and a bigger one is refused
+# by the editor with its message, not by this limit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "4000")
+
+# A request body (form fields and files together) larger than this is refused by its declared
+# length before it is read: the largest import (10 MB) with room for the form around it.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", str(11 * 1024 * 1024))
 
 # Uploads larger than this are spooled to FILE_UPLOAD_TEMP_DIR (the system's temp dir by default).
 FILE_UPLOAD_TEMP_DIR = os.getenv("FILE_UPLOAD_TEMP_DIR") or None

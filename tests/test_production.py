@@ -361,7 +361,7 @@ def test_a_nul_character_is_refused_with_a_message_before_anything_is_read(
     "data, title, says",
     [
         ({"executed": "1" * (2_621_440 + 1)}, "提交的内容过大", "超过 2.5 MB"),
-        ({f"field_{i}": "1" for i in range(1001)}, "提交的栏目过多", "超过 1000 个栏目"),
+        ({f"field_{i}": "1" for i in range(4001)}, "提交的栏目过多", "超过 4000 个栏目"),
     ],
     ids=["too-big", "too-many-fields"],
 )
