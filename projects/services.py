@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -10,7 +11,13 @@ from departments.models import Department, DepartmentYear, Section, SectionIndic
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from indicators.values import parse_value
-from projects.models import BudgetYear, Project, ScheduleEntry
+from projects.models import (
+    MAX_INDICATORS_PER_PROJECT,
+    TOO_MANY_INDICATORS,
+    BudgetYear,
+    Project,
+    ScheduleEntry,
+)
 
 GRADE_KEYS = (
     ("优", "excellent", "≥"),
@@ -69,6 +76,16 @@ INDICATOR_FIELDS = [
 ]
 
 
+def indicator_count_check(count: int) -> None:
+    """The last line of every writer of a project's indicators: no project holds more than
+    MAX_INDICATORS_PER_PROJECT (its table would take minutes to render)."""
+    if count > MAX_INDICATORS_PER_PROJECT:
+        raise ValidationError(
+            TOO_MANY_INDICATORS.format(limit=MAX_INDICATORS_PER_PROJECT, count=count),
+            code="too_many_indicators",
+        )
+
+
 def framework_categories(framework) -> dict[tuple[str, str], SecondaryCategory]:
     return {
         (c.primary.name, c.name): c
@@ -91,6 +108,7 @@ def project_tree_replace(
     Rows are paired with the current indicators in table order: an unchanged row is not
     written, a changed one is updated, extra ones are removed, new ones created; every write
     is kept in the history. Returns whether anything changed."""
+    indicator_count_check(len(rows))
     categories = categories if categories is not None else framework_categories(project.framework)
     if current is None:
         current = list(project.indicators.all())
@@ -246,6 +264,7 @@ def _last_change(project: Project) -> tuple[str, object]:
 def indicators_sync(*, project: Project, rows: list[dict]) -> None:
     """Make the project's indicators equal to the editor's rows, matched by id: unchanged rows
     are not written, every other change is saved one by one into the history."""
+    indicator_count_check(len(rows))
     existing = {i.pk: i for i in project.indicators.all()}
     counters: dict[int, int] = {}
     keep = set()
