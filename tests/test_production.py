@@ -190,6 +190,21 @@ def test_every_write_is_logged_with_its_user(client, finance, reference, caplog,
     )
 
 
+def test_a_logged_out_request_cannot_forge_lines_in_the_write_log(db, caplog, monkeypatch):
+    monkeypatch.setattr(logging.getLogger("perfbudget"), "propagate", True)
+    forged = "/x%0D%0A2026-01-01 INFO perfbudget.writes 1 POST /admin/ status=200 user=admin%1B[2J"
+    with caplog.at_level("INFO", logger="perfbudget.writes"):
+        Client().post(forged)
+        Client().post("/y%E2%80%A8z%20status=200%20user=admin")
+    lines = [r.getMessage() for r in caplog.records if r.name == "perfbudget.writes"]
+    assert len(lines) == 2
+    for line in lines:
+        assert not re.search(r"[\x00-\x1f\x7f\u2028\u2029]", line)
+        assert re.fullmatch(r"POST \S+ status=\d+ user=- ms=\d+", line)
+    assert lines[0].startswith("POST /x\\x0d\\x0a2026-01-01\\x20INFO")
+    assert "\\x1b[2J" in lines[0]
+
+
 def test_a_lost_database_gives_a_chinese_503_page(finance, reference):
     client = Client(raise_request_exception=False)
     client.force_login(finance)
