@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.xml.functions import iterparse
 
 from departments.access import can_write
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
@@ -327,6 +328,7 @@ def _open(data: bytes):
         with zipfile.ZipFile(BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
                 raise ImportRejected([Problem("文件", None, None, UNPACKS_TOO_LARGE)])
+            _count_sheet_parts(archive)
         wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
         problems = _walk_within_limits(wb)
     except ImportRejected:
@@ -336,6 +338,41 @@ def _open(data: bytes):
     if problems:
         raise ImportRejected(problems)
     return wb
+
+
+_COLUMN_OF = re.compile(r"^([A-Z]+)")
+TOO_MANY_CELLS = (
+    f"工作簿的行数、列数或单元格过多（每个工作表最多 {MAX_ROWS} 行，“指标”最多 "
+    f"{SHEET_ROWS['指标']} 行；最多 {MAX_COLUMNS} 列；共最多 {MAX_CELLS} 个单元格），"
+    "请拆分后分批导入"
+)
+
+
+def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
+    """Count the rows and cells of every sheet's XML as it streams past, stopping at the
+    largest limit any sheet has. openpyxl, even read-only, parses a whole sheet once just to
+    learn its size when the file does not state it; after this count that parse is short."""
+    row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
+    cells = 0
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        rows = 0
+        with archive.open(name) as source:
+            for event, element in iterparse(source, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    if tag == "row":
+                        rows += 1
+                    elif tag == "c":
+                        cells += 1
+                        column = _COLUMN_OF.match(element.get("r") or "")
+                        if column and column_index_from_string(column[1]) > MAX_COLUMNS:
+                            rows = row_limit + 1
+                    if rows > row_limit or cells > MAX_CELLS:
+                        raise ImportRejected([Problem("文件", None, None, TOO_MANY_CELLS)])
+                elif tag == "row":
+                    element.clear()
 
 
 def _too_many(title: str, limit: int) -> Problem:

@@ -76,7 +76,7 @@ def test_a_cell_beyond_the_last_allowed_column_is_refused(reference):
 
 def test_a_workbook_with_too_many_cells_is_refused(reference, monkeypatch):
     monkeypatch.setattr(importer, "MAX_CELLS", 50)
-    with pytest.raises(ImportRejected, match="最多 50 个非空单元格"):
+    with pytest.raises(ImportRejected, match="最多 50 个"):
         import_prepare(_export())
 
 
@@ -180,3 +180,18 @@ def test_a_project_over_the_indicator_limit_is_refused_by_the_editor_with_a_mess
     assert "一个项目最多只能有 300 条三级指标" in response.content.decode()
     project.refresh_from_db()
     assert (project.version, project.indicators.count()) == before
+
+
+def test_the_sheet_xml_is_counted_before_openpyxl_reads_it(reference, monkeypatch):
+    """openpyxl parses a whole sheet to learn its size when the file does not state it: the
+    rows are counted on the raw XML first, stopping at the largest limit."""
+    monkeypatch.setattr(importer, "MAX_ROWS", 40)
+    monkeypatch.setattr(importer, "SHEET_ROWS", {"指标": 50})
+    opened = []
+    monkeypatch.setattr(importer, "load_workbook", lambda *a, **k: opened.append(1))
+    wb = Workbook()
+    for i in range(150):
+        wb.active.append([i])
+    with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
+        import_prepare(_bytes(wb))
+    assert opened == []
