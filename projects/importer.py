@@ -341,11 +341,14 @@ def _open(data: bytes):
 
 
 _COLUMN_OF = re.compile(r"^([A-Z]+)")
-TOO_MANY_CELLS = (
-    f"工作簿的行数、列数或单元格过多（每个工作表最多 {MAX_ROWS} 行，“指标”最多 "
-    f"{SHEET_ROWS['指标']} 行；最多 {MAX_COLUMNS} 列；共最多 {MAX_CELLS} 个单元格），"
-    "请拆分后分批导入"
-)
+
+
+def _too_many_cells() -> str:
+    return (
+        f"工作簿的行数、列数或单元格过多（每个工作表最多 {MAX_ROWS} 行，“指标”最多 "
+        f"{SHEET_ROWS.get('指标', MAX_ROWS)} 行；最多 {MAX_COLUMNS} 列；共最多 {MAX_CELLS} 个"
+        "单元格），请拆分后分批导入"
+    )
 
 
 def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
@@ -370,7 +373,7 @@ def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
                         if column and column_index_from_string(column[1]) > MAX_COLUMNS:
                             rows = row_limit + 1
                     if rows > row_limit or cells > MAX_CELLS:
-                        raise ImportRejected([Problem("文件", None, None, TOO_MANY_CELLS)])
+                        raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
                 elif tag == "row":
                     element.clear()
 
