@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
@@ -48,12 +49,24 @@ class StaticOnlyFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
-        if url.startswith("file://"):
-            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-            if any(root in path.parents for root in _static_roots()):
-                return super().fetch(url, headers)
-        self.refused.append(url)
-        raise BlockedFetch(f"blocked: {url}")
+        path = _static_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise BlockedFetch(f"blocked: {url}")
+        # What is opened is exactly the path that was checked, not the URL as written.
+        return super().fetch(path.as_uri(), headers)
+
+
+def _static_path(url: str) -> Path | None:
+    """The file a file: URL names, read the way it would be opened (percent-escapes decoded,
+    query and fragment dropped, links and .. resolved), when it lies inside a static root."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    if any(root in path.parents for root in _static_roots()) and path.is_file():
+        return path
+    return None
 
 
 @lru_cache(maxsize=1)

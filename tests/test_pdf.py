@@ -2,6 +2,7 @@
 no fetching of user-written URLs, and rendering once per content version."""
 
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -139,6 +140,38 @@ def test_fetcher_refuses_everything_but_static_files(url):
     with pytest.raises(pdf.BlockedFetch):
         fetcher.fetch(url)
     assert fetcher.refused == [url]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "css/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "css/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "css/../../../../../../../../etc/passwd#/static/css/pdf.css",
+        "css/../../../../../../../../etc/passwd?/static/css/pdf.css",
+        "css/pdf.css/../../../../../../../../../etc/passwd",
+        # The fragment is not part of the file opened, but a naive resolve walks through it.
+        "file:///etc/passwd#/../..{static}/css/pdf.css",
+    ],
+)
+def test_fetcher_cannot_be_walked_out_of_the_static_dir(tail):
+    from django.contrib.staticfiles import finders
+
+    static = Path(finders.find("css/pdf.css")).parent.parent
+    url = tail if tail.startswith("file:") else f"file://{static}/{tail}"
+    url = url.replace("{static}", str(static))
+    fetcher = pdf.StaticOnlyFetcher()
+    with pytest.raises(pdf.BlockedFetch):
+        fetcher.fetch(url)
+    assert fetcher.refused == [url]
+
+
+def test_fetcher_serves_a_static_file_named_with_escapes_query_and_fragment():
+    from django.contrib.staticfiles import finders
+
+    static = Path(finders.find("css/pdf.css")).parent.parent
+    response = pdf.StaticOnlyFetcher().fetch(f"file://{static}/css/pdf%2Ecss?v=1#top")
+    assert b"@page" in response.read()
 
 
 def test_fetcher_serves_the_apps_own_stylesheet():
