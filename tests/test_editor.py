@@ -362,3 +362,20 @@ def test_editor_page_queries_do_not_grow_with_indicators(
     with CaptureQueriesContext(connection) as large:
         client.get(EDIT)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.parametrize("framework", ["abc", "1.5", "９", "9" * 40])
+def test_live_check_answers_a_framework_that_is_no_id_with_404(client, finance, framework):
+    client.force_login(finance)
+    project = _project()
+    data = _post_data(project, _rows(project), framework=framework)
+    response = client.post(reverse("projects:check"), data)
+    assert response.status_code == 404
+
+
+def test_live_check_of_an_unknown_framework_id_finds_no_indicator_rows(client, finance):
+    client.force_login(finance)
+    project = _project()
+    data = _post_data(project, _rows(project), framework="987654")
+    response = client.post(reverse("projects:check"), data)
+    assert response.status_code == 200

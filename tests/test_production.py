@@ -400,3 +400,57 @@ def test_debug_pages_keep_their_inline_styles(client, finance, settings):
     assert client.get("/projects/")["Content-Security-Policy"]
     settings.DEBUG = True
     assert "Content-Security-Policy" not in client.get("/projects/")
+
+
+def test_serve_does_not_start_when_check_deploy_warns(tmp_path):
+    """HSTS switched off is a warning of check --deploy: the production start stops there."""
+    env = _environment(
+        SECURE_HSTS_SECONDS="0",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        BIND=f"127.0.0.1:{_free_port()}",
+        WEB_CONCURRENCY="1",
+        PYTHON_BIN=sys.executable,
+    )
+    server = subprocess.Popen(
+        ["bash", "scripts/serve.sh"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = server.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, 15)
+        server.communicate()
+        pytest.fail("serve.sh started despite a deploy-check warning")
+    assert server.returncode != 0
+    assert "security.W004" in output
+
+
+def test_logged_in_pages_and_files_are_private_and_not_stored(client, auditor, reference):
+    client.force_login(auditor)
+    for url in (
+        reverse("home"),
+        reverse("projects:detail", args=[2024, CODE]),
+        reverse("projects:history", args=[2024, CODE]) + "?format=xlsx",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        control = response["Cache-Control"]
+        assert "private" in control and "no-store" in control, (url, control)
+
+
+def test_cached_downloads_are_private_and_revalidated_so_etag_still_works(
+    client, auditor, reference
+):
+    client.force_login(auditor)
+    url = reverse("projects:table_xlsx", args=[2024, CODE])
+    response = client.get(url)
+    assert response["Cache-Control"] == "private, no-cache"
+    again = client.get(url, headers={"If-None-Match": response["ETag"]})
+    assert again.status_code == 304
+    assert again["Cache-Control"] == "private, no-cache"

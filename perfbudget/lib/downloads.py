@@ -20,6 +20,8 @@ from django.utils.http import content_disposition_header, http_date, quote_etag
 
 log = logging.getLogger("perfbudget.downloads")
 
+# A unit's file: kept by the browser alone, and checked with the server (ETag) before reuse.
+CACHE_CONTROL = "private, no-cache"
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -80,6 +82,7 @@ def cached_download(
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
         response["ETag"] = etag
+        response["Cache-Control"] = CACHE_CONTROL
         return response
     cache_key = f"download:{key}"
     entry = cache.get(cache_key)
@@ -91,5 +94,5 @@ def cached_download(
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(rendered_at)
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = CACHE_CONTROL
     return response

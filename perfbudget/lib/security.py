@@ -4,6 +4,7 @@ its own), the size limit of a request body, and the refusal of control character
 import re
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 from perfbudget.views import error_page
 
@@ -86,3 +87,21 @@ class RefuseControlCharactersMiddleware:
                 if has_control_characters(key) or any(map(has_control_characters, values)):
                     return error_page(400, "请求无效", CONTROL_MESSAGE)
         return None
+
+
+class PrivateCacheMiddleware:
+    """A page or file answered to a logged-in user holds a unit's data: no shared cache may keep
+    it, and the browser keeps none either (`private, no-store`). A response that says its own
+    caching is left as it is: downloads are `private, no-cache` so that their ETag still spares
+    a second download. Static files (whitenoise answers before this) and the health endpoint
+    (no login) are not touched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
