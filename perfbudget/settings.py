@@ -146,6 +146,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "4000")
 # length before it is read: the largest import (10 MB) with room for the form around it.
 MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", str(11 * 1024 * 1024))
 
+# `manage.py restore` refuses a backup file that unpacks to more than this (a small gzip can
+# unpack to gigabytes); the largest real backups are a few MB.
+RESTORE_MAX_BYTES = envint("RESTORE_MAX_BYTES", str(512 * 1024 * 1024))
+
 # Uploads larger than this are spooled to FILE_UPLOAD_TEMP_DIR (the system's temp dir by default).
 FILE_UPLOAD_TEMP_DIR = os.getenv("FILE_UPLOAD_TEMP_DIR") or None
 
