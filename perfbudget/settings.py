@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "axes",
     "departments",
     "indicators",
     "projects",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out login into its answer (perfbudget/lib/login_throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -132,9 +135,35 @@ CACHES = {
 }
 DOWNLOAD_CACHE_SECONDS = envint("DOWNLOAD_CACHE_SECONDS", str(30 * 24 * 3600))
 
-# Login throttling (perfbudget/lib/login_throttle.py).
+# Login throttling: django-axes, configured by perfbudget/lib/login_throttle.py. A user name
+# from one address is locked after LOGIN_FAILURE_LIMIT failures, an address (whatever the
+# names) after LOGIN_ADDRESS_FAILURE_LIMIT, each for LOGIN_FAILURE_WINDOW seconds after the last
+# failure. Behind a proxy, TRUSTED_PROXY_COUNT says how many of X-Forwarded-For's entries
+# (from the right) the app's own proxies wrote; 0 reads only REMOTE_ADDR.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "50")
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", str(15 * 60))
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+AUTHENTICATION_BACKENDS = [
+    "perfbudget.lib.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "perfbudget.lib.login_throttle.LoginThrottleHandler"
+# LoginThrottleHandler reads these two counts in this order.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = "perfbudget.lib.login_throttle.failure_limit"
+AXES_COOLOFF_TIME = "perfbudget.lib.login_throttle.failure_window"
+AXES_USERNAME_CALLABLE = "perfbudget.lib.login_throttle.normalized_username"
+AXES_CLIENT_IP_CALLABLE = "perfbudget.lib.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "perfbudget.lib.login_throttle.lockout_response"
+# A locked-out name stays locked for the window after its last failure, not after each refused try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the address's failures: one valid account would otherwise reset the
+# count of an address trying many names.
+AXES_RESET_ON_SUCCESS = False
+# Failed logins are kept as AccessAttempt rows only; no log of every successful login.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_COOLOFF_MESSAGE = AXES_PERMALOCK_MESSAGE = "登录失败次数过多，请稍后再试。"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # The project editor posts about 11 fields per 三级 indicator: a project at the limit of 300
