@@ -175,6 +175,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "4000")
 # length before it is read: the largest import (10 MB) with room for the form around it.
 MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", str(11 * 1024 * 1024))
 
+# A booklet PDF laid out on several cores is stopped after this many seconds (below gunicorn's
+# 120 s, which gthread workers never enforce).
+PDF_RENDER_TIMEOUT = envint("PDF_RENDER_TIMEOUT", "100")
+
 # `manage.py restore` refuses a backup file that unpacks to more than this (a small gzip can
 # unpack to gigabytes); the largest real backups are a few MB.
 RESTORE_MAX_BYTES = envint("RESTORE_MAX_BYTES", str(512 * 1024 * 1024))

@@ -18,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connections
@@ -27,7 +28,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from departments.models import DepartmentYear
-from perfbudget.lib.downloads import cache_keep, fingerprint
+from perfbudget.lib.downloads import RenderTimeout, cache_keep, fingerprint
 from projects.target_table import TargetTable
 
 STYLESHEETS = ("css/form-table.css", "css/pdf.css")
@@ -197,11 +198,18 @@ def _render_part_in_worker(index: int):
 
 def _pool(function, arguments: list):
     """Run function over arguments on every core. Database connections are closed first: a
-    forked child must never use its parent's connection."""
+    forked child must never use its parent's connection.
+
+    The children are killed after PDF_RENDER_TIMEOUT seconds (gunicorn's gthread workers never
+    enforce their own timeout): a booklet too large to render in time fails with RenderTimeout
+    instead of holding the cores."""
     connections.close_all()
     context = multiprocessing.get_context("fork")
     with context.Pool(processes=min(len(arguments), multiprocessing.cpu_count())) as pool:
-        return pool.map(function, arguments)
+        try:
+            return pool.map_async(function, arguments).get(timeout=settings.PDF_RENDER_TIMEOUT)
+        except multiprocessing.TimeoutError:
+            raise RenderTimeout(settings.PDF_RENDER_TIMEOUT) from None
 
 
 def _can_fork() -> bool:

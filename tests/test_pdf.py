@@ -301,3 +301,25 @@ def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch)
     monkeypatch.setattr(pdf, "_quick_measure", lambda table: pdf.TableLayout(frozenset(), 2))
     corrected = pdf.booklet_pdf(department_year, tables)
     assert _booklet_facts(corrected) == _booklet_facts(expected)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_booklet_past_its_time_limit_is_stopped_with_a_chinese_page(
+    reference_data, monkeypatch, settings
+):
+    from django.test import Client
+
+    from conftest import make_user
+    from departments.models import Department, Role
+    from projects.services import unit_year_load
+
+    unit_year_load(data=reference_data)
+    auditor = make_user("auditor-timeout", Department.objects.get(code="136001"), Role.AUDITOR)
+    monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
+    settings.PDF_RENDER_TIMEOUT = 0
+    client = Client(raise_request_exception=False)
+    client.force_login(auditor)
+    response = client.get(reverse("booklet:pdf", args=["136001", 2024]))
+    assert response.status_code == 503
+    assert "生成文件用时过长" in response.content.decode()

@@ -38,6 +38,10 @@ _DRAWING_SOURCES = [
 ]
 
 
+class RenderTimeout(Exception):
+    """A file took longer to render than its time limit allows; the renderer was stopped."""
+
+
 @lru_cache(maxsize=1)
 def drawing_version() -> str:
     digest = hashlib.sha256()
