@@ -182,9 +182,8 @@ def _post_login(base: str, username: str, password: str) -> tuple[int, str]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL only")
-def test_racing_wrong_logins_check_no_more_passwords_than_the_limit(
-    transactional_db, live_server, settings
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_racing_wrong_logins_check_no_more_passwords_than_the_limit(live_server, settings):
     """20 wrong logins for one name from one address at once, through a threaded server: each
     password check waits for the one before (a row lock on the account), so exactly
     LOGIN_FAILURE_LIMIT passwords are checked and every other attempt is refused unchecked."""
