@@ -120,6 +120,20 @@ def test_behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for(financ
     assert other.status_code == 302
 
 
+def test_an_x_forwarded_for_entry_that_is_no_address_counts_as_the_remote_address(
+    finance, settings
+):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    for junk in ("", "junk", "1.2.3.4.5"):
+        response = _login(
+            Client(), "finance1", "wrong", **_from("198.51.100.7", HTTP_X_FORWARDED_FOR=junk)
+        )
+        assert response.status_code in (200, 429)  # the third failure reaches the limit
+    locked = _login(Client(), "finance1", PASSWORD, **_from("198.51.100.7"))
+    assert LOCKED in locked.content.decode()
+
+
 def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(finance, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     for i in range(3):

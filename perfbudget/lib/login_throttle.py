@@ -7,6 +7,7 @@ What axes does not do the way this app needs is here: the user name as Django's 
 two limits instead of one, one password check at a time per account, the message in Chinese,
 and `login_unlock` for a unit administrator's page."""
 
+import ipaddress
 import unicodedata
 from datetime import timedelta
 
@@ -48,7 +49,12 @@ def client_address(request) -> str:
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     hops = [h for h in hops if h]
-    return hops[-count] if len(hops) >= count else remote
+    if len(hops) < count:
+        return remote
+    try:  # a proxy writes an address; anything else means no proxy wrote it
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote
 
 
 def failure_limit(request, credentials) -> int:
