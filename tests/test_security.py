@@ -177,6 +177,16 @@ def test_sessions_expire(settings):
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 
+def test_the_admin_uses_the_throttled_login_page(client, finance, settings):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    login = client.get(response.url)
+    assert login.status_code == 302 and login.url == "/accounts/login/?next=/admin/"
+    posted = client.post("/admin/login/", {"username": "finance1", "password": PASSWORD})
+    assert posted.status_code == 302 and "_auth_user_id" not in client.session
+    assert not AccessAttempt.objects.exists()
+
+
 def _post_login(base: str, username: str, password: str) -> tuple[int, str]:
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
