@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "axes",
     "departments",
     "indicators",
     "projects",
@@ -38,16 +39,21 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "perfbudget.lib.security.ContentSecurityPolicyMiddleware",
     "perfbudget.lib.logs.WriteLogMiddleware",
+    "perfbudget.lib.security.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "perfbudget.lib.security.RefuseNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "perfbudget.lib.security.PrivateCacheMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Reads form fields in process_view: after the CSRF check and the login requirement.
+    "perfbudget.lib.security.RefuseControlCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out login into its answer (perfbudget/lib/login_throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -129,10 +135,53 @@ CACHES = {
 }
 DOWNLOAD_CACHE_SECONDS = envint("DOWNLOAD_CACHE_SECONDS", str(30 * 24 * 3600))
 
-# Login throttling (perfbudget/lib/login_throttle.py).
+# Login throttling: django-axes, configured by perfbudget/lib/login_throttle.py. A user name
+# from one address is locked after LOGIN_FAILURE_LIMIT failures, an address (whatever the
+# names) after LOGIN_ADDRESS_FAILURE_LIMIT, each for LOGIN_FAILURE_WINDOW seconds after the last
+# failure. Behind a proxy, TRUSTED_PROXY_COUNT says how many of X-Forwarded-For's entries
+# (from the right) the app's own proxies wrote; 0 reads only REMOTE_ADDR.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "50")
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", str(15 * 60))
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+AUTHENTICATION_BACKENDS = [
+    "perfbudget.lib.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "perfbudget.lib.login_throttle.LoginThrottleHandler"
+# LoginThrottleHandler reads these two counts in this order.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = "perfbudget.lib.login_throttle.failure_limit"
+AXES_COOLOFF_TIME = "perfbudget.lib.login_throttle.failure_window"
+AXES_USERNAME_CALLABLE = "perfbudget.lib.login_throttle.normalized_username"
+AXES_CLIENT_IP_CALLABLE = "perfbudget.lib.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "perfbudget.lib.login_throttle.lockout_response"
+# A locked-out name stays locked for the window after its last failure, not after each refused try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the address's failures: one valid account would otherwise reset the
+# count of an address trying many names.
+AXES_RESET_ON_SUCCESS = False
+# Failed logins are kept as AccessAttempt rows only; no log of every successful login.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_COOLOFF_MESSAGE = AXES_PERMALOCK_MESSAGE = "登录失败次数过多，请稍后再试。"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The project editor posts about 11 fields per 三级 indicator: a project at the limit of 300
+# indicators (projects.models.MAX_INDICATORS_PER_PROJECT) must save, and a bigger one is refused
+# by the editor with its message, not by this limit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", "4000")
+
+# A request body (form fields and files together) larger than this is refused by its declared
+# length before it is read: the largest import (10 MB) with room for the form around it.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", str(11 * 1024 * 1024))
+
+# A booklet PDF laid out on several cores is stopped after this many seconds (below gunicorn's
+# 120 s, which gthread workers never enforce).
+PDF_RENDER_TIMEOUT = envint("PDF_RENDER_TIMEOUT", "100")
+
+# `manage.py restore` refuses a backup file that unpacks to more than this (a small gzip can
+# unpack to gigabytes); the largest real backups are a few MB.
+RESTORE_MAX_BYTES = envint("RESTORE_MAX_BYTES", str(512 * 1024 * 1024))
 
 # Uploads larger than this are spooled to FILE_UPLOAD_TEMP_DIR (the system's temp dir by default).
 FILE_UPLOAD_TEMP_DIR = os.getenv("FILE_UPLOAD_TEMP_DIR") or None

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from perfbudget.lib.login_throttle import ThrottledLoginView
 from perfbudget.views import healthz
@@ -24,6 +26,12 @@ urlpatterns = [
         "accounts/password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # One login page for the app and 系统管理: the admin's own would check passwords without
+    # the throttle's one-at-a-time lock and answer a lockout without its message.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(url="/accounts/login/", query_string=True)),
     ),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
+from perfbudget.lib.downloads import RenderTimeout
+
 log = logging.getLogger("perfbudget.errors")
 
 
@@ -43,6 +45,12 @@ _FAULTS = {
         "服务器没有空间接收或保存这次提交的内容，本次操作没有保存，已有数据不受影响。"
         "请联系系统管理员清理磁盘后重试。",
     ),
+    "timeout": (
+        503,
+        "生成文件用时过长",
+        "这份文件内容太多，未能在限定时间内生成，已停止生成；数据不受影响。"
+        "请改为逐个下载各项目的绩效目标表，或联系系统管理员。",
+    ),
     "other": (
         500,
         "服务器内部错误",
@@ -63,6 +71,8 @@ def fault_of(error: BaseException | None) -> str:
             return "database"
         if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
             return "disk"
+        if isinstance(error, RenderTimeout):
+            return "timeout"
         error = error.__cause__ or error.__context__
     return "other"
 

@@ -7,6 +7,7 @@ restore into an empty database gives the same rows, the same history and the sam
 
 import gzip
 import json
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,15 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import serializers
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+
+from perfbudget.views import fault_of
 
 FORMAT = "perfbudget-backup"
 VERSION = 1
@@ -30,7 +35,6 @@ APPS = ("departments", "indicators", "projects")
 
 # Insertion order: everything a row refers to comes before it.
 LIVE_MODELS = (
-    "auth.Group",
     "auth.User",
     "indicators.FrameworkVersion",
     "indicators.PrimaryCategory",
@@ -63,8 +67,15 @@ HISTORY_MODELS = (
     "indicators.HistoricalSelfEvaluation",
     "indicators.HistoricalIndicatorResult",
 )
-# Users and groups refer to permissions by name: their ids differ between databases.
-NATURAL_KEYS = {"auth.Group", "auth.User"}
+# Users refer to permissions by name: their ids differ between databases.
+NATURAL_KEYS = {"auth.User"}
+# What a file may hold, and so all a restore ever writes: the app's own models and their history,
+# and users. Never sessions, admin log rows, permissions or groups (the app uses none of them;
+# a file that carries one has been made by hand).
+RESTORABLE = {label.lower() for label in LIVE_MODELS + HISTORY_MODELS}
+# A unit-year file's users: no user may come out of it as an administrator of the whole system,
+# and only the unit's own members keep their password.
+UNUSABLE_PASSWORD = "!"
 BATCH = 1000
 # The fields by which rows (and their history) name a user.
 USER_FIELDS = {"user", "reviewed_by", "submitted_by", "history_user"}
@@ -157,9 +168,7 @@ def _unit_year(code: str, year: int) -> dict[str, QuerySet]:
         fields = {f.name for f in queryset.model._meta.fields}
         for name in USER_FIELDS & fields:
             user_ids |= set(queryset.exclude(**{name: None}).values_list(name, flat=True))
-    users = get_user_model().objects.filter(pk__in=user_ids)
-    sets["auth.User"] = users
-    sets["auth.Group"] = m("auth.Group").objects.filter(user__in=users).distinct()
+    sets["auth.User"] = get_user_model().objects.filter(pk__in=user_ids)
     return sets
 
 
@@ -210,9 +219,20 @@ def _rows(label: str, queryset: QuerySet) -> list[dict]:
     )
     if label == "auth.User":
         for row in rows:
-            row["fields"]["user_permissions"].sort()
-            row["fields"]["groups"].sort()
+            row["fields"]["user_permissions"] = []
+            row["fields"]["groups"] = []
     return rows
+
+
+def _unit_users(objects: list[dict]) -> None:
+    """A unit-year file's users: no superuser or staff flag, and a password only for the unit's
+    members (a user its history names who is not a member cannot log in with the file)."""
+    members = {row["fields"]["user"] for row in objects if row["model"] == "departments.membership"}
+    for row in objects:
+        if row["model"] == "auth.user":
+            row["fields"]["is_superuser"] = row["fields"]["is_staff"] = False
+            if row["pk"] not in members:
+                row["fields"]["password"] = UNUSABLE_PASSWORD
 
 
 def backup_build(scope: Scope) -> dict:
@@ -225,6 +245,8 @@ def backup_build(scope: Scope) -> dict:
             if label == "projects.Project" and not scope.everything:
                 _detach_sources(rows, {row["pk"] for row in rows})
             objects.extend(rows)
+        if not scope.everything:
+            _unit_users(objects)
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -265,19 +287,107 @@ def _counts(document: dict) -> dict[str, int]:
     return Counter(row["model"] for row in document["objects"])
 
 
-def backup_read(path) -> dict:
+def _unpack(path) -> bytes:
+    """The file's JSON, decompressed as a stream and refused past RESTORE_MAX_BYTES: a small
+    gzip can unpack to gigabytes."""
+    limit = settings.RESTORE_MAX_BYTES
+    data = bytearray()
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as source:
-            document = json.load(source)
+        with gzip.open(path, "rb") as source:
+            while chunk := source.read(1024 * 1024):
+                data += chunk
+                if len(data) > limit:
+                    raise BackupError(
+                        f"{path} 解压后超过 {limit // 2**20} MB（RESTORE_MAX_BYTES），"
+                        "疑似异常文件，没有写入任何内容。"
+                    )
     except FileNotFoundError:
         raise BackupError(f"找不到备份文件 {path}") from None
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, EOFError, zlib.error):
+        raise BackupError(f"{path} 不是完整的 perfbudget 备份文件（无法解压或读取）") from None
+    return bytes(data)
+
+
+def backup_read(path) -> dict:
+    data = _unpack(path)
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BackupError(f"{path} 不是完整的 perfbudget 备份文件（无法解压或读取）") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BackupError(f"{path} 不是 perfbudget 备份文件")
     if document.get("version") != VERSION:
         raise BackupError(f"备份文件格式版本 {document.get('version')} 不受支持（应为 {VERSION}）")
+    _check_shape(document)
     return document
+
+
+def _malformed(what: str) -> BackupError:
+    return BackupError(f"备份文件内容损坏：{what}，没有写入任何内容。")
+
+
+def _check_shape(document: dict) -> None:
+    """Every part of the file where restore expects it, and only rows of the models a backup
+    writes."""
+    scope, migrations = document.get("scope"), document.get("migrations")
+    if not (
+        isinstance(scope, dict)
+        and isinstance(scope.get("department"), str)
+        and (scope.get("year") is None or type(scope.get("year")) is int)
+    ):
+        raise _malformed("范围（scope）格式不对")
+    if not (
+        isinstance(migrations, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in migrations.items())
+    ):
+        raise _malformed("结构版本（migrations）格式不对")
+    try:
+        datetime.fromisoformat(document.get("created"))
+    except (TypeError, ValueError):
+        raise _malformed("备份时间（created）格式不对") from None
+    objects = document.get("objects")
+    if not isinstance(objects, list):
+        raise _malformed("没有数据行（objects）")
+    for number, row in enumerate(objects, 1):
+        if not (
+            isinstance(row, dict)
+            and isinstance(row.get("model"), str)
+            and isinstance(row.get("fields"), dict)
+            and set(row) == {"model", "pk", "fields"}
+        ):
+            raise _malformed(f"第 {number} 行格式不对")
+        if row["model"] not in RESTORABLE:
+            raise _malformed(f"第 {number} 行属于不能恢复的数据类型“{row['model'][:60]}”")
+    if scope["department"]:
+        _check_unit_users(objects)
+
+
+def _check_unit_users(objects: list[dict]) -> None:
+    """A unit-year file as backup writes it: users without administrator flags, and passwords
+    only for the unit's members. Anything else has been changed by hand."""
+    members = {
+        row["fields"].get("user") for row in objects if row["model"] == "departments.membership"
+    }
+    for row in objects:
+        if row["model"] != "auth.user":
+            continue
+        fields = row["fields"]
+        name = str(fields.get("username", row["pk"]))[:60]
+        if fields.get("is_superuser") is not False or fields.get("is_staff") is not False:
+            raise BackupError(
+                f"单位年度备份文件中的用户 {name} 带有系统管理员或后台权限标记；这样的文件"
+                "不是 backup 命令生成的（可能被改动过），没有写入任何内容。"
+            )
+        if row["pk"] not in members and fields.get("password") != UNUSABLE_PASSWORD:
+            raise BackupError(
+                f"单位年度备份文件中带有本单位以外用户 {name} 的密码；这样的文件不是 backup "
+                "命令生成的（可能被改动过），没有写入任何内容。"
+            )
+        if fields.get("groups") or fields.get("user_permissions"):
+            raise BackupError(
+                f"备份文件中的用户 {name} 带有权限或用户组；这样的文件不是 backup 命令生成的"
+                "（可能被改动过），没有写入任何内容。"
+            )
 
 
 def _occupied() -> list[str]:
@@ -311,17 +421,52 @@ def restore(document: dict) -> dict[str, int]:
             + "，".join(f"{a}: 文件 {expected.get(a)} / 数据库 {actual.get(a)}" for a in different)
             + "）；请先把程序更新到与备份相同的版本并执行 migrate，没有写入任何内容。"
         )
+    models = _deserialized(document["objects"])
     try:
-        objects = list(serializers.deserialize("python", document["objects"]))
-    except DeserializationError as error:
-        raise BackupError(f"备份文件内容损坏：{error}") from None
+        _write(models)
+    except (DatabaseError, ValidationError, ValueError, TypeError) as error:
+        if fault_of(error) == "database":
+            raise  # the database itself failed, not the file
+        raise _malformed(
+            "有数据行的值不合规则（如编号重复、引用的记录不存在或数值超出范围）"
+        ) from None
+    return _counts(document)
+
+
+def _deserialized(rows: list[dict]) -> dict[type[Model], list]:
+    """The file's rows as unsaved objects by model; a row whose values its fields cannot take
+    is named by its place in the file."""
     models: dict[type[Model], list] = {}
-    for item in objects:
+    items = serializers.deserialize("python", rows)
+    for number, row in enumerate(rows, 1):
+        try:
+            item = next(items)
+        except (
+            DeserializationError,
+            FieldDoesNotExist,
+            ValidationError,
+            ValueError,
+            TypeError,
+            LookupError,
+        ):
+            raise _malformed(f"第 {number} 行（{row['model']}）的字段或取值无法读取") from None
         models.setdefault(type(item.object), []).append(item)
+    return models
+
+
+# The frameworks and the indicator library that migrations put in are replaced by the file's
+# rows, so their ids are the file's.
+SEEDED = (
+    "indicators.LibraryIndicator",
+    "indicators.SecondaryCategory",
+    "indicators.PrimaryCategory",
+    "indicators.FrameworkVersion",
+)
+
+
+def _write(models: dict[type[Model], list]) -> None:
     with transaction.atomic(), connection.constraint_checks_disabled(), _stored_times(models):
-        # The frameworks and the indicator library that migrations put in are replaced by the
-        # file's rows, so their ids are the file's.
-        for label in reversed(LIVE_MODELS[2:6]):
+        for label in SEEDED:
             _model(label).objects.all().delete()
         for model, items in models.items():
             for start in range(0, len(items), BATCH):
@@ -331,7 +476,6 @@ def restore(document: dict) -> dict[str, int]:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
                 cursor.execute(sql)
-    return _counts(document)
 
 
 @contextmanager

@@ -280,10 +280,15 @@ def project_check(request: HttpRequest) -> JsonResponse:
         raise PermissionDenied(NOT_WRITABLE)
     year = int(number_or_none(request.POST.get("year")) or 0)
     budget_year = BudgetYear.objects.filter(year=year).select_related("framework").first()
-    framework_id = request.POST.get("framework")
+    framework_id = request.POST.get("framework", "")
+    # An id the database can compare (a 64-bit integer), or no such framework.
+    if framework_id and not (
+        framework_id.isascii() and framework_id.isdigit() and len(framework_id) <= 18
+    ):
+        raise Http404("没有这个指标体系")
     categories = list(
         _categories(
-            framework_id if framework_id else (budget_year.framework if budget_year else None)
+            int(framework_id) if framework_id else (budget_year.framework if budget_year else None)
         )
     )
     data = _draft_data(request.POST, categories, milestones_for_year(year))

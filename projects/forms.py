@@ -4,7 +4,7 @@ from django.db.models import Q
 from indicators.models import SecondaryCategory
 from indicators.values import format_value, parse_value
 from projects.importer import MAX_FILE_BYTES
-from projects.models import Project
+from projects.models import MAX_INDICATORS_PER_PROJECT, Project
 from projects.target_table import format_money
 
 
@@ -185,6 +185,10 @@ class IndicatorRowForm(forms.Form):
 
 
 class BaseIndicatorFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "一个项目最多只能有 %(num)d 条三级指标，请精简后再保存；未保存任何内容。",
+    }
+
     def __init__(self, *args, categories=None, **kwargs):
         self.categories = categories
         super().__init__(*args, **kwargs)
@@ -234,5 +238,11 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
 
 
 IndicatorFormSet = forms.formset_factory(
-    IndicatorRowForm, formset=BaseIndicatorFormSet, extra=0, can_delete=True, can_order=True
+    IndicatorRowForm,
+    formset=BaseIndicatorFormSet,
+    extra=0,
+    can_delete=True,
+    can_order=True,
+    max_num=MAX_INDICATORS_PER_PROJECT,
+    validate_max=True,
 )

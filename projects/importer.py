@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import F, Max, Prefetch
 from django.utils import timezone
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.xml.functions import iterparse
 
 from departments.access import can_write
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
@@ -29,6 +29,7 @@ from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import NotANumber, finite_decimal
+from perfbudget.lib.security import has_control_characters
 from projects.data_workbook import (
     DEPARTMENT_COLUMNS,
     INDICATOR_COLUMNS,
@@ -38,7 +39,7 @@ from projects.data_workbook import (
     SECTION_COLUMNS,
     SECTION_INDICATOR_COLUMNS,
 )
-from projects.models import BudgetYear, Project
+from projects.models import MAX_INDICATORS_PER_PROJECT, BudgetYear, Project
 from projects.services import (
     TreeChanges,
     framework_categories,
@@ -49,10 +50,14 @@ from projects.services import (
 from projects.target_table import format_money
 from projects.xlsx import META_SHEET
 
+# Limits far above what a real unit imports (a unit has tens of projects, a project tens of
+# indicators), low enough that no import holds a worker for long (README: 导入限制).
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_ROWS = 50_000
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 5_000  # rows of a sheet, header included, unless SHEET_ROWS says otherwise
+SHEET_ROWS = {"指标": 20_000}
 MAX_COLUMNS = 60
+MAX_CELLS = 300_000  # non-empty cells of the whole workbook
 
 NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
 TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
@@ -60,6 +65,7 @@ UNPACKS_TOO_LARGE = "工作簿解压后过大，疑似异常文件，已拒绝�
 UNKNOWN_LAYOUT = "无法识别工作簿：应为含“项目”工作表的数据工作簿，或本系统导出的绩效目标表。"
 NO_SUCH_UNIT = "单位 {code} 不存在，或您没有在该单位导入数据的权限"
 FORMULA = "单元格含有公式，请先将公式转换为数值后再导入。"
+CONTROL_CHARACTER = "单元格含有控制字符（如 \\x01、\\x1b 等不可见字符），请删除后再导入。"
 MONTH_HEADER = re.compile(r"^(\d{1,2})月底$")
 
 
@@ -208,13 +214,14 @@ class _Sheet:
     def __init__(self, ws, problems: list[Problem], required: list[str], optional=()):
         self.title = ws.title
         self.problems = problems
-        rows = ws.iter_rows()
-        header_cells = next(rows, ())
+        # Read-only sheets fill gaps with empty cells that know no position: count it here.
+        rows = enumerate(ws.iter_rows(min_row=1), 1)
+        _, header_cells = next(rows, (1, ()))
         self.columns: dict[str, int] = {}
-        for cell in header_cells:
+        for column, cell in enumerate(header_cells, 1):
             header = _text(cell.value)
             if header:
-                self.columns[header] = cell.column
+                self.columns[header] = column
         self.valid = True
         for header in required:
             if header not in self.columns:
@@ -225,13 +232,13 @@ class _Sheet:
             if header not in allowed and not MONTH_HEADER.match(header):
                 self._problem(1, header, f"未知的列“{header}”（列名须与模板一致）", col)
         self.rows = []
-        for cells in rows:
+        for number, cells in rows:
             values = {}
-            for cell in cells:
+            for column, cell in enumerate(cells, 1):
                 if cell.value is not None:
-                    values[cell.column] = cell
+                    values[column] = cell
             if any(_text(c.value) for c in values.values()):
-                self.rows.append((cells[0].row if cells else 0, values))
+                self.rows.append((number, values))
 
     def _problem(self, row, header, message, col=None) -> None:
         col = col or self.columns.get(header or "")
@@ -330,6 +337,9 @@ def _finite(raw, text: str) -> Decimal:
 
 
 def _open(data: bytes):
+    """The workbook, read-only (streamed), once every sheet has been walked within the limits:
+    the walk stops at the first row, column or cell past a limit, so a huge sheet costs no more
+    than a legal one. Formulas and control characters are refused cell by cell."""
     if len(data) > MAX_FILE_BYTES:
         raise ImportRejected(
             [Problem("文件", None, None, TOO_LARGE.format(limit=MAX_FILE_BYTES // 2**20))]
@@ -338,40 +348,102 @@ def _open(data: bytes):
         with zipfile.ZipFile(BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
                 raise ImportRejected([Problem("文件", None, None, UNPACKS_TOO_LARGE)])
-        wb = load_workbook(BytesIO(data), data_only=False)
+            _count_sheet_parts(archive)
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
+        problems = _walk_within_limits(wb)
     except ImportRejected:
         raise
-    except (
-        zipfile.BadZipFile,
-        InvalidFileException,
-        KeyError,
-        ValueError,
-        TypeError,
-        OSError,
-        EOFError,
-    ):
-        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
     except Exception:  # openpyxl raises many kinds of errors on damaged parts
         raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
-    problems = []
-    for ws in wb.worksheets:
-        if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
-            problems.append(
-                Problem(
-                    ws.title, None, None, f"行数或列数过多（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）"
-                )
-            )
-            continue
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f" or type(cell.value).__name__ in (
-                    "ArrayFormula",
-                    "DataTableFormula",
-                ):
-                    problems.append(Problem(ws.title, cell.row, f"{cell.column_letter}列", FORMULA))
     if problems:
         raise ImportRejected(problems)
     return wb
+
+
+_COLUMN_OF = re.compile(r"^([A-Z]+)")
+
+
+def _too_many_cells() -> str:
+    return (
+        f"工作簿的行数、列数或单元格过多（每个工作表最多 {MAX_ROWS} 行，“指标”最多 "
+        f"{SHEET_ROWS.get('指标', MAX_ROWS)} 行；最多 {MAX_COLUMNS} 列；共最多 {MAX_CELLS} 个"
+        "单元格），请拆分后分批导入"
+    )
+
+
+def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
+    """Count the rows and cells of every sheet's XML as it streams past, stopping at the
+    largest limit any sheet has. openpyxl, even read-only, parses a whole sheet once just to
+    learn its size when the file does not state it; after this count that parse is short."""
+    row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
+    cells = 0
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        rows = 0
+        with archive.open(name) as source:
+            for event, element in iterparse(source, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    if tag == "row":
+                        rows += 1
+                    elif tag == "c":
+                        cells += 1
+                        column = _COLUMN_OF.match(element.get("r") or "")
+                        if column and column_index_from_string(column[1]) > MAX_COLUMNS:
+                            rows = row_limit + 1
+                    if rows > row_limit or cells > MAX_CELLS:
+                        raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
+                elif tag == "row":
+                    element.clear()
+
+
+def _too_many(title: str, limit: int) -> Problem:
+    return Problem(
+        title,
+        None,
+        None,
+        f"行数或列数过多（此工作表最多 {limit} 行、{MAX_COLUMNS} 列，全部工作表共最多 "
+        f"{MAX_CELLS} 个非空单元格），请拆分后分批导入",
+    )
+
+
+def _walk_within_limits(wb) -> list[Problem]:
+    problems: list[Problem] = []
+    cells_seen = 0
+    for ws in wb.worksheets:
+        limit = SHEET_ROWS.get(ws.title, MAX_ROWS)
+        # The sheet's own claim first (cheap), then the rows as they really are.
+        if (ws.max_row or 0) > limit or (ws.max_column or 0) > MAX_COLUMNS:
+            return [*problems, _too_many(ws.title, limit)]
+        for number, row in enumerate(ws.iter_rows(min_row=1), 1):
+            if number > limit:
+                return [*problems, _too_many(ws.title, limit)]
+            for cell in row:
+                value = cell.value
+                if value is None:
+                    continue
+                cells_seen += 1
+                if cell.column > MAX_COLUMNS or cells_seen > MAX_CELLS:
+                    return [*problems, _too_many(ws.title, limit)]
+                where = f"{get_column_letter(cell.column)}列"
+                if cell.data_type == "f" or type(value).__name__ in (
+                    "ArrayFormula",
+                    "DataTableFormula",
+                ):
+                    problems.append(Problem(ws.title, number, where, FORMULA))
+                elif isinstance(value, str) and has_control_characters(value):
+                    problems.append(Problem(ws.title, number, where, CONTROL_CHARACTER))
+    return problems
+
+
+def _open_form(data: bytes):
+    """A form workbook in the normal mode, for its merged cells (read-only mode has none);
+    only after `_open` has walked it within the limits."""
+    try:
+        return load_workbook(BytesIO(data), data_only=False)
+    except Exception:
+        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
 
 
 # --- the data workbook -----------------------------------------------------------------------
@@ -458,8 +530,19 @@ def _read_indicators(sheet: _Sheet) -> dict[tuple[int, str], list[IndicatorSpec]
             key=key,
         )
         if len(sheet.problems) == before:
-            by_project.setdefault((year, code), []).append(spec)
+            rows = by_project.setdefault((year, code), [])
+            if len(rows) == MAX_INDICATORS_PER_PROJECT:
+                sheet._problem(row, "项目编码", _too_many_indicators(code))
+                break
+            rows.append(spec)
     return by_project
+
+
+def _too_many_indicators(code: str) -> str:
+    return (
+        f"项目 {code} 的三级指标超过 {MAX_INDICATORS_PER_PROJECT} 条（一个项目最多 "
+        f"{MAX_INDICATORS_PER_PROJECT} 条），请精简后再导入"
+    )
 
 
 def _rows_of(sheet: _Sheet, build) -> list:
@@ -719,6 +802,9 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
         if too_long:
             problems.extend(too_long)
             continue
+        if len(spec.indicators) == MAX_INDICATORS_PER_PROJECT:
+            problems.append(Problem(title, r, None, _too_many_indicators(spec.code)))
+            break
         spec.indicators.append(IndicatorSpec(*cells, row=r))
     return ImportPlan(kind="绩效目标表", projects=[spec])
 
@@ -1104,7 +1190,7 @@ def import_prepare(
     if "项目" in wb.sheetnames:
         plan = _read_data_workbook(wb, problems, user)
     elif wb.worksheets and "绩效目标表" in _text(wb.worksheets[0]["A1"].value):
-        plan = _read_form_workbook(wb, problems, default_year)
+        plan = _read_form_workbook(_open_form(data), problems, default_year)
     else:
         raise ImportRejected([Problem("文件", None, None, UNKNOWN_LAYOUT)])
     if not problems and not (

@@ -10,6 +10,9 @@ from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Reviewed
 
 MONEY = {"max_digits": 20, "decimal_places": 6}
+# 三级 indicators of one project: real tables hold tens; this bounds every render of a table.
+MAX_INDICATORS_PER_PROJECT = 300
+TOO_MANY_INDICATORS = "一个项目最多只能有 {limit} 条三级指标（本次为 {count} 条），请精简后再保存。"
 DEFAULT_MILESTONES = [3, 6, 10, 12]
 
 

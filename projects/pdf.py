@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connections
@@ -27,7 +29,7 @@ from weasyprint.urls import URLFetcher
 
 from departments.models import DepartmentYear
 from departments.part_one import build_part_one
-from perfbudget.lib.downloads import cache_keep, fingerprint
+from perfbudget.lib.downloads import RenderTimeout, cache_keep, fingerprint
 from projects.target_table import TargetTable
 
 STYLESHEETS = ("css/form-table.css", "css/pdf.css")
@@ -49,12 +51,24 @@ class StaticOnlyFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
-        if url.startswith("file://"):
-            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-            if any(root in path.parents for root in _static_roots()):
-                return super().fetch(url, headers)
-        self.refused.append(url)
-        raise BlockedFetch(f"blocked: {url}")
+        path = _static_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise BlockedFetch(f"blocked: {url}")
+        # What is opened is exactly the path that was checked, not the URL as written.
+        return super().fetch(path.as_uri(), headers)
+
+
+def _static_path(url: str) -> Path | None:
+    """The file a file: URL names, read the way it would be opened (percent-escapes decoded,
+    query and fragment dropped, links and .. resolved), when it lies inside a static root."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    if any(root in path.parents for root in _static_roots()) and path.is_file():
+        return path
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -185,11 +199,18 @@ def _render_part_in_worker(index: int):
 
 def _pool(function, arguments: list):
     """Run function over arguments on every core. Database connections are closed first: a
-    forked child must never use its parent's connection."""
+    forked child must never use its parent's connection.
+
+    The children are killed after PDF_RENDER_TIMEOUT seconds (gunicorn's gthread workers never
+    enforce their own timeout): a booklet too large to render in time fails with RenderTimeout
+    instead of holding the cores."""
     connections.close_all()
     context = multiprocessing.get_context("fork")
     with context.Pool(processes=min(len(arguments), multiprocessing.cpu_count())) as pool:
-        return pool.map(function, arguments)
+        try:
+            return pool.map_async(function, arguments).get(timeout=settings.PDF_RENDER_TIMEOUT)
+        except multiprocessing.TimeoutError:
+            raise RenderTimeout(settings.PDF_RENDER_TIMEOUT) from None
 
 
 def _can_fork() -> bool:

@@ -4,6 +4,7 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -14,7 +15,13 @@ from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from indicators.values import parse_value
 from perfbudget.lib.changes import last_change
 from perfbudget.lib.grades import Status
-from projects.models import BudgetYear, Project, ScheduleEntry
+from projects.models import (
+    MAX_INDICATORS_PER_PROJECT,
+    TOO_MANY_INDICATORS,
+    BudgetYear,
+    Project,
+    ScheduleEntry,
+)
 
 GRADE_KEYS = (
     ("优", "excellent", "≥"),
@@ -60,6 +67,16 @@ def sections_replace(*, department: Department, year: int, sections: list[dict])
         SectionIndicator.objects.filter(section=section, year=year).exclude(pk__in=keep).delete()
 
 
+def indicator_count_check(count: int) -> None:
+    """The last line of every writer of a project's indicators: no project holds more than
+    MAX_INDICATORS_PER_PROJECT (its table would take minutes to render)."""
+    if count > MAX_INDICATORS_PER_PROJECT:
+        raise ValidationError(
+            TOO_MANY_INDICATORS.format(limit=MAX_INDICATORS_PER_PROJECT, count=count),
+            code="too_many_indicators",
+        )
+
+
 def framework_categories(framework) -> dict[tuple[str, str], SecondaryCategory]:
     return {
         (c.primary.name, c.name): c
@@ -103,6 +120,7 @@ def tree_changes(
     A paired indicator keeps its place in the table (the order of rows in a file, which users
     sort, says nothing); a new one goes after its 二级's existing rows, in the rows' order.
     Unpaired indicators are deleted."""
+    indicator_count_check(len(rows))
     unpaired = {i.pk: i for i in current}
     by_name = {(i.category_id, i.name): i for i in current}
     last = {}
@@ -277,6 +295,7 @@ STALE_EDIT = (
 def indicators_sync(*, project: Project, rows: list[dict]) -> None:
     """Make the project's indicators equal to the editor's rows, matched by id: unchanged rows
     are not written, every other change is saved one by one into the history."""
+    indicator_count_check(len(rows))
     existing = {i.pk: i for i in project.indicators.all()}
     counters: dict[int, int] = {}
     keep = set()

@@ -191,8 +191,10 @@ IMPORT_EXPIRED = "上传的文件已过期或不存在，请重新上传。"
 IMPORT_DONE = "导入完成：{summary}。"
 
 
-def _upload_key(request: HttpRequest, token: str) -> str:
-    return f"import-upload:{request.user.pk}:{token}"
+def _upload_key(request: HttpRequest) -> str:
+    # One pending upload per user: a new upload replaces the last, so no one can fill the
+    # cache with files by uploading again and again.
+    return f"import-upload:{request.user.pk}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,18 +218,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             else:
                 token = secrets.token_urlsafe(16)
                 seen = (plan.versions, plan.unit_versions)
-                cache.set(_upload_key(request, token), (data, year, seen), timeout=3600)
+                cache.set(_upload_key(request), (token, data, year, seen), timeout=3600)
                 context.update(plan=plan, token=token, filename=form.cleaned_data["file"].name)
     return render(request, "projects/import.html", context)
 
 
 def _import_confirm(request: HttpRequest) -> HttpResponse:
-    key = _upload_key(request, request.POST["token"])
+    key = _upload_key(request)
     stored = cache.get(key)
-    if stored is None:
+    if stored is None or not secrets.compare_digest(
+        stored[0].encode(), request.POST["token"].encode()
+    ):
         messages.error(request, IMPORT_EXPIRED)
         return redirect("projects:import")
-    data, year, seen = stored
+    _, data, year, seen = stored
     try:
         plan = import_prepare(data, user=request.user, default_year=year, seen=seen)
     except ImportRejected as rejected:

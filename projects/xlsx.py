@@ -6,6 +6,7 @@ import re
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,7 +27,13 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def set_text(cell, value) -> None:
-    """Write a value; text is always stored as text, so no cell can start a formula."""
+    """Write a value; text is always stored as text, so no cell can start a formula. Every
+    cell of every workbook is written here (or through `_write_row`, which calls it for text).
+
+    Characters a workbook cannot hold (C0 controls) are left out: input refuses them, but a
+    record stored earlier may still carry one, and its download must not fail."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -183,7 +190,7 @@ def table_workbook(table: TargetTable) -> bytes:
 
 def sheet_name(text: str, taken: set[str]) -> str:
     """Excel sheet names: at most 31 characters, none of []:*?/\\, unique in the workbook."""
-    base = _SHEET_NAME_BAD.sub("_", text).strip("'")[:31] or "Sheet"
+    base = _SHEET_NAME_BAD.sub("_", ILLEGAL_CHARACTERS_RE.sub("", text)).strip("'")[:31] or "Sheet"
     name, n = base, 2
     while name.lower() in taken:
         suffix = f"({n})"

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON_BIN:-.venv/bin/python}
 export DEBUG="${DEBUG:-0}"
-"$PY" manage.py check --deploy
+# Warnings too: a production start with a weakened setting (HSTS off …) does not start.
+"$PY" manage.py check --deploy --fail-level WARNING
 "$PY" manage.py migrate --noinput
 "$PY" manage.py collectstatic --noinput -v 0
 exec "$PY" -m gunicorn -c python:perfbudget.gunicorn_conf perfbudget.wsgi

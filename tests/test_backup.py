@@ -199,3 +199,173 @@ def test_a_unit_year_file_holds_the_submitter_who_left(reference, tmp_path):
         r["fields"]["username"] for r in _document(path)["objects"] if r["model"] == "auth.user"
     }
     assert "leaver1" in users
+
+
+def _unit_year_file(tmp_path) -> tuple:
+    path = tmp_path / "unit.json.gz"
+    call_command("backup", "--department", "136001", "--year", "2024", "-o", str(path))
+    return path, _document(path)
+
+
+def _write(path, document) -> None:
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        json.dump(document, out)
+
+
+def _emptied() -> None:
+    """The test database as `migrate` leaves it, so restore gets past its emptiness check."""
+    from django.contrib.auth import get_user_model
+
+    Project.objects.all().delete()
+    Department.objects.all().delete()
+    get_user_model().objects.all().delete()
+
+
+def test_a_unit_year_file_carries_no_administrator_flag_and_only_members_passwords(
+    worked_on, chief, unit_admin, tmp_path
+):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(pk=unit_admin.pk).update(is_superuser=True, is_staff=True)
+    Membership.objects.filter(user=chief).delete()  # named by the history, no longer a member
+    _, document = _unit_year_file(tmp_path)
+    users = {
+        r["fields"]["username"]: r["fields"]
+        for r in document["objects"]
+        if r["model"] == "auth.user"
+    }
+    assert users["admin1"]["is_superuser"] is False and users["admin1"]["is_staff"] is False
+    assert users["admin1"]["password"].startswith("md5$")
+    assert users["chief1"]["password"] == "!"
+    assert not any(r["model"] == "auth.group" for r in document["objects"])
+
+
+def _superuser(document):
+    user = next(r for r in document["objects"] if r["model"] == "auth.user")
+    user["fields"]["is_superuser"] = True
+
+
+def _session(document):
+    document["objects"].append(
+        {
+            "model": "sessions.session",
+            "pk": "k" * 32,
+            "fields": {"session_data": "x", "expire_date": "2099-01-01T00:00:00Z"},
+        }
+    )
+
+
+def _outsider_password(document):
+    members = {
+        r["fields"]["user"] for r in document["objects"] if r["model"] == "departments.membership"
+    }
+    user = next(
+        r for r in document["objects"] if r["model"] == "auth.user" and r["pk"] not in members
+    )
+    user["fields"]["password"] = "md5$salt$0123456789abcdef0123456789abcdef"
+
+
+def _group(document):
+    user = next(r for r in document["objects"] if r["model"] == "auth.user")
+    user["fields"]["groups"] = [["admins"]]
+
+
+def _admin_log(document):
+    document["objects"].append(
+        {"model": "admin.logentry", "pk": 1, "fields": {"action_flag": 1, "change_message": ""}}
+    )
+
+
+@pytest.mark.parametrize(
+    "tamper, says",
+    [
+        (_superuser, "带有系统管理员或后台权限标记"),
+        (_outsider_password, "本单位以外用户"),
+        (_group, "带有权限或用户组"),
+        (_session, "不能恢复的数据类型“sessions.session”"),
+        (_admin_log, "不能恢复的数据类型“admin.logentry”"),
+    ],
+    ids=["superuser", "outsider-password", "group", "session", "admin-log"],
+)
+def test_a_tampered_unit_year_file_is_refused_and_writes_nothing(
+    worked_on, chief, tmp_path, tamper, says
+):
+    Membership.objects.filter(user=chief).delete()
+    path, document = _unit_year_file(tmp_path)
+    tamper(document)
+    _write(path, document)
+    _emptied()
+    with pytest.raises(CommandError, match=says):
+        call_command("restore", str(path))
+    assert not Project.objects.exists() and not Department.objects.exists()
+
+
+def _bad_field(document):
+    project = next(r for r in document["objects"] if r["model"] == "projects.project")
+    project["fields"]["no_such_field"] = 1
+
+
+def _bad_value(document):
+    project = next(r for r in document["objects"] if r["model"] == "projects.project")
+    project["fields"]["budget_total"] = "很多"
+
+
+def _bad_reference(document):
+    project = next(r for r in document["objects"] if r["model"] == "projects.project")
+    project["fields"]["department"] = 999999
+
+
+def _wrong_shape(document):
+    document["objects"] = {"rows": 1}
+
+
+def _row_without_fields(document):
+    document["objects"][0].pop("fields")
+
+
+@pytest.mark.parametrize(
+    "damage, says",
+    [
+        (_bad_field, "字段或取值无法读取"),
+        (_bad_value, "字段或取值无法读取"),
+        (_bad_reference, "引用的记录不存在"),
+        (_wrong_shape, "没有数据行"),
+        (_row_without_fields, "第 1 行格式不对"),
+    ],
+    ids=["unknown-field", "bad-value", "bad-reference", "wrong-shape", "row-shape"],
+)
+def test_a_malformed_file_gets_a_message_and_writes_nothing(worked_on, tmp_path, damage, says):
+    path = tmp_path / "all.json.gz"
+    call_command("backup", "--all", "-o", str(path))
+    document = _document(path)
+    damage(document)
+    _write(path, document)
+    _emptied()
+    with pytest.raises(CommandError, match=says):
+        call_command("restore", str(path))
+    assert not Project.objects.exists() and not Department.objects.exists()
+
+
+def test_a_file_that_unpacks_beyond_the_limit_is_refused_while_unpacking(db, tmp_path, settings):
+    settings.RESTORE_MAX_BYTES = 1024 * 1024
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(b" " * (20 * 1024 * 1024)))
+    with pytest.raises(CommandError, match="解压后超过 1 MB"):
+        call_command("restore", str(bomb))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not gzip at all", gzip.compress(b"{not json"), gzip.compress(b"[1, 2]")],
+    ids=["bad-gzip", "bad-json", "not-an-object"],
+)
+def test_the_restore_command_answers_a_malformed_file_with_exit_1_and_no_traceback(
+    db, tmp_path, content
+):
+    path = tmp_path / "bad.json.gz"
+    path.write_bytes(content)
+    # The file is refused before the database is opened.
+    result = _manage(f"sqlite:///{tmp_path / 'empty.sqlite3'}", "restore", str(path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "备份文件" in result.stderr

@@ -399,3 +399,20 @@ def test_saving_a_project_without_section_warns_that_no_chief_will_review_it(cli
         EDIT, _post_data(_project(), _rows(project), section=section), follow=True
     )
     assert "未指定责任科室" not in response.content.decode()
+
+
+@pytest.mark.parametrize("framework", ["abc", "1.5", "９", "9" * 40])
+def test_live_check_answers_a_framework_that_is_no_id_with_404(client, finance, framework):
+    client.force_login(finance)
+    project = _project()
+    data = _post_data(project, _rows(project), framework=framework)
+    response = client.post(reverse("projects:check"), data)
+    assert response.status_code == 404
+
+
+def test_live_check_of_an_unknown_framework_id_finds_no_indicator_rows(client, finance):
+    client.force_login(finance)
+    project = _project()
+    data = _post_data(project, _rows(project), framework="987654")
+    response = client.post(reverse("projects:check"), data)
+    assert response.status_code == 200

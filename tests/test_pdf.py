@@ -2,6 +2,7 @@
 no fetching of user-written URLs, and rendering once per content version."""
 
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -141,6 +142,38 @@ def test_fetcher_refuses_everything_but_static_files(url):
     assert fetcher.refused == [url]
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "css/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "css/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "css/../../../../../../../../etc/passwd#/static/css/pdf.css",
+        "css/../../../../../../../../etc/passwd?/static/css/pdf.css",
+        "css/pdf.css/../../../../../../../../../etc/passwd",
+        # The fragment is not part of the file opened, but a naive resolve walks through it.
+        "file:///etc/passwd#/../..{static}/css/pdf.css",
+    ],
+)
+def test_fetcher_cannot_be_walked_out_of_the_static_dir(tail):
+    from django.contrib.staticfiles import finders
+
+    static = Path(finders.find("css/pdf.css")).parent.parent
+    url = tail if tail.startswith("file:") else f"file://{static}/{tail}"
+    url = url.replace("{static}", str(static))
+    fetcher = pdf.StaticOnlyFetcher()
+    with pytest.raises(pdf.BlockedFetch):
+        fetcher.fetch(url)
+    assert fetcher.refused == [url]
+
+
+def test_fetcher_serves_a_static_file_named_with_escapes_query_and_fragment():
+    from django.contrib.staticfiles import finders
+
+    static = Path(finders.find("css/pdf.css")).parent.parent
+    response = pdf.StaticOnlyFetcher().fetch(f"file://{static}/css/pdf%2Ecss?v=1#top")
+    assert b"@page" in response.read()
+
+
 def test_fetcher_serves_the_apps_own_stylesheet():
     from django.contrib.staticfiles import finders
 
@@ -268,3 +301,25 @@ def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch)
     monkeypatch.setattr(pdf, "_quick_measure", lambda table: pdf.TableLayout(frozenset(), 2))
     corrected = pdf.booklet_pdf(department_year, tables)
     assert _booklet_facts(corrected) == _booklet_facts(expected)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_booklet_past_its_time_limit_is_stopped_with_a_chinese_page(
+    reference_data, monkeypatch, settings
+):
+    from django.test import Client
+
+    from conftest import make_user
+    from departments.models import Department, Role
+    from projects.services import unit_year_load
+
+    unit_year_load(data=reference_data)
+    auditor = make_user("auditor-timeout", Department.objects.get(code="136001"), Role.AUDITOR)
+    monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
+    settings.PDF_RENDER_TIMEOUT = 0
+    client = Client(raise_request_exception=False)
+    client.force_login(auditor)
+    response = client.get(reverse("booklet:pdf", args=["136001", 2024]))
+    assert response.status_code == 503
+    assert "生成文件用时过长" in response.content.decode()

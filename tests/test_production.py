@@ -191,6 +191,21 @@ def test_every_write_is_logged_with_its_user(client, finance, reference, caplog,
     )
 
 
+def test_a_logged_out_request_cannot_forge_lines_in_the_write_log(db, caplog, monkeypatch):
+    monkeypatch.setattr(logging.getLogger("perfbudget"), "propagate", True)
+    forged = "/x%0D%0A2026-01-01 INFO perfbudget.writes 1 POST /admin/ status=200 user=admin%1B[2J"
+    with caplog.at_level("INFO", logger="perfbudget.writes"):
+        Client().post(forged)
+        Client().post("/y%E2%80%A8z%20status=200%20user=admin")
+    lines = [r.getMessage() for r in caplog.records if r.name == "perfbudget.writes"]
+    assert len(lines) == 2
+    for line in lines:
+        assert not re.search(r"[\x00-\x1f\x7f\u2028\u2029]", line)
+        assert re.fullmatch(r"POST \S+ status=\d+ user=- ms=\d+", line)
+    assert lines[0].startswith("POST /x\\x0d\\x0a2026-01-01\\x20INFO")
+    assert "\\x1b[2J" in lines[0]
+
+
 def test_a_lost_database_gives_a_chinese_503_page(finance, reference):
     client = Client(raise_request_exception=False)
     client.force_login(finance)
@@ -362,7 +377,7 @@ def test_a_nul_character_is_refused_with_a_message_before_anything_is_read(
     "data, title, says",
     [
         ({"executed": "1" * (2_621_440 + 1)}, "提交的内容过大", "超过 2.5 MB"),
-        ({f"field_{i}": "1" for i in range(1001)}, "提交的栏目过多", "超过 1000 个栏目"),
+        ({f"field_{i}": "1" for i in range(4001)}, "提交的栏目过多", "超过 4000 个栏目"),
     ],
     ids=["too-big", "too-many-fields"],
 )
@@ -386,3 +401,57 @@ def test_debug_pages_keep_their_inline_styles(client, finance, settings):
     assert client.get("/projects/")["Content-Security-Policy"]
     settings.DEBUG = True
     assert "Content-Security-Policy" not in client.get("/projects/")
+
+
+def test_serve_does_not_start_when_check_deploy_warns(tmp_path):
+    """HSTS switched off is a warning of check --deploy: the production start stops there."""
+    env = _environment(
+        SECURE_HSTS_SECONDS="0",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        BIND=f"127.0.0.1:{_free_port()}",
+        WEB_CONCURRENCY="1",
+        PYTHON_BIN=sys.executable,
+    )
+    server = subprocess.Popen(
+        ["bash", "scripts/serve.sh"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = server.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, 15)
+        server.communicate()
+        pytest.fail("serve.sh started despite a deploy-check warning")
+    assert server.returncode != 0
+    assert "security.W004" in output
+
+
+def test_logged_in_pages_and_files_are_private_and_not_stored(client, auditor, reference):
+    client.force_login(auditor)
+    for url in (
+        reverse("home"),
+        reverse("projects:detail", args=[2024, CODE]),
+        reverse("projects:history", args=[2024, CODE]) + "?format=xlsx",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        control = response["Cache-Control"]
+        assert "private" in control and "no-store" in control, (url, control)
+
+
+def test_cached_downloads_are_private_and_revalidated_so_etag_still_works(
+    client, auditor, reference
+):
+    client.force_login(auditor)
+    url = reverse("projects:table_xlsx", args=[2024, CODE])
+    response = client.get(url)
+    assert response["Cache-Control"] == "private, no-cache"
+    again = client.get(url, headers={"If-None-Match": response["ETag"]})
+    assert again.status_code == 304
+    assert again["Cache-Control"] == "private, no-cache"

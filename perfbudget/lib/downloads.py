@@ -20,6 +20,8 @@ from django.utils.http import content_disposition_header, http_date, quote_etag
 
 log = logging.getLogger("perfbudget.downloads")
 
+# A unit's file: kept by the browser alone, and checked with the server (ETag) before reuse.
+CACHE_CONTROL = "private, no-cache"
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,6 +38,10 @@ _DRAWING_SOURCES = [
     "templates/departments/_rating_table.html",
     "templates/departments/_part_one_body.html",
 ]
+
+
+class RenderTimeout(Exception):
+    """A file took longer to render than its time limit allows; the renderer was stopped."""
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +88,7 @@ def cached_download(
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
         response["ETag"] = etag
+        response["Cache-Control"] = CACHE_CONTROL
         return response
     cache_key = f"download:{key}"
     entry = cache.get(cache_key)
@@ -93,5 +100,5 @@ def cached_download(
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(rendered_at)
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = CACHE_CONTROL
     return response

@@ -1,0 +1,197 @@
+"""Content limits that no real unit reaches and that keep every import and render short: rows,
+columns and cells of an imported workbook, and 三级 indicators per project wherever a
+project's indicators are written (editor, importer, services)."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from departments.models import DepartmentYear
+from indicators.models import Indicator, SecondaryCategory
+from projects import importer
+from projects.data_workbook import data_workbook
+from projects.importer import ImportRejected, import_prepare
+from projects.models import MAX_INDICATORS_PER_PROJECT, Project
+from projects.services import indicators_sync, project_tree_replace
+from tests.test_editor import _post_data, _rows
+
+pytestmark = pytest.mark.django_db
+CODE = "13081123P000182100018"
+
+
+def _bytes(wb) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _export() -> bytes:
+    return data_workbook(DepartmentYear.objects.get(department__code="136001", year=2024))
+
+
+def test_limits_are_far_above_real_units_and_as_documented():
+    assert importer.MAX_ROWS == 5_000 and importer.SHEET_ROWS == {"指标": 20_000}
+    assert importer.MAX_COLUMNS == 60 and MAX_INDICATORS_PER_PROJECT == 300
+
+
+def test_a_sheet_with_more_rows_than_its_limit_is_refused(reference, monkeypatch):
+    monkeypatch.setattr(importer, "SHEET_ROWS", {"指标": 40})
+    wb = load_workbook(io.BytesIO(_export()))
+    for i in range(60):
+        wb["指标"].append([2024, CODE, "产出指标", "数量指标", f"指标{i}", "", "1个", ""])
+    with pytest.raises(ImportRejected, match="最多 40 行"):
+        import_prepare(_bytes(wb))
+
+
+def test_rows_are_counted_as_read_not_as_the_sheet_claims(reference, monkeypatch):
+    """A sheet whose dimension says A1:B2 but holds more rows is still stopped at the limit."""
+    monkeypatch.setattr(importer, "MAX_ROWS", 100)
+    wb = Workbook()
+    for i in range(150):
+        wb.active.append([i])
+    data = _bytes(wb)
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.endswith("sheet1.xml"):
+                content = content.replace(b'<dimension ref="A1:A150"/>', b'<dimension ref="A1"/>')
+            target.writestr(info, content)
+    with pytest.raises(ImportRejected, match="行数或列数过多"):
+        import_prepare(out.getvalue())
+
+
+def test_a_cell_beyond_the_last_allowed_column_is_refused(reference):
+    wb = load_workbook(io.BytesIO(_export()))
+    wb["项目"].cell(row=2, column=61, value="x")
+    with pytest.raises(ImportRejected, match="60 列"):
+        import_prepare(_bytes(wb))
+
+
+def test_a_workbook_with_too_many_cells_is_refused(reference, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_CELLS", 50)
+    with pytest.raises(ImportRejected, match="最多 50 个"):
+        import_prepare(_export())
+
+
+def _indicator_rows(count: int) -> list[list]:
+    return [
+        [2024, CODE, "产出指标", "数量指标", f"指标{i}", "", f"{i}个", "计划标准"]
+        for i in range(count)
+    ]
+
+
+def test_the_importer_refuses_a_project_over_the_indicator_limit(reference):
+    wb = load_workbook(io.BytesIO(_export()))
+    ws = wb["指标"]
+    ws.delete_rows(2, ws.max_row)
+    for row in _indicator_rows(MAX_INDICATORS_PER_PROJECT + 1):
+        ws.append(row)
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(_bytes(wb))
+    assert f"三级指标超过 {MAX_INDICATORS_PER_PROJECT} 条" in str(rejected.value)
+
+
+def test_the_importer_accepts_a_project_at_the_indicator_limit(reference):
+    wb = load_workbook(io.BytesIO(_export()))
+    ws = wb["指标"]
+    ws.delete_rows(2, ws.max_row)
+    for row in _indicator_rows(MAX_INDICATORS_PER_PROJECT):
+        ws.append(row)
+    plan = import_prepare(_bytes(wb))
+    assert len(plan.projects[0].indicators) == MAX_INDICATORS_PER_PROJECT
+
+
+def _tree_rows(count: int) -> list[dict]:
+    return [
+        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"指标{i}", "指标值": "1个"}
+        for i in range(count)
+    ]
+
+
+def test_the_services_refuse_a_project_over_the_indicator_limit(reference):
+    project = Project.objects.get(code=CODE)
+    before = list(project.indicators.values_list("pk", "name"))
+    with pytest.raises(ValidationError, match="最多只能有 300 条三级指标"):
+        project_tree_replace(project=project, rows=_tree_rows(MAX_INDICATORS_PER_PROJECT + 1))
+    category = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    rows = [
+        {
+            "category": category,
+            "name": f"指标{i}",
+            "description": "",
+            "value_text": "1个",
+            "operator": "=",
+            "value_number": 1,
+            "value_unit": "个",
+            "basis": "",
+        }
+        for i in range(MAX_INDICATORS_PER_PROJECT + 1)
+    ]
+    with pytest.raises(ValidationError, match="最多只能有 300 条三级指标"):
+        indicators_sync(project=project, rows=rows)
+    assert list(project.indicators.values_list("pk", "name")) == before
+
+
+def _editor_post(project, count: int) -> dict:
+    category = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    rows = _rows(project)
+    for i in range(count - len(rows)):
+        rows.append(
+            {
+                "category": category.pk,
+                "name": f"新增指标{i}",
+                "description": "说明",
+                "operator": "≥",
+                "number": "10",
+                "unit": "个",
+                "text": "",
+                "basis": "计划标准",
+                "DELETE": "",
+            }
+        )
+    return _post_data(project, rows)
+
+
+def test_a_project_at_the_indicator_limit_saves_in_the_editor(finance):
+    client = Client()
+    client.force_login(finance)
+    project = Project.objects.get(code=CODE)
+    data = _editor_post(project, MAX_INDICATORS_PER_PROJECT)
+    response = client.post(reverse("projects:edit", args=[2024, CODE]), data)
+    assert response.status_code == 302
+    assert Indicator.objects.filter(project=project).count() == MAX_INDICATORS_PER_PROJECT
+
+
+def test_a_project_over_the_indicator_limit_is_refused_by_the_editor_with_a_message(finance):
+    client = Client()
+    client.force_login(finance)
+    project = Project.objects.get(code=CODE)
+    before = project.version, project.indicators.count()
+    data = _editor_post(project, MAX_INDICATORS_PER_PROJECT + 1)
+    response = client.post(reverse("projects:edit", args=[2024, CODE]), data)
+    assert response.status_code == 200
+    assert "一个项目最多只能有 300 条三级指标" in response.content.decode()
+    project.refresh_from_db()
+    assert (project.version, project.indicators.count()) == before
+
+
+def test_the_sheet_xml_is_counted_before_openpyxl_reads_it(reference, monkeypatch):
+    """openpyxl parses a whole sheet to learn its size when the file does not state it: the
+    rows are counted on the raw XML first, stopping at the largest limit."""
+    monkeypatch.setattr(importer, "MAX_ROWS", 40)
+    monkeypatch.setattr(importer, "SHEET_ROWS", {"指标": 50})
+    opened = []
+    monkeypatch.setattr(importer, "load_workbook", lambda *a, **k: opened.append(1))
+    wb = Workbook()
+    for i in range(150):
+        wb.active.append([i])
+    with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
+        import_prepare(_bytes(wb))
+    assert opened == []
