@@ -30,6 +30,7 @@ from departments.services import (
     sections_save,
     unit_settings_save,
 )
+from perfbudget.lib.login_throttle import login_unlock
 
 
 def _refusal(error: Exception) -> str:
@@ -179,6 +180,17 @@ def person_remove(request: HttpRequest, code: str, user_id: int) -> HttpResponse
     def action(department, person):
         member_remove(department=department, person=person, admin=request.user)
         return f"已将 {person.username} 移出本单位（账号保留）。"
+
+    return _person_action(request, code, user_id, action)
+
+
+@require_POST
+def person_unlock(request: HttpRequest, code: str, user_id: int) -> HttpResponse:
+    """Lift a lockout after failed logins, so the person can log in at once."""
+
+    def action(department, person):
+        login_unlock(username=person.username)
+        return f"已解除 {person.username} 的登录锁定。"
 
     return _person_action(request, code, user_id, action)
 

@@ -26,6 +26,11 @@ urlpatterns = [
         unit_admin.person_remove,
         name="person_remove",
     ),
+    path(
+        "<str:code>/manage/people/<int:user_id>/unlock/",
+        unit_admin.person_unlock,
+        name="person_unlock",
+    ),
     path("<str:code>/manage/sections/", unit_admin.sections_edit, name="sections"),
     path("<str:code>/manage/settings/", unit_admin.unit_settings, name="settings"),
 ]

@@ -141,6 +141,7 @@ EXPECTED = {
     "departments:person_password": ("post", _person, {}, ADMIN_POST),
     "departments:person_active": ("post", _person, {"active": "0"}, ADMIN_POST),
     "departments:person_remove": ("post", _person, {}, ADMIN_POST),
+    "departments:person_unlock": ("post", _person, {}, ADMIN_POST),
     "departments:sections": ("get", U, {}, ADMIN_PAGE),
     "departments:settings": ("post", U, {}, ADMIN_POST),
     "booklet:year_new": ("post", U, {"year": "2025"}, ADMIN_POST),

@@ -237,3 +237,22 @@ def test_the_one_person_setting_is_recorded_with_who(client, unit_admin, unit):
     unit.refresh_from_db()
     assert unit.single_person
     assert unit.history.first().history_user == unit_admin
+
+
+def test_a_locked_out_person_is_unlocked_by_their_unit_administrator(
+    client, unit_admin, finance, settings
+):
+    from django.test import Client
+
+    settings.LOGIN_FAILURE_LIMIT = 3
+
+    def login(password):
+        return Client().post("/accounts/login/", {"username": "finance1", "password": password})
+
+    for _ in range(3):
+        login("wrong")
+    assert login(PASSWORD).status_code == 429
+    client.force_login(unit_admin)
+    response = client.post(_url("person_unlock", finance.pk), follow=True)
+    assert "已解除 finance1 的登录锁定" in response.content.decode()
+    assert login(PASSWORD).status_code == 302
