@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from indicators.models import Indicator, IndicatorResult, SelfEvaluation
+from indicators.models import Achievement, Indicator, IndicatorResult, SelfEvaluation
 from indicators.scoring import (
+    ACHIEVEMENT_SHARES,
     ScoringError,
     budget_execution_score,
     indicator_score,
@@ -163,6 +164,7 @@ def evaluation_save(
         data = results.get(indicator.pk)
         if data is None:
             continue
+        _check_result(indicator.name, data)
         result = existing.get(indicator.pk) or IndicatorResult(indicator=indicator)
         result.actual_text = data["actual"].strip()
         result.actual_number = parse_value(result.actual_text).number
@@ -177,6 +179,26 @@ def evaluation_save(
     if unexplained:
         raise EvaluationRefused(NEED_REASON.format(names="、".join(unexplained)))
     return table
+
+
+NEGATIVE_WEIGHT = "{name}：权重不能为负数"
+SHARE_OUT_OF_BAND = "{name}：{label}的得分比例应在 {low}% 到 {high}% 之间"
+
+
+def _check_result(name: str, data: dict) -> None:
+    """A weight is a share of its 一级's points (never below zero, or a total could pass 100);
+    a 定性 judgement's share stays inside its band (部分达成 60–80%)."""
+    weight, share = data.get("weight"), data.get("share")
+    if weight is not None and weight < 0:
+        raise EvaluationRefused(NEGATIVE_WEIGHT.format(name=name))
+    achievement = data.get("achievement", "")
+    if share is not None and achievement in ACHIEVEMENT_SHARES:
+        low, high = ACHIEVEMENT_SHARES[achievement]
+        if not low <= share <= high:
+            label = Achievement(achievement).label
+            raise EvaluationRefused(
+                SHARE_OUT_OF_BAND.format(name=name, label=label, low=low, high=high)
+            )
 
 
 @transaction.atomic

@@ -167,3 +167,29 @@ def test_read_only_users_cannot_fill_it(client, auditor):
     assert client.post(URL, _form()).status_code == 403
     assert not SelfEvaluation.objects.exists()
     assert Project.objects.get(code=CODE)
+
+
+def test_a_negative_weight_is_refused_and_no_total_passes_100(client, finance):
+    client.force_login(finance)
+    rows = list(Indicator.objects.filter(project__code=CODE).order_by("pk"))
+    weights = {f"weight_{i.pk}": "1" for i in rows}
+    weights[f"weight_{rows[0].pk}"] = "-1"
+    response = client.post(URL, _form(**weights), follow=True)
+    assert "权重不能为负数" in response.content.decode()
+    assert not SelfEvaluation.objects.exists()
+
+
+@pytest.mark.parametrize("share", ["-50", "500", "59"])
+def test_a_partial_share_outside_its_band_is_refused(client, finance, share):
+    client.force_login(finance)
+    row = Indicator.objects.filter(project__code=CODE).order_by("pk").first()
+    data = _form(
+        **{
+            f"achievement_{row.pk}": "partial",
+            f"share_{row.pk}": share,
+            f"reason_{row.pk}": "部分完成",
+        }
+    )
+    response = client.post(URL, data, follow=True)
+    assert "部分达成的得分比例应在 60% 到 80% 之间" in response.content.decode()
+    assert not SelfEvaluation.objects.exists()
