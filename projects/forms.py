@@ -196,6 +196,14 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "categories": self.categories}
 
+    def clean(self):
+        """The editor posts every row it showed (a removed row is marked 删除, never dropped), so
+        fewer rows than it was opened with is a damaged page, not an instruction to delete."""
+        super().clean()
+        counts = self.management_form.cleaned_data
+        if counts["INITIAL_FORMS"] < 0 or counts["TOTAL_FORMS"] < counts["INITIAL_FORMS"]:
+            raise forms.ValidationError(INCOMPLETE_PAGE, code="incomplete")
+
     @property
     def empty_form(self):
         form = self.form(
@@ -236,6 +244,8 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
             )
         return rows
 
+
+INCOMPLETE_PAGE = "提交的指标表不完整（行数少于打开时），未保存任何内容；请重新打开编辑页。"
 
 IndicatorFormSet = forms.formset_factory(
     IndicatorRowForm,

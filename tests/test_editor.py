@@ -416,3 +416,15 @@ def test_live_check_of_an_unknown_framework_id_finds_no_indicator_rows(client, f
     data = _post_data(project, _rows(project), framework="987654")
     response = client.post(reverse("projects:check"), data)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("total", ["-1", "0", "3"])
+def test_a_page_with_fewer_rows_than_it_opened_with_deletes_nothing(client, finance, total):
+    client.force_login(finance)
+    project = _project()
+    before = list(project.indicators.values_list("pk", flat=True))
+    data = _post_data(project, _rows(project), **{"ind-TOTAL_FORMS": total})
+    response = client.post(EDIT, data)
+    assert response.status_code == 200
+    assert "提交的指标表不完整" in response.content.decode()
+    assert list(_project().indicators.values_list("pk", flat=True)) == before
