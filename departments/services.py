@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -42,12 +43,30 @@ def department_year_save(*, department_year: DepartmentYear, form, sections, ind
         section.department = department_year.department
         section.full_clean()
         section.save()
-    for indicator in indicators.save(commit=False):
+    changed = indicators.save(commit=False)
+    confirmed_ratings_unchanged([*changed, *indicators.deleted_objects])
+    for indicator in changed:
         indicator.year = department_year.year
         indicator.full_clean()
         indicator.save()
     for indicator in indicators.deleted_objects:
         indicator.delete()
+
+
+RATING_CONFIRMED_LOCKS = "以下科室绩效指标的评级已确认，指标名称和评价标准不能再修改或删除：{names}"
+
+
+def confirmed_ratings_unchanged(indicators) -> None:
+    """A confirmed rating was graded on its indicator's scale: neither may change under it."""
+    ids = [i.pk for i in indicators if i.pk]
+    locked = set(
+        SectionRating.objects.filter(indicator_id__in=ids, confirmed=True).values_list(
+            "indicator_id", flat=True
+        )
+    )
+    if locked:
+        names = "、".join(i.name for i in indicators if i.pk in locked)
+        raise ValidationError(RATING_CONFIRMED_LOCKS.format(names=names))
 
 
 class RatingRefused(Exception):

@@ -28,6 +28,7 @@ from projects.views import get_project_for_user
 from projects.workflow import NO_SECTION
 
 READ_ONLY = "项目{status}，处于只读状态，不能修改。"
+EVALUATION_CONFIRMED = "项目的绩效自评已确认，指标和目标处于只读状态，不能修改。"
 SAVED = "已保存：{heading}"
 NOT_WRITABLE = "您没有修改该单位项目的权限。"
 
@@ -180,6 +181,9 @@ def project_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
         raise PermissionDenied(NOT_WRITABLE)
     if project.status != Status.DRAFT:
         messages.error(request, READ_ONLY.format(status=project.get_status_display()))
+        return redirect("projects:detail", year, code)
+    if project.evaluation_confirmed():
+        messages.error(request, EVALUATION_CONFIRMED)
         return redirect("projects:detail", year, code)
     return _edit(request, project, project.department, year, project.framework)
 

@@ -25,7 +25,8 @@ from openpyxl.xml.functions import iterparse
 from departments.access import can_write
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.scales import parse_bound
-from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
+from departments.services import confirmed_ratings_unchanged
+from indicators.models import FrameworkVersion, Indicator, SecondaryCategory, SelfEvaluation
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import NotANumber, finite_decimal
@@ -894,6 +895,11 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
             if unit_ok(spec.department_code, "", sheet, spec.row, "B列（单位编码）"):
                 year_ok(spec.year, sheet, spec.row)
     read_only = []
+    confirmed = set(
+        SelfEvaluation.objects.filter(
+            project__in=existing.values(), status="confirmed"
+        ).values_list("project_id", flat=True)
+    )
     for spec in plan.projects:
         if spec.sheet == "指标":
             unit_ok(
@@ -912,7 +918,7 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
             # Codes are unique in a year: say the code is taken, never by whom.
             problems.append(Problem(spec.sheet, spec.row, "项目编码", CODE_TAKEN.format(spec=spec)))
             continue
-        if current and current.status != Status.DRAFT:
+        if current and (current.status != Status.DRAFT or current.pk in confirmed):
             read_only.append(spec)
         if spec.section_name and (spec.department_code, spec.section_name) not in unit_sections:
             problems.append(
@@ -1052,6 +1058,12 @@ def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Proble
             )
 
 
+def _read_only_state(project: Project) -> str:
+    if project.status != Status.DRAFT:
+        return project.get_status_display()
+    return "绩效自评已确认"
+
+
 def _check_read_only(plan, read_only, existing, categories, problems) -> None:
     """A submitted or approved project that the file leaves as it is, is skipped (and named in
     the preview); only a real change to one is refused."""
@@ -1066,7 +1078,7 @@ def _check_read_only(plan, read_only, existing, categories, problems) -> None:
                     "项目编码",
                     READ_ONLY.format(
                         code=spec.code,
-                        status=current.get_status_display(),
+                        status=_read_only_state(current),
                         changes="；".join(changes),
                     ),
                 )
@@ -1139,7 +1151,7 @@ def _describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
         if spec.skip:
             lines.append(
                 f"跳过项目 {spec.year}年 {spec.code} {spec.name}"
-                f"（{current.get_status_display()}，无变化）"
+                f"（{_read_only_state(current)}，无变化）"
             )
             continue
         changed = _project_changes(current, spec, categories)
@@ -1362,6 +1374,13 @@ def _apply_section_indicators(plan: ImportPlan, sections: dict, touched: set) ->
             values["order"] = last[slot]
         if indicator is not None and all(getattr(indicator, k) == v for k, v in values.items()):
             continue
+        if indicator is not None:
+            try:
+                confirmed_ratings_unchanged([indicator])
+            except ValidationError as refused:
+                raise ImportRejected(
+                    [Problem("科室指标", spec.row, None, refused.messages[0])]
+                ) from None
         indicator = indicator or SectionIndicator(year=spec.year)
         for key, value in values.items():
             setattr(indicator, key, value)

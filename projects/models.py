@@ -5,7 +5,13 @@ from django.db.models import Prefetch, Q
 from simple_history.models import HistoricalRecords
 
 from departments.models import YEAR_RANGE, Department, Section
-from indicators.models import FrameworkVersion, Indicator, PrimaryCategory, SecondaryCategory
+from indicators.models import (
+    FrameworkVersion,
+    Indicator,
+    PrimaryCategory,
+    SecondaryCategory,
+    SelfEvaluation,
+)
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Reviewed
 
@@ -129,6 +135,10 @@ class Project(Reviewed):
     def heading(self) -> str:
         """The booklet heading: 1.承德高新区新闻合办专项绩效目标表."""
         return f"{self.table_number}.{self.table_name}绩效目标表"
+
+    def evaluation_confirmed(self) -> bool:
+        """A confirmed 绩效自评 scored these targets: they are no longer changed."""
+        return SelfEvaluation.objects.filter(project=self, status="confirmed").exists()
 
     @property
     def other_funds_or_zero(self) -> Decimal:

@@ -357,6 +357,8 @@ def project_save(
         if not claimed:
             raise StaleEdit(*last_change(project))
         project = Project.objects.get(pk=project.pk)
+        if project.evaluation_confirmed():
+            raise StaleEdit(*last_change(project))
     for key, value in fields.items():
         setattr(project, key, value)
     is_new = project.pk is None

@@ -193,3 +193,43 @@ def test_a_partial_share_outside_its_band_is_refused(client, finance, share):
     response = client.post(URL, data, follow=True)
     assert "部分达成的得分比例应在 60% 到 80% 之间" in response.content.decode()
     assert not SelfEvaluation.objects.exists()
+
+
+def _confirmed():
+    from indicators.models import SelfEvaluation
+
+    project = Project.objects.get(code=CODE)
+    SelfEvaluation.objects.create(
+        project=project, initial_budget=1, annual_budget=1, executed=1, status="confirmed"
+    )
+    return project
+
+
+def test_a_confirmed_self_evaluation_freezes_the_targets_it_scored(client, finance):
+    """The editor and the importer leave alone the indicators a confirmed 自评 scored."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from departments.models import DepartmentYear
+    from projects.data_workbook import data_workbook
+    from projects.importer import ImportRejected, import_prepare
+
+    project = _confirmed()
+    client.force_login(finance)
+    response = client.get(reverse("projects:edit", args=[2024, CODE]), follow=True)
+    assert "绩效自评已确认" in response.content.decode()
+    workbook = data_workbook(DepartmentYear.objects.get(year=2024))
+    plan = import_prepare(workbook)
+    assert any(line.startswith("跳过项目") and CODE in line for line in plan.changes)
+    wb = load_workbook(io.BytesIO(workbook))
+    for row in wb["指标"].iter_rows(min_row=2):
+        if row[1].value == CODE:
+            row[4].value = "改名后的指标"
+            break
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(ImportRejected) as refused:
+        import_prepare(out.getvalue())
+    assert "绩效自评已确认，处于只读状态" in str(refused.value)
+    assert not project.indicators.filter(name="改名后的指标").exists()

@@ -227,3 +227,39 @@ def test_values_a_rating_cannot_hold_are_refused_with_a_message(client, chief, v
     assert message in response.content.decode()
     assert not SectionRating.objects.exists()
     assert not SectionRating.objects.exists()
+
+
+def test_a_confirmed_ratings_indicator_and_scale_stay_as_graded(client, finance, reference):
+    """第一部分's editor and the importer change neither the name nor the scale of an
+    indicator whose rating is confirmed, nor delete it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from departments.models import SectionRating
+    from projects.data_workbook import data_workbook
+    from projects.importer import ImportRejected, import_apply, import_prepare
+    from tests.test_department_editor import _post_data
+
+    indicator = (
+        SectionIndicator.objects.filter(year=2024).order_by("section__order", "order").first()
+    )
+    SectionRating.objects.create(indicator=indicator, actual_value=95, confirmed=True)
+    client.force_login(finance)
+    url = reverse("departments:year_edit", args=["136001", 2024])
+    for change in ({"si-0-good_bound": "50"}, {"si-0-name": "改名"}, {"si-0-DELETE": "on"}):
+        response = client.post(url, _post_data(**change))
+        assert "评级已确认" in response.content.decode(), change
+    indicator.refresh_from_db()
+    assert (indicator.name, indicator.good_bound) == ("综合业务管理工作完成率", 90)
+    wb = load_workbook(io.BytesIO(data_workbook(reference)))
+    for row in wb["科室指标"].iter_rows(min_row=2):
+        if row[8].value == indicator.pk:
+            row[5].value = "50%"
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(ImportRejected) as refused:
+        import_apply(import_prepare(out.getvalue()))
+    assert "评级已确认" in str(refused.value)
+    indicator.refresh_from_db()
+    assert indicator.good_bound == 90

@@ -21,16 +21,16 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件：{file}")
         try:
             plan = import_prepare(path.read_bytes(), default_year=year)
+            for line in plan.changes:
+                self.stdout.write(line)
+            if dry_run:
+                self.stdout.write(self.style.WARNING(f"试运行：{plan.summary}；未写入任何数据。"))
+                return
+            import_apply(plan)
         except ImportRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(str(problem))
             raise CommandError(
                 f"导入被拒绝：发现 {len(rejected.problems)} 个问题，未写入任何数据。"
             ) from None
-        for line in plan.changes:
-            self.stdout.write(line)
-        if dry_run:
-            self.stdout.write(self.style.WARNING(f"试运行：{plan.summary}；未写入任何数据。"))
-            return
-        import_apply(plan)
         self.stdout.write(self.style.SUCCESS(f"已导入 {plan.summary}。"))
