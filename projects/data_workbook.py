@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from departments.models import DepartmentYear, Section, SectionIndicator
 from projects.models import BudgetYear, Project
 from projects.target_table import milestones_for_year
-from projects.xlsx import set_text
+from projects.xlsx import VERSION_HEADER, set_text
 
 PROJECT_COLUMNS = [
     "年度",
@@ -27,7 +27,7 @@ PROJECT_COLUMNS = [
     "其他资金",
     "资金用途",
 ]  # then one column per milestone, then 绩效目标, 指标体系, 责任科室
-PROJECT_TAIL = ["绩效目标", "指标体系", "责任科室"]
+PROJECT_TAIL = ["绩效目标", "指标体系", "责任科室", VERSION_HEADER]
 INDICATOR_COLUMNS = [
     "年度",
     "项目编码",
@@ -39,6 +39,7 @@ INDICATOR_COLUMNS = [
     "指标值确定依据",
 ]
 DEPARTMENT_COLUMNS = ["年度", "单位编码", "单位名称", "总体绩效目标", "工作保障措施"]
+DEPARTMENT_TAIL = [VERSION_HEADER]
 SECTION_COLUMNS = ["年度", "单位编码", "科室", "序号", "职责"]
 SECTION_INDICATOR_COLUMNS = ["年度", "单位编码", "科室", "绩效指标", "优", "良", "中", "差"]
 # The last column of 指标 and 科室指标: the record's id, so that a re-import pairs each row with
@@ -103,6 +104,7 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
                 project.target,
                 project.framework.code,
                 project.section.name if project.section else "",
+                project.version,
             ]
         )
         categories = {
@@ -139,7 +141,7 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
         DataSheet("指标", [*INDICATOR_COLUMNS, INDICATOR_KEY], indicator_rows),
         DataSheet(
             "部门",
-            DEPARTMENT_COLUMNS,
+            DEPARTMENT_COLUMNS + DEPARTMENT_TAIL,
             [
                 [
                     year,
@@ -147,6 +149,7 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
                     department.name,
                     department_year.overall_target,
                     department_year.safeguards,
+                    department_year.version,
                 ]
             ],
         ),

@@ -33,6 +33,7 @@ from perfbudget.lib.numbers import NotANumber, finite_decimal
 from perfbudget.lib.security import has_control_characters
 from projects.data_workbook import (
     DEPARTMENT_COLUMNS,
+    DEPARTMENT_TAIL,
     INDICATOR_COLUMNS,
     INDICATOR_KEY,
     PROJECT_COLUMNS,
@@ -49,7 +50,7 @@ from projects.services import (
     tree_changes,
 )
 from projects.target_table import format_money
-from projects.xlsx import META_SHEET
+from projects.xlsx import META_SHEET, VERSION_HEADER
 
 # Limits far above what a real unit imports (a unit has tens of projects, a project tens of
 # indicators), low enough that no import holds a worker for long (README: 导入限制).
@@ -141,6 +142,7 @@ class ProjectSpec:
     sheet: str = "项目"
     indicators: list[IndicatorSpec] | None = None  # None: keep the project's indicators
     skip: bool = False  # a read-only project the file leaves unchanged
+    version: int | None = None  # the project's version when the file was written
 
 
 @dataclass
@@ -151,6 +153,7 @@ class DepartmentSpec:
     overall_target: str
     safeguards: str
     row: int
+    version: int | None = None  # the 第一部分's version when the file was written
 
 
 @dataclass
@@ -187,6 +190,8 @@ class ImportPlan:
     # project that changed since (a save, a submission, a review, another import).
     versions: dict[tuple[int, str], int] = field(default_factory=dict)
     unit_versions: dict[tuple[str, int], int] = field(default_factory=dict)
+    # Unit-years whose 部门 row was written before the 第一部分 changed: (file, now) versions.
+    stale_units: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -477,6 +482,7 @@ def _read_projects(sheet: _Sheet) -> list[ProjectSpec]:
             framework_code=sheet.text(row, cells, "指标体系"),
             section_name=sheet.text(row, cells, "责任科室"),
             row=row,
+            version=sheet.integer(row, cells, VERSION_HEADER, required=False, low=1, high=2**31),
         )
         if len(sheet.problems) > before:
             continue
@@ -567,6 +573,7 @@ def _read_departments(sheet: _Sheet) -> list[DepartmentSpec]:
             overall_target=sheet.text(row, cells, "总体绩效目标"),
             safeguards=sheet.text(row, cells, "工作保障措施"),
             row=row,
+            version=sheet.integer(row, cells, VERSION_HEADER, required=False, low=1, high=2**31),
         ),
     )
 
@@ -647,13 +654,19 @@ def _read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
             continue
         plan.projects.append(_spec_of_existing(project, rows))
     optional = (
-        ("部门", DEPARTMENT_COLUMNS, _read_departments, "departments"),
-        ("科室", SECTION_COLUMNS, _read_sections, "sections"),
-        ("科室指标", SECTION_INDICATOR_COLUMNS, _read_section_indicators, "section_indicators"),
+        ("部门", DEPARTMENT_COLUMNS, DEPARTMENT_TAIL, _read_departments, "departments"),
+        ("科室", SECTION_COLUMNS, (), _read_sections, "sections"),
+        (
+            "科室指标",
+            SECTION_INDICATOR_COLUMNS,
+            [INDICATOR_KEY],
+            _read_section_indicators,
+            "section_indicators",
+        ),
     )
-    for title, columns, reader, attr in optional:
+    for title, columns, tail, reader, attr in optional:
         if title in wb.sheetnames:
-            sheet = _Sheet(wb[title], problems, columns, [INDICATOR_KEY])
+            sheet = _Sheet(wb[title], problems, columns, tail)
             if sheet.valid:
                 setattr(plan, attr, reader(sheet))
     return plan
@@ -771,6 +784,7 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
         "绩效目标": form.value(target_row, 2),
         "指标体系": meta.get("指标体系", ""),
         "责任科室": meta.get("责任科室", ""),
+        VERSION_HEADER: meta.get(VERSION_HEADER, ""),
     }
     percent_cells = {}
     for col, label in form.anchors(schedule_row)[1:]:
@@ -1002,6 +1016,7 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
             names.setdefault(indicator.name, indicator.row)
     if not problems:
         _check_read_only(plan, read_only, existing, categories, problems)
+        _check_file_versions(plan, existing, categories, problems)
         _check_unit_years(plan, departments, problems)
     for spec in plan.section_indicators:
         if spec.department_code in refused_units:
@@ -1043,6 +1058,14 @@ def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Proble
     plan.unit_versions = {key: unit_years[key].version for key in touched if key in unit_years}
     for spec in plan.departments:
         current = unit_years.get((spec.code, spec.year))
+        if current and spec.version is not None and spec.version != current.version:
+            plan.stale_units[(spec.code, spec.year)] = (spec.version, current.version)
+            texts = (current.overall_target, current.safeguards)
+            if texts != (spec.overall_target, spec.safeguards):
+                message = STALE_UNIT_FILE.format(
+                    code=spec.code, year=spec.year, old=spec.version, new=current.version
+                )
+                problems.append(Problem("部门", spec.row, VERSION_HEADER, message))
         if current is None or current.status == Status.DRAFT:
             continue
         if (current.overall_target, current.safeguards) != (spec.overall_target, spec.safeguards):
@@ -1062,6 +1085,30 @@ def _read_only_state(project: Project) -> str:
     if project.status != Status.DRAFT:
         return project.get_status_display()
     return "绩效自评已确认"
+
+
+STALE_FILE = (
+    "项目 {code} 在本文件导出之后已被修改（文件中为第 {old} 版，现为第 {new} 版），"
+    "导入会撤销这些修改；请重新下载工作簿，在新文件上修改后再导入。"
+)
+STALE_UNIT_FILE = (
+    "单位 {code} {year}年的第一部分在本文件导出之后已被修改"
+    "（文件中为第 {old} 版，现为第 {new} 版），导入会撤销这些修改；"
+    "请重新下载工作簿，在新文件上修改后再导入。"
+)
+
+
+def _check_file_versions(plan, existing, categories, problems) -> None:
+    """A file written before a colleague's save holds the old values of what they changed:
+    importing it would undo their work. Such a file may still be imported where it changes
+    nothing of a record that moved on."""
+    for spec in plan.projects:
+        current = existing.get((spec.year, spec.code))
+        if spec.version is None or spec.skip or current is None:
+            continue
+        if current.version != spec.version and _project_changes(current, spec, categories):
+            message = STALE_FILE.format(code=spec.code, old=spec.version, new=current.version)
+            problems.append(Problem(spec.sheet, spec.row, VERSION_HEADER, message))
 
 
 def _check_read_only(plan, read_only, existing, categories, problems) -> None:
@@ -1333,6 +1380,7 @@ def import_apply(plan: ImportPlan, *, user=None) -> ImportPlan:
             defaults={"order": spec.order, "duties": spec.duties},
         )
         if created or (section.order, section.duties) != (spec.order, spec.duties):
+            _refuse_if_stale(plan, spec.department_code, None, "科室", spec.row)
             section.order, section.duties = spec.order, spec.duties
             section.save()
             touched.add((spec.department_code, None))  # sections print in every year
@@ -1374,6 +1422,7 @@ def _apply_section_indicators(plan: ImportPlan, sections: dict, touched: set) ->
             values["order"] = last[slot]
         if indicator is not None and all(getattr(indicator, k) == v for k, v in values.items()):
             continue
+        _refuse_if_stale(plan, spec.department_code, spec.year, "科室指标", spec.row)
         if indicator is not None:
             try:
                 confirmed_ratings_unchanged([indicator])
@@ -1387,6 +1436,14 @@ def _apply_section_indicators(plan: ImportPlan, sections: dict, touched: set) ->
         indicator.full_clean()
         indicator.save()
         touched.add((spec.department_code, spec.year))
+
+
+def _refuse_if_stale(plan: ImportPlan, code: str, year: int | None, sheet: str, row) -> None:
+    """A 科室 or 科室指标 row that would change a 第一部分 written since the file was."""
+    for (unit, unit_year), (old, new) in plan.stale_units.items():
+        if unit == code and year in (None, unit_year):
+            message = STALE_UNIT_FILE.format(code=code, year=unit_year, old=old, new=new)
+            raise ImportRejected([Problem(sheet, row, None, message)])
 
 
 def _bump_unit_years(touched: set) -> None:

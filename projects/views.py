@@ -131,17 +131,11 @@ def download_table_xlsx(request: HttpRequest, year: int, code: str) -> HttpRespo
     return cached_download(
         request,
         kind="table.xlsx",
-        content_key=table.content_key() + repr(xlsx_meta_key(table)),
+        content_key=table.content_key() + repr(xlsx.table_meta(table)),
         render=lambda: xlsx.table_workbook(table),
         filename=f"{table.heading}.xlsx",
         content_type=XLSX,
     )
-
-
-def xlsx_meta_key(table: TargetTable) -> tuple:
-    """The form workbook also carries what the printed form does not show."""
-    project = table.project
-    return (project.year, project.framework.code, project.section_id)
 
 
 def _booklet(request: HttpRequest, code: str, year: int):

@@ -23,6 +23,9 @@ RATING_WIDTHS = [34, 14, 14, 14, 14]
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 META_SHEET = "元数据"
+# The record's version when the file was written: an import of an older file that would change
+# the record is refused instead of undoing what colleagues saved since.
+VERSION_HEADER = "数据版本"
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -159,7 +162,7 @@ def _write_meta(wb: Workbook, rows: list[tuple[str, str]]) -> None:
     ws.sheet_state = "hidden"
 
 
-def _table_meta(table: TargetTable) -> list[tuple[str, str]]:
+def table_meta(table: TargetTable) -> list[tuple[str, str]]:
     project = table.project
     return [
         ("年度", str(project.year)),
@@ -170,6 +173,7 @@ def _table_meta(table: TargetTable) -> list[tuple[str, str]]:
         ("项目编码", project.code),
         ("指标体系", project.framework.code),
         ("责任科室", project.section.name if project.section else ""),
+        (VERSION_HEADER, str(project.version)),
     ]
 
 
@@ -184,7 +188,7 @@ def table_workbook(table: TargetTable) -> bytes:
     ws = wb.active
     ws.title = sheet_name(f"{table.project.table_number}.{table.project.table_name}", set())
     write_table(ws, table)
-    _write_meta(wb, _table_meta(table))
+    _write_meta(wb, table_meta(table))
     return _save(wb)
 
 

@@ -29,12 +29,13 @@ def _export() -> bytes:
 
 
 def _sheet_values(data: bytes, *, ids: bool = True) -> dict[str, list[tuple]]:
-    """Every sheet's rows; without `ids`, the 指标编号 column (ids of one database) is left out."""
+    """Every sheet's rows; without `ids`, the 指标编号 and 数据版本 columns (ids and versions of
+    one database) are left out."""
     wb = load_workbook(io.BytesIO(data))
     sheets = {}
     for ws in wb.worksheets:
         rows = [tuple(row) for row in ws.iter_rows(values_only=True)]
-        if not ids and rows and rows[0][-1] == "指标编号":
+        if not ids and rows and rows[0][-1] in ("指标编号", "数据版本"):
             rows = [row[:-1] for row in rows]
         sheets[ws.title] = rows
     return sheets
@@ -95,6 +96,7 @@ def test_data_workbook_has_the_contract_sheets_and_headers(reference):
         "绩效目标",
         "指标体系",
         "责任科室",
+        "数据版本",  # the project's version when written: an older file cannot undo a save
     )
     assert sheets["指标"][0] == (
         "年度",

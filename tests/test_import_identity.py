@@ -199,6 +199,7 @@ def test_the_upload_page_refuses_a_confirmation_after_a_change_since_the_preview
 ):
     def change(wb):
         wb["项目"]["K2"] = "导入的用途"
+        wb["项目"].delete_cols(wb["项目"].max_column)  # a workbook without 数据版本
 
     upload = io.BytesIO(_rewrite(_export(), change))
     upload.name = "t.xlsx"
@@ -258,3 +259,47 @@ def test_section_indicators_pair_by_key_so_a_renamed_one_keeps_its_rating(refere
     import_apply(import_prepare(_rewrite(_export(), rename)))
     indicator.refresh_from_db()
     assert indicator.name == "改名后的指标" and indicator.rating.actual_value == 95
+
+
+def test_an_older_workbook_cannot_undo_a_colleagues_later_save(reference):
+    """Downloaded, then a colleague saves the project, then the older file is imported with
+    another change: its stale 绩效目标 would undo the colleague's — refused. The same file
+    changing nothing of that project still imports."""
+    older = _export()
+    project = Project.objects.get(code=CODE)
+    Project.objects.filter(pk=project.pk).update(
+        target="同事后来写的目标", version=project.version + 1
+    )
+
+    def change(wb):
+        wb["项目"]["K2"] = "我改的用途"
+
+    with pytest.raises(ImportRejected) as refused:
+        import_prepare(_rewrite(older, change))
+    assert "在本文件导出之后已被修改" in str(refused.value)
+    assert Project.objects.get(pk=project.pk).target == "同事后来写的目标"
+
+    def other_project(wb):
+        for row in wb["项目"].iter_rows(min_row=2):
+            if row[5].value == CODE:
+                row[15].value = "同事后来写的目标"  # the file agrees with the colleague here
+            else:
+                row[10].value = "别的项目的新用途"
+
+    import_apply(import_prepare(_rewrite(older, other_project)))
+    assert Project.objects.get(pk=project.pk).target == "同事后来写的目标"
+
+
+def test_an_older_workbook_cannot_undo_a_later_part_one_save(reference):
+    older = _export()
+    DepartmentYear.objects.filter(pk=reference.pk).update(
+        safeguards="同事后来写的措施", version=reference.version + 1
+    )
+
+    def change(wb):
+        wb["项目"]["K2"] = "我改的用途"
+
+    with pytest.raises(ImportRejected) as refused:
+        import_prepare(_rewrite(older, change))
+    assert "第一部分在本文件导出之后已被修改" in str(refused.value)
+    assert DepartmentYear.objects.get(pk=reference.pk).safeguards == "同事后来写的措施"
