@@ -155,7 +155,20 @@ class AdminSectionForm(forms.ModelForm):
         pass
 
 
-AdminSectionFormSet = forms.modelformset_factory(Section, form=AdminSectionForm, extra=1)
+class BaseAdminSectionFormSet(forms.BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            name = (form.cleaned_data or {}).get("name")
+            if name and name in seen:
+                form.add_error("name", "本单位已有同名科室")
+            seen.add(name)
+
+
+AdminSectionFormSet = forms.modelformset_factory(
+    Section, form=AdminSectionForm, formset=BaseAdminSectionFormSet, extra=1
+)
 
 
 class UnitSettingsForm(forms.Form):

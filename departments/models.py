@@ -108,7 +108,11 @@ class Section(models.Model):
         verbose_name = verbose_name_plural = "科室"
         ordering = ["department", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["department", "name"], name="section_unique_name")
+            models.UniqueConstraint(
+                fields=["department", "name"],
+                name="section_unique_name",
+                violation_error_message="本单位已有同名科室",
+            )
         ]
 
     def __str__(self) -> str:

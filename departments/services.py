@@ -1,5 +1,7 @@
 """Writes of a unit's own records that touch several rows. Each is atomic."""
 
+import hashlib
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -178,11 +180,44 @@ def _check_account(admin, person) -> None:
         raise UnitAdminRefused(NOT_YOUR_ACCOUNT)
 
 
+STALE_PAGE = (
+    "打开本页之后，其他管理员已修改了这些内容。您填写的内容仍在下方；请重新打开页面核对后再修改。"
+)
+
+
+def _fingerprint(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+def person_state(department, person) -> str:
+    """What the person page shows of a person in a unit; a save is refused when it changed
+    since the page was opened (the page carries it), instead of undoing another's change."""
+    memberships = Membership.objects.filter(user=person, department=department)
+    roles = sorted((m.role, sorted(s.pk for s in m.sections.all())) for m in memberships)
+    return _fingerprint((person.first_name, person.is_active, roles))
+
+
+def sections_state(department) -> str:
+    rows = department.sections.order_by("pk").values_list("pk", "name", "order", "retired")
+    return _fingerprint(list(rows))
+
+
+def _lock_and_compare(lock, state, expected: str | None) -> None:
+    """Lock the row every writer of this page locks, then compare what is there with what the
+    page showed."""
+    type(lock).objects.select_for_update().filter(pk=lock.pk).first()
+    if expected is not None and state() != expected:
+        raise UnitAdminRefused(STALE_PAGE)
+
+
 @transaction.atomic
-def member_roles_set(*, department, person, roles: set[str], sections, admin) -> None:
+def member_roles_set(
+    *, department, person, roles: set[str], sections, admin, expected_state: str | None = None
+) -> None:
     """Make the person's roles in the unit exactly `roles`, and the sections they answer for as
     科室负责人 exactly `sections` (of this unit: the model refuses any other). Unchanged
     memberships are not written; every change is kept in the history."""
+    _lock_and_compare(person, lambda: person_state(department, person), expected_state)
     roles = set(roles)
     if person.pk == admin.pk and Role.ADMIN not in roles and not admin.is_superuser:
         raise UnitAdminRefused(KEEP_OWN_ADMIN)
@@ -257,10 +292,11 @@ def account_active_set(*, person, active: bool, admin) -> None:
 
 
 @transaction.atomic
-def sections_save(*, department, formset) -> None:
+def sections_save(*, department, formset, expected_state: str | None = None) -> None:
     """Add, rename, order and retire the unit's sections. Sections are never deleted: projects,
     ratings and other years point at them. Every year's 第一部分 prints them, so an editor page
     of 第一部分 opened before this save is refused on its own save."""
+    _lock_and_compare(department, lambda: sections_state(department), expected_state)
     changed = False
     for section in formset.save(commit=False):
         section.department = department

@@ -5,6 +5,7 @@ found", a member who is not the unit's administrator 403. 系统管理 (`/admin/
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,9 @@ from departments.services import (
     member_create,
     member_remove,
     member_roles_set,
+    person_state,
     sections_save,
+    sections_state,
     unit_settings_save,
 )
 from perfbudget.lib.login_throttle import login_unlock
@@ -111,14 +114,16 @@ def person_edit(request: HttpRequest, code: str, user_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            account_name_set(person=person, full_name=data["full_name"], admin=request.user)
-            member_roles_set(
-                department=department,
-                person=person,
-                roles=set(data["roles"]),
-                sections=list(data["sections"]),
-                admin=request.user,
-            )
+            with transaction.atomic():
+                member_roles_set(
+                    department=department,
+                    person=person,
+                    roles=set(data["roles"]),
+                    sections=list(data["sections"]),
+                    admin=request.user,
+                    expected_state=request.POST.get("state", ""),
+                )
+                account_name_set(person=person, full_name=data["full_name"], admin=request.user)
         except (UnitAdminRefused, ValidationError) as refused:
             error = _refusal(refused)
         else:
@@ -134,6 +139,7 @@ def person_edit(request: HttpRequest, code: str, user_id: int) -> HttpResponse:
             "person": person,
             "manages_account": manages_account(request.user, person),
             "password_form": PasswordSetForm(),
+            "state": request.POST.get("state") or person_state(department, person),
         },
     )
 
@@ -205,8 +211,12 @@ def sections_edit(request: HttpRequest, code: str) -> HttpResponse:
     error = None
     if request.method == "POST" and formset.is_valid():
         try:
-            sections_save(department=department, formset=formset)
-        except ValidationError as refused:
+            sections_save(
+                department=department,
+                formset=formset,
+                expected_state=request.POST.get("state", ""),
+            )
+        except (UnitAdminRefused, ValidationError) as refused:
             error = _refusal(refused)
         else:
             messages.success(request, "科室已保存。")
@@ -214,7 +224,12 @@ def sections_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "departments/sections.html",
-        {"department": department, "formset": formset, "error": error},
+        {
+            "department": department,
+            "formset": formset,
+            "error": error,
+            "state": request.POST.get("state") or sections_state(department),
+        },
     )
 
 

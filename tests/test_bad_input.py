@@ -8,6 +8,7 @@ The examples per test come from the Hypothesis profile: `ci` (default, few and r
 """
 
 import io
+import re
 import zipfile
 from contextlib import contextmanager
 from decimal import Decimal
@@ -543,8 +544,10 @@ def test_unit_admin_person_pages(unit_admin, finance, chief, full_name, password
         client = _client(unit_admin)
         before = _people_state()
         url = reverse("departments:person", args=["136001", chief.pk])
+        state = re.search(r'name="state" value="(\w+)"', client.get(url).content.decode())[1]
         response = client.post(
-            url, {"full_name": full_name, "roles": ["chief"], "sections": [section]}
+            url,
+            {"full_name": full_name, "roles": ["chief"], "sections": [section], "state": state},
         )
         _answered(response)
         if response.status_code != 302:
@@ -576,7 +579,11 @@ def test_unit_admin_sections_and_years(unit_admin, name, order, year):
         for i, s in enumerate(sections):
             data.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
         data.update({f"sec-{len(sections)}-order": order, f"sec-{len(sections)}-name": name})
-        response = client.post(reverse("departments:sections", args=["136001"]), data)
+        url = reverse("departments:sections", args=["136001"])
+        data["state"] = re.search(r'name="state" value="(\w+)"', client.get(url).content.decode())[
+            1
+        ]
+        response = client.post(url, data)
         _answered(response)
         count = Section.objects.filter(department__code="136001").count()
         if response.status_code == 302:

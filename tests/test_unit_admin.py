@@ -1,6 +1,8 @@
 """A unit administrator's pages: people and roles, sections, years and settings — each change
 allowed inside the unit, and nothing outside it reachable or told."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -15,6 +17,11 @@ NEW_PASSWORD = "Another-Passw0rd-77"
 
 def _url(name, *args):
     return reverse(f"departments:{name}", args=["136001", *args])
+
+
+def _state(client, url) -> str:
+    """The state the page carries (a save is refused when it no longer matches)."""
+    return re.search(r'name="state" value="([0-9a-f]+)"', client.get(url).content.decode())[1]
 
 
 def _roles(user, unit):
@@ -83,7 +90,9 @@ def test_a_refused_new_person_changes_nothing(client, unit_admin, finance, chang
 def test_a_section_of_another_unit_cannot_be_given(client, unit_admin, chief, other_unit):
     foreign = Section.objects.create(department=other_unit, name="外单位的科")
     client.force_login(unit_admin)
-    response = client.post(_url("person", chief.pk), {"roles": ["chief"], "sections": [foreign.pk]})
+    url = _url("person", chief.pk)
+    data = {"roles": ["chief"], "sections": [foreign.pk], "state": _state(client, url)}
+    response = client.post(url, data)
     assert response.status_code == 200
     assert not Membership.objects.filter(sections=foreign).exists()
 
@@ -91,9 +100,15 @@ def test_a_section_of_another_unit_cannot_be_given(client, unit_admin, chief, ot
 def test_change_roles_and_sections(client, unit_admin, chief, unit):
     client.force_login(unit_admin)
     first = unit.sections.first()
+    url = _url("person", chief.pk)
     response = client.post(
-        _url("person", chief.pk),
-        {"full_name": "王科长", "roles": ["chief", "auditor"], "sections": [first.pk]},
+        url,
+        {
+            "full_name": "王科长",
+            "roles": ["chief", "auditor"],
+            "sections": [first.pk],
+            "state": _state(client, url),
+        },
     )
     assert response.status_code == 302
     assert _roles(chief, unit) == ["auditor", "chief"]
@@ -165,7 +180,8 @@ def test_a_superuser_account_is_not_the_units_to_change(client, unit_admin, unit
 
 def test_an_administrator_keeps_their_own_admin_role_and_account(client, unit_admin, unit):
     client.force_login(unit_admin)
-    response = client.post(_url("person", unit_admin.pk), {"roles": ["finance"]})
+    url = _url("person", unit_admin.pk)
+    response = client.post(url, {"roles": ["finance"], "state": _state(client, url)})
     assert "不能取消自己的管理员角色" in response.content.decode()
     client.post(_url("person_active", unit_admin.pk), {"active": "0"})
     client.post(_url("person_remove", unit_admin.pk))
@@ -193,6 +209,7 @@ def test_sections_add_rename_order_and_retire(client, unit_admin, finance, unit)
     n = len(sections)
     data.update({f"sec-{n}-order": 9, f"sec-{n}-name": "新设科"})
     version = DepartmentYear.objects.get(year=2024).version
+    data["state"] = _state(client, _url("sections"))
     assert client.post(_url("sections"), data).status_code == 302
     assert unit.sections.get(pk=sections[0].pk).name == "综合办公室"
     assert unit.sections.get(pk=sections[1].pk).retired
@@ -213,8 +230,9 @@ def test_a_duplicate_section_name_is_refused(client, unit_admin, unit):
         data.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
     n = len(sections)
     data.update({f"sec-{n}-order": 9, f"sec-{n}-name": sections[0].name})
+    data["state"] = _state(client, _url("sections"))
     response = client.post(_url("sections"), data)
-    assert response.status_code == 200 and "未保存" in response.content.decode()
+    assert response.status_code == 200 and "本单位已有同名科室" in response.content.decode()
     assert unit.sections.count() == n
 
 
@@ -256,3 +274,36 @@ def test_a_locked_out_person_is_unlocked_by_their_unit_administrator(
     response = client.post(_url("person_unlock", finance.pk), follow=True)
     assert "已解除 finance1 的登录锁定" in response.content.decode()
     assert login(PASSWORD).status_code == 302
+
+
+def test_two_administrators_on_one_person_page_never_undo_each_other(
+    client, unit_admin, chief, unit
+):
+    """Two tabs: the first saves; the second, opened before, is refused with its input kept."""
+    client.force_login(unit_admin)
+    url = _url("person", chief.pk)
+    opened = _state(client, url)
+    section = unit.sections.first().pk
+    first = {"roles": ["chief", "auditor"], "sections": [section], "state": opened}
+    assert client.post(url, first).status_code == 302
+    second = {"roles": ["chief"], "sections": [section], "state": opened}
+    response = client.post(url, second)
+    assert "其他管理员已修改了这些内容" in response.content.decode()
+    assert _roles(chief, unit) == ["auditor", "chief"]
+
+
+def test_two_administrators_on_the_sections_page_never_undo_each_other(client, unit_admin, unit):
+    client.force_login(unit_admin)
+    sections = list(unit.sections.order_by("order", "id"))
+    base = {"sec-TOTAL_FORMS": len(sections), "sec-INITIAL_FORMS": len(sections)}
+    base.update({"sec-MIN_NUM_FORMS": 0, "sec-MAX_NUM_FORMS": 1000})
+    for i, s in enumerate(sections):
+        base.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
+    opened = _state(client, _url("sections"))
+    renamed = {**base, "sec-3-name": "财务科（改名）", "state": opened}
+    assert client.post(_url("sections"), renamed).status_code == 302
+    retired = {**base, "sec-1-retired": "on", "state": opened}
+    response = client.post(_url("sections"), retired)
+    assert "其他管理员已修改了这些内容" in response.content.decode()
+    assert unit.sections.get(pk=sections[3].pk).name == "财务科（改名）"
+    assert not unit.sections.get(pk=sections[1].pk).retired
