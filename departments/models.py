@@ -41,6 +41,12 @@ class Department(models.Model):
     def __str__(self) -> str:
         return f"{self.code}{self.name}"
 
+    def is_one_person(self) -> bool:
+        """Marked 单人单位 and really one person: the rule that a submitter does not review
+        their own submission is lifted only then."""
+        people = self.members.filter(user__is_active=True).values("user").distinct().count()
+        return self.single_person and people <= 1
+
 
 class Role(models.TextChoices):
     FINANCE = "finance", "财务人员"

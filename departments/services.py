@@ -307,7 +307,13 @@ def sections_save(*, department, formset, expected_state: str | None = None) -> 
         DepartmentYear.objects.filter(department=department).update(version=F("version") + 1)
 
 
+NOT_ONE_PERSON = "本单位现有 {count} 人，只有一名人员的单位才能设为单人单位。"
+
+
 def unit_settings_save(*, department, single_person: bool) -> None:
+    people = department.members.filter(user__is_active=True).values("user").distinct().count()
+    if single_person and people > 1:
+        raise UnitAdminRefused(NOT_ONE_PERSON.format(count=people))
     if department.single_person != single_person:
         department.single_person = single_person
         department.save(update_fields=["single_person"])

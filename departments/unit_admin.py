@@ -238,8 +238,12 @@ def unit_settings(request: HttpRequest, code: str) -> HttpResponse:
     department, _ = get_department_for_admin(request.user, code)
     form = UnitSettingsForm(request.POST)
     form.is_valid()  # a checkbox: always valid
-    unit_settings_save(
-        department=department, single_person=form.cleaned_data.get("single_person", False)
-    )
-    messages.success(request, "单位设置已保存。")
+    try:
+        unit_settings_save(
+            department=department, single_person=form.cleaned_data.get("single_person", False)
+        )
+    except UnitAdminRefused as refused:
+        messages.error(request, f"未保存：{refused}")
+    else:
+        messages.success(request, "单位设置已保存。")
     return redirect("departments:manage", code)

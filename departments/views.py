@@ -42,6 +42,7 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
             "editable": access.can_write,
             "can_review": access.is_admin,
             "own_submission": department_year.is_own_submission(request.user),
+            "one_person": department_year.department.is_one_person(),
             "can_reopen": access.is_admin,
             "grades": Grade.choices,
         },

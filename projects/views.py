@@ -103,6 +103,7 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "findings": findings,
             "can_review": access.can_review(project.section_id),
             "own_submission": project.is_own_submission(request.user),
+            "one_person": project.department.is_one_person(),
             "can_reopen": access.is_admin,
             "grades": Grade.choices,
         },

@@ -94,7 +94,7 @@ def _review(obj, user, grade: str, comment: str, what: str) -> None:
         raise WorkflowRefused(NEED_COMMENT)
     reason = REASONS[Grade(grade)]
     if obj.is_own_submission(user):
-        if not obj.department.single_person:
+        if not obj.department.is_one_person():
             raise WorkflowRefused(SELF_REVIEW)
         reason += SELF_REVIEWED
     obj.review_grade, obj.review_comment = grade, comment

@@ -307,3 +307,25 @@ def test_two_administrators_on_the_sections_page_never_undo_each_other(client, u
     assert "其他管理员已修改了这些内容" in response.content.decode()
     assert unit.sections.get(pk=sections[3].pk).name == "财务科（改名）"
     assert not unit.sections.get(pk=sections[1].pk).retired
+
+
+@pytest.mark.parametrize("password", ["123", "password", "finance1x", "12345678901"])
+def test_every_password_rule_speaks_chinese(client, unit_admin, finance, password):
+    client.force_login(unit_admin)
+    response = client.post(
+        _url("person_password", finance.pk),
+        {"password": password, "password2": password},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "未完成" in html
+    message = re.search(r'class="message-error">(.*?)</li>', html, re.S)[1]
+    assert not re.search(r"[A-Za-z]{4,}", message.replace(password, "")), message
+
+
+def test_a_unit_of_several_people_cannot_be_marked_one_person(client, unit_admin, finance, unit):
+    client.force_login(unit_admin)
+    response = client.post(_url("settings"), {"single_person": "on"}, follow=True)
+    assert "本单位现有 2 人" in response.content.decode()
+    unit.refresh_from_db()
+    assert not unit.single_person

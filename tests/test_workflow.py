@@ -293,3 +293,14 @@ def test_the_start_page_does_not_ask_the_submitter_to_review(client, unit_admin,
     assert 'id="to-review"' not in client.get("/").content.decode()
     client.force_login(chief)
     assert 'id="to-review"' in client.get("/").content.decode()
+
+
+def test_the_one_person_mark_does_not_lift_the_rule_once_a_second_person_joins(
+    client, unit, unit_admin, finance
+):
+    unit.single_person = True
+    unit.save()
+    _post(client, unit_admin, "submit")
+    response = _post(client, unit_admin, "review", {"grade": "良"})
+    assert "提交人不能审核自己提交的绩效目标" in response.content.decode()
+    assert _status() == ("submitted", "")
