@@ -1176,19 +1176,29 @@ def _describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
     lines = [f"新建单位 {code} {name}" for code, name in plan.new_departments.items()]
     for spec in plan.departments:
         current = DepartmentYear.objects.filter(department__code=spec.code, year=spec.year).first()
-        verb = "更新" if current else "新建"
-        lines.append(f"{verb}部门年度绩效目标 {spec.code} {spec.year}年")
+        if current is None:
+            lines.append(f"新建部门年度绩效目标 {spec.code} {spec.year}年")
+        elif (current.overall_target, current.safeguards) != (
+            spec.overall_target,
+            spec.safeguards,
+        ):
+            lines.append(f"更新部门年度绩效目标 {spec.code} {spec.year}年")
+    sections = {
+        (s.department.code, s.name): s
+        for s in Section.objects.filter(
+            department__code__in={s.department_code for s in plan.sections}
+        ).select_related("department")
+    }
     for spec in plan.sections:
-        verb = (
-            "更新"
-            if Section.objects.filter(
-                department__code=spec.department_code, name=spec.name
-            ).exists()
-            else "新建"
-        )
-        lines.append(f"{verb}科室 {spec.name}")
+        current = sections.get((spec.department_code, spec.name))
+        if current is None:
+            lines.append(f"新建科室 {spec.name}")
+        elif (current.order, current.duties) != (spec.order, spec.duties):
+            lines.append(f"更新科室 {spec.name}")
     if plan.section_indicators:
-        lines.append(f"写入科室绩效指标 {len(plan.section_indicators)} 条")
+        lines.append(
+            f"核对科室绩效指标 {len(plan.section_indicators)} 条（未改动的不写入，不留修改记录）"
+        )
     for spec in plan.projects:
         current = existing.get((spec.year, spec.code))
         count = "保留原有指标" if spec.indicators is None else f"{len(spec.indicators)} 条指标"

@@ -303,3 +303,9 @@ def test_an_older_workbook_cannot_undo_a_later_part_one_save(reference):
         import_prepare(_rewrite(older, change))
     assert "第一部分在本文件导出之后已被修改" in str(refused.value)
     assert DepartmentYear.objects.get(pk=reference.pk).safeguards == "同事后来写的措施"
+
+
+def test_the_preview_of_an_unchanged_workbook_names_no_change(reference):
+    lines = import_prepare(_export()).changes
+    assert not [line for line in lines if line.startswith(("更新", "新建"))], lines
+    assert all(line.endswith("无变化") or line.startswith("核对") for line in lines), lines
