@@ -1213,7 +1213,9 @@ def _describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
             continue
         changed = _project_changes(current, spec, categories)
         lines.append(
-            f"更新项目 {spec.year}年 {spec.code} {spec.name}：{'；'.join(changed) or '无变化'}"
+            f"更新项目 {spec.year}年 {spec.code} {spec.name}：{'；'.join(changed)}"
+            if changed
+            else f"项目 {spec.year}年 {spec.code} {spec.name}：无变化"
         )
     return lines
 
