@@ -24,6 +24,16 @@ def _state(client, url) -> str:
     return re.search(r'name="state" value="([0-9a-f]+)"', client.get(url).content.decode())[1]
 
 
+def _sections_page(unit, extra: int = 0) -> tuple[list, dict]:
+    """The unit's sections and the sections page's form data as shown, with `extra` blank rows."""
+    sections = list(unit.sections.order_by("order", "id"))
+    data = {"sec-TOTAL_FORMS": len(sections) + extra, "sec-INITIAL_FORMS": len(sections)}
+    data.update({"sec-MIN_NUM_FORMS": 0, "sec-MAX_NUM_FORMS": 1000})
+    for i, s in enumerate(sections):
+        data.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
+    return sections, data
+
+
 def _roles(user, unit):
     return sorted(
         Membership.objects.filter(user=user, department=unit).values_list("role", flat=True)
@@ -199,11 +209,7 @@ def test_remove_a_person_from_the_unit(client, unit_admin, auditor, unit):
 
 def test_sections_add_rename_order_and_retire(client, unit_admin, finance, unit):
     client.force_login(unit_admin)
-    sections = list(unit.sections.order_by("order", "id"))
-    data = {"sec-TOTAL_FORMS": len(sections) + 1, "sec-INITIAL_FORMS": len(sections)}
-    data.update({"sec-MIN_NUM_FORMS": 0, "sec-MAX_NUM_FORMS": 1000})
-    for i, s in enumerate(sections):
-        data.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
+    sections, data = _sections_page(unit, extra=1)
     data["sec-0-name"] = "综合办公室"
     data["sec-1-retired"] = "on"
     n = len(sections)
@@ -223,11 +229,7 @@ def test_sections_add_rename_order_and_retire(client, unit_admin, finance, unit)
 
 def test_a_duplicate_section_name_is_refused(client, unit_admin, unit):
     client.force_login(unit_admin)
-    sections = list(unit.sections.order_by("order", "id"))
-    data = {"sec-TOTAL_FORMS": len(sections) + 1, "sec-INITIAL_FORMS": len(sections)}
-    data.update({"sec-MIN_NUM_FORMS": 0, "sec-MAX_NUM_FORMS": 1000})
-    for i, s in enumerate(sections):
-        data.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
+    sections, data = _sections_page(unit, extra=1)
     n = len(sections)
     data.update({f"sec-{n}-order": 9, f"sec-{n}-name": sections[0].name})
     data["state"] = _state(client, _url("sections"))
@@ -294,11 +296,7 @@ def test_two_administrators_on_one_person_page_never_undo_each_other(
 
 def test_two_administrators_on_the_sections_page_never_undo_each_other(client, unit_admin, unit):
     client.force_login(unit_admin)
-    sections = list(unit.sections.order_by("order", "id"))
-    base = {"sec-TOTAL_FORMS": len(sections), "sec-INITIAL_FORMS": len(sections)}
-    base.update({"sec-MIN_NUM_FORMS": 0, "sec-MAX_NUM_FORMS": 1000})
-    for i, s in enumerate(sections):
-        base.update({f"sec-{i}-id": s.pk, f"sec-{i}-order": s.order, f"sec-{i}-name": s.name})
+    sections, base = _sections_page(unit)
     opened = _state(client, _url("sections"))
     renamed = {**base, "sec-3-name": "财务科（改名）", "state": opened}
     assert client.post(_url("sections"), renamed).status_code == 302
