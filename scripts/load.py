@@ -226,6 +226,7 @@ class Results:
     saved: list = field(default_factory=list)  # (code, version posted, token)
     refused: int = 0
     imports: list = field(default_factory=list)  # tokens of confirmed imports, in order
+    imports_refused: int = 0  # refused because a colleague changed the project since
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: int = 0
 
@@ -329,8 +330,26 @@ def _edit(user: User, code: str) -> None:
             user.results.errors["edit"].append(f"POST {path}: refused without a reason")
 
 
-def _import(user: User, workbook: bytes) -> None:
-    """Upload the reference unit's data workbook with one changed value, then confirm."""
+# An import of a file older than a colleague's save, or confirmed after one, is refused with
+# one of these: the expected answer under concurrent edits, as a 409 is for a save.
+STALE_IMPORT = ("在本文件导出之后已被修改".encode(), "在预览（检查）之后已被修改".encode())
+
+
+def _stale(user: User, page: bytes) -> bool:
+    if any(mark in page for mark in STALE_IMPORT):
+        with user.results.lock:
+            user.results.imports_refused += 1
+        return True
+    return False
+
+
+def _import(user: User) -> None:
+    """Download the reference unit's data workbook, change one value, upload it, confirm."""
+    path = f"/departments/{REFERENCE_CODE}/{YEAR}/data.xlsx"
+    download = user.timed("import", "GET", path, (200,))
+    if download is None:
+        return
+    workbook = download[2]
     token = f"{user.name}-{secrets.token_hex(4)}"
     changed = _with_fund_use(workbook, token)
     boundary = "----perfbudget" + secrets.token_hex(8)
@@ -354,12 +373,15 @@ def _import(user: User, workbook: bytes) -> None:
         return
     match = re.search(rb'name="token" value="([^"]+)"', preview[2])
     if not match:
-        user._error("import", "upload: no preview to confirm")
+        if not _stale(user, preview[2]):
+            user._error("import", "upload: no preview to confirm")
         return
     confirmed = user.post_form("import", "/projects/import/", {"token": match.group(1).decode()})
     if confirmed and confirmed[0] == 302:
         with user.results.lock:
             user.results.imports.append(token)
+    elif confirmed and not _stale(user, confirmed[2]):
+        user._error("import", "confirm: refused without a reason")
 
 
 def _with_fund_use(workbook: bytes, token: str) -> bytes:
@@ -408,7 +430,7 @@ def run_user(user: User, plan: dict, clock: dict, budget: threading.Semaphore, r
             # Mostly the user's own projects; one in five on a project everyone edits.
             _edit(user, codes[0] if rng.random() < 0.2 else rng.choice(own))
         elif kind == "import":
-            _import(user, plan["workbook"])
+            _import(user)
         if think:
             # A person reads the page before the next click (exponential, mean `think` s).
             time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
@@ -495,6 +517,7 @@ def report(results: Results, elapsed: float, users: int, think: float, lost: lis
         "saves_confirmed": len(results.saved),
         "saves_refused_as_stale": results.refused,
         "imports_confirmed": len(results.imports),
+        "imports_refused_as_stale": results.imports_refused,
         "lost_writes": lost,
         "kinds": rows,
         "goals": {
@@ -514,7 +537,9 @@ def print_report(data: dict) -> None:
     )
     print(
         f"edits: {data['saves_confirmed']} saved, {data['saves_refused_as_stale']} refused as "
-        f"stale; imports: {data['imports_confirmed']}; lost writes: {len(data['lost_writes'])}"
+        f"stale; imports: {data['imports_confirmed']} confirmed, "
+        f"{data['imports_refused_as_stale']} refused as stale; "
+        f"lost writes: {len(data['lost_writes'])}"
     )
     head = f"{'kind':<9}{'n':>7}{'err':>5}{'/s':>8}{'p50':>9}{'p90':>9}{'p95':>9}{'p99':>9}"
     print(head + f"{'max':>9}{'p95/triv':>10}")
@@ -557,8 +582,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="perfbudget-load-"))
     print(f"load: preparing {DATABASE_URL} ({args.projects} projects, {args.users} users)")
     prepared = prepare(args.projects, args.users)
-    from departments.models import Department, DepartmentYear
-    from projects.data_workbook import data_workbook
+    from departments.models import Department
 
     names = [f"load{n:03d}" for n in range(args.users)]
     codes = prepared["codes"]
@@ -566,11 +590,6 @@ def main() -> int:
         "codes": codes,
         "own": {name: codes[1 + n :: args.users] or codes[1:] for n, name in enumerate(names)},
         "department_id": Department.objects.get(code=prepared["large"]).pk,
-        "workbook": data_workbook(
-            DepartmentYear.objects.with_part_one(YEAR).get(
-                department__code=REFERENCE_CODE, year=YEAR
-            )
-        ),
     }
     from django.db import connections
 
