@@ -1271,24 +1271,30 @@ def import_prepare(
     if not problems:
         _check_against_database(plan, problems, user)
     if not problems and seen is not None:
-        problems += _changed_since(plan, *seen)
+        problems += _version_problems(plan, seen, (plan.versions, plan.unit_versions))
     if problems:
         raise ImportRejected(problems)
     return plan
 
 
-def _changed_since(plan: ImportPlan, versions: dict, unit_versions: dict) -> list[Problem]:
+def _version_problems(plan: ImportPlan, seen: tuple[dict, dict], now: tuple[dict, dict]):
+    """Every project and unit-year whose version moved between two looks (the preview and the
+    check, or the check and the write), as problems; a project that did not exist and now
+    does is one of them."""
+    (seen_projects, seen_units), (now_projects, now_units) = seen, now
     problems = []
     for spec in plan.projects:
         key = (spec.year, spec.code)
-        if plan.versions.get(key) != versions.get(key):
-            text = STALE_PROJECT.format(year=spec.year, code=spec.code)
-            problems.append(Problem(spec.sheet, spec.row or None, "项目编码", text))
-    for (code, year), version in plan.unit_versions.items():
-        if unit_versions.get((code, year)) != version:
-            problems.append(
-                Problem("文件", None, None, STALE_UNIT_YEAR.format(code=code, year=year))
-            )
+        before, after = seen_projects.get(key), now_projects.get(key)
+        if before == after:
+            continue
+        message = STALE_NEW_PROJECT if before is None else STALE_PROJECT
+        text = message.format(year=spec.year, code=spec.code)
+        problems.append(Problem(spec.sheet, spec.row or None, "项目编码", text))
+    for code, year in sorted(set(seen_units) | set(now_units)):
+        if seen_units.get((code, year)) != now_units.get((code, year)):
+            message = STALE_UNIT_YEAR.format(code=code, year=year)
+            problems.append(Problem("文件", None, None, message))
     return problems
 
 
@@ -1332,35 +1338,22 @@ STALE_UNIT_YEAR = (
 def _lock_and_recheck(plan: ImportPlan) -> None:
     """Lock every project and unit-year the plan compared against, in a fixed order, and refuse
     the whole import when any of them changed since: a preview is never trusted at write time."""
-    problems = []
     codes = {spec.code for spec in plan.projects}
-    locked = {
-        (p.year, p.code): p
-        for p in Project.objects.select_for_update().filter(code__in=codes).order_by("pk")
-    }
-    for spec in plan.projects:
-        key = (spec.year, spec.code)
-        seen, now = plan.versions.get(key), locked.get(key)
-        message = None
-        if seen is None and now is not None:
-            message = STALE_NEW_PROJECT
-        elif seen is not None and (now is None or now.version != seen):
-            message = STALE_PROJECT
-        if message:
-            text = message.format(year=spec.year, code=spec.code)
-            problems.append(Problem(spec.sheet, spec.row or None, "项目编码", text))
-    unit_years = DepartmentYear.objects.select_for_update(of=("self",)).filter(
-        department__code__in=[code for code, _ in plan.unit_versions]
+    locked = Project.objects.select_for_update().filter(code__in=codes).order_by("pk")
+    now_projects = {(p.year, p.code): p.version for p in locked}
+    unit_years = (
+        DepartmentYear.objects.select_for_update(of=("self",))
+        .filter(department__code__in=[code for code, _ in plan.unit_versions])
+        .select_related("department")
+        .order_by("pk")
     )
     now_units = {
         (dy.department.code, dy.year): dy.version
-        for dy in unit_years.select_related("department").order_by("pk")
+        for dy in unit_years
+        if (dy.department.code, dy.year) in plan.unit_versions
     }
-    for (code, year), version in plan.unit_versions.items():
-        if now_units.get((code, year)) != version:
-            message = STALE_UNIT_YEAR.format(code=code, year=year)
-            problems.append(Problem("文件", None, None, message))
-    if problems:
+    seen = (plan.versions, plan.unit_versions)
+    if problems := _version_problems(plan, seen, (now_projects, now_units)):
         raise ImportRejected(problems)
 
 
