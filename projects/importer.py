@@ -143,6 +143,7 @@ class ProjectSpec:
     indicators: list[IndicatorSpec] | None = None  # None: keep the project's indicators
     skip: bool = False  # a read-only project the file leaves unchanged
     version: int | None = None  # the project's version when the file was written
+    changes: list[str] | None = None  # what it changes of the existing project, once known
 
 
 @dataclass
@@ -1160,6 +1161,15 @@ def _describe_tree(changes: TreeChanges) -> str:
 
 
 def _project_changes(current: Project, spec: ProjectSpec, categories: dict) -> list[str]:
+    """What the spec would change of the existing project, worked out once per spec (the
+    read-only, file-version and preview checks all ask; the indicator pairing is the costly
+    part)."""
+    if spec.changes is None:
+        spec.changes = _work_out_changes(current, spec, categories)
+    return list(spec.changes)
+
+
+def _work_out_changes(current: Project, spec: ProjectSpec, categories: dict) -> list[str]:
     changes = _changed_fields(current, spec)
     if spec.section_name and spec.section_name != (current.section.name if current.section else ""):
         changes.append("责任科室已修改")
