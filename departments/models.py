@@ -41,11 +41,14 @@ class Department(models.Model):
     def __str__(self) -> str:
         return f"{self.code}{self.name}"
 
+    def people_count(self) -> int:
+        """Active people holding any role in the unit."""
+        return self.members.filter(user__is_active=True).values("user").distinct().count()
+
     def is_one_person(self) -> bool:
         """Marked 单人单位 and really one person: the rule that a submitter does not review
         their own submission is lifted only then."""
-        people = self.members.filter(user__is_active=True).values("user").distinct().count()
-        return self.single_person and people <= 1
+        return self.single_person and self.people_count() <= 1
 
 
 class Role(models.TextChoices):

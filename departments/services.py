@@ -311,7 +311,7 @@ NOT_ONE_PERSON = "本单位现有 {count} 人，只有一名人员的单位才�
 
 
 def unit_settings_save(*, department, single_person: bool) -> None:
-    people = department.members.filter(user__is_active=True).values("user").distinct().count()
+    people = department.people_count()
     if single_person and people > 1:
         raise UnitAdminRefused(NOT_ONE_PERSON.format(count=people))
     if department.single_person != single_person:

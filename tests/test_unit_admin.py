@@ -129,7 +129,7 @@ def test_change_roles_and_sections(client, unit_admin, chief, unit):
 
 def test_people_of_other_units_are_not_found(client, unit_admin, outsider):
     client.force_login(unit_admin)
-    for name in ("person", "person_password", "person_active", "person_remove"):
+    for name in ("person", "person_password", "person_active", "person_remove", "person_unlock"):
         method = client.get if name == "person" else client.post
         assert method(_url(name, outsider.pk), {"active": "0"}).status_code == 404
         assert method(_url(name, 999999), {"active": "0"}).status_code == 404
