@@ -135,9 +135,10 @@ class DepartmentYearQuerySet(models.QuerySet):
     def with_part_one(self, year: int) -> "DepartmentYearQuerySet":
         """Everything 第一部分 shows: sections and their rating indicators of that year."""
         indicators = SectionIndicator.objects.filter(year=year).select_related("rating")
-        # A retired section still prints in a year it has indicators in.
+        # A section prints in a year it has indicators in; otherwise only while it is in use
+        # and has duties (a section added later, still empty, stays out of earlier years).
         sections = (
-            Section.objects.filter(Q(retired=False) | Q(indicators__year=year))
+            Section.objects.filter(Q(indicators__year=year) | (Q(retired=False) & ~Q(duties="")))
             .distinct()
             .prefetch_related(
                 models.Prefetch("indicators", queryset=indicators, to_attr="year_indicators")

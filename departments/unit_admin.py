@@ -205,8 +205,13 @@ def person_unlock(request: HttpRequest, code: str, user_id: int) -> HttpResponse
 def sections_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Add, rename, order and retire the unit's sections."""
     department, _ = get_department_for_admin(request.user, code)
+    sections = department.sections.order_by("order", "id")
+    last = max((s.order for s in sections), default=0)
     formset = AdminSectionFormSet(
-        request.POST or None, prefix="sec", queryset=department.sections.order_by("order", "id")
+        request.POST or None,
+        prefix="sec",
+        queryset=sections,
+        initial=[{"order": last + 1}],  # a new section goes after the others
     )
     error = None
     if request.method == "POST" and formset.is_valid():

@@ -327,3 +327,17 @@ def test_a_unit_of_several_people_cannot_be_marked_one_person(client, unit_admin
     assert "本单位现有 2 人" in response.content.decode()
     unit.refresh_from_db()
     assert not unit.single_person
+
+
+def test_a_new_empty_section_goes_last_and_stays_out_of_existing_years(client, unit_admin, unit):
+    client.force_login(unit_admin)
+    page = client.get(_url("sections")).content.decode()
+    last = max(unit.sections.values_list("order", flat=True))
+    assert f'name="sec-{unit.sections.count()}-order" value="{last + 1}"' in page
+    sections, data = _sections_page(unit, extra=1)
+    n = len(sections)
+    data.update({f"sec-{n}-order": last + 1, f"sec-{n}-name": "新媒体科"})
+    data["state"] = _state(client, _url("sections"))
+    assert client.post(_url("sections"), data).status_code == 302
+    part_one = client.get(reverse("departments:year_detail", args=["136001", 2024]))
+    assert "新媒体科" not in part_one.content.decode()
