@@ -2,3 +2,10 @@
 document.querySelectorAll("[data-print]").forEach(function (button) {
   button.addEventListener("click", function () { window.print(); });
 });
+
+// Buttons marked data-confirm ask before their form is sent (an action that is hard to undo).
+document.querySelectorAll("[data-confirm]").forEach(function (button) {
+  button.addEventListener("click", function (event) {
+    if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); }
+  });
+});
