@@ -166,7 +166,10 @@ class UnitAdminRefused(Exception):
     """A change a unit administrator may not make; the message says why, in Chinese."""
 
 
-NOT_YOUR_ACCOUNT = "该账号只能由系统管理员修改姓名、重置密码或停用（系统管理员的账号，或在其他单位也有角色的账号）。"
+NOT_YOUR_ACCOUNT = (
+    "该账号只能由系统管理员修改姓名、重置密码或停用"
+    "（系统管理员的账号，或在其他单位也有角色的账号）。"
+)
 NOT_YOURSELF = "不能对自己的账号执行此操作。"
 KEEP_OWN_ADMIN = "不能取消自己的管理员角色；请由本单位的另一位管理员操作。"
 USERNAME_TAKEN = "该用户名已被使用，请换一个。"

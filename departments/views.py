@@ -1,3 +1,4 @@
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -112,6 +113,7 @@ RATINGS_REFUSED = (
     "您填写的内容仍在下方，请按每行的提示修改后再保存。"
 )
 OVER_100 = "实际完成值超过 100%，请核实"
+ROW_MOVED = "打开本页之后，他人已保存了这一行（现为已保存的内容）；请重新打开页面核对后再修改。"
 ROW_FIELDS = ("actual_value", "manual_grade", "reason", "comment", "confirm")
 
 
@@ -123,6 +125,7 @@ class RatingRow:
     rating: SectionRating | None
     values: dict[str, str]
     error: str = ""
+    shown: str = ""  # the fingerprint of the row as the page that posted it showed it
 
     @property
     def prefix(self) -> str:
@@ -162,6 +165,11 @@ class RatingRow:
             "confirm": "on" if r.confirmed else "",
         }
 
+    @property
+    def fingerprint(self) -> str:
+        """What the row showed when the page was drawn; the page posts it back (`shown`)."""
+        return hashlib.sha256(repr(sorted(self.stored().items())).encode()).hexdigest()[:16]
+
     def changed(self) -> bool:
         """Typed into: differs from what is stored (an empty row of an unrated indicator and a
         row posted as it was shown are not written)."""
@@ -198,6 +206,8 @@ def _rating_rows(sections, data) -> list[RatingRow]:
                 if data is not None and not row.locked
                 else row.stored()
             )
+            row.shown = data.get(row.prefix + "shown", "") if data is not None else ""
+            row.shown = row.shown or row.fingerprint
             section.rows.append(row)
             rows.append(row)
     return rows
@@ -235,15 +245,25 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
         if not changed:
             messages.info(request, RATINGS_UNCHANGED)
             return redirect("departments:ratings", code, year)
+        # A row saved by someone else since this page was drawn: its values here are the old
+        # ones, and writing them would undo that save.
+        moved = [r for r in changed if r.shown != r.fingerprint]
+        for row in moved:
+            row.error, row.values, row.shown = ROW_MOVED, row.stored(), row.fingerprint
+        refused = len(moved)
+        if moved:
+            changed = []
         try:
-            count = ratings_record(user=request.user, rows=[r.as_record() for r in changed])
+            if changed:
+                count = ratings_record(user=request.user, rows=[r.as_record() for r in changed])
         except RatingsRefused as error:
             for row in changed:
                 row.error = error.errors.get(row.indicator.pk, "")
             refused = len(error.errors)
         else:
-            messages.success(request, RATINGS_SAVED.format(count=count))
-            return redirect("departments:ratings", code, year)
+            if not refused:
+                messages.success(request, RATINGS_SAVED.format(count=count))
+                return redirect("departments:ratings", code, year)
     return render(
         request,
         "departments/ratings.html",

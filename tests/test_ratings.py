@@ -263,3 +263,21 @@ def test_a_confirmed_ratings_indicator_and_scale_stay_as_graded(client, finance,
     assert "评级已确认" in str(refused.value)
     indicator.refresh_from_db()
     assert indicator.good_bound == 90
+
+
+def test_two_tabs_of_the_ratings_page_never_undo_each_other(client, chief):
+    """Both tabs opened on an empty page; the first saves a row; the second, still showing the
+    row empty, types into it and saves: refused, the first tab's value kept and shown."""
+    import re
+
+    client.force_login(chief)
+    page = client.get(URL).content.decode()
+    pk = _indicator(THREE[0]).pk
+    shown = re.search(rf'name="r-{pk}-shown" value="(\w+)"', page)[1]
+    first = {**_form({THREE[0]: {"actual_value": "95"}}), f"r-{pk}-shown": shown}
+    assert client.post(URL, first).status_code == 302
+    second = {**_form({THREE[0]: {"actual_value": "80"}}), f"r-{pk}-shown": shown}
+    response = client.post(URL, second)
+    assert "他人已保存了这一行" in response.content.decode()
+    assert SectionRating.objects.get(indicator_id=pk).actual_value == 95
+    assert 'value="95"' in _row_html(response.content.decode(), THREE[0])
