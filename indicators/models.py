@@ -4,6 +4,10 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from indicators.checks.catalogue import RULES, Level
+
+RULE_CHOICES = [(rule.code, rule.title) for rule in RULES]
+
 
 class FrameworkVersion(models.Model):
     """A versioned dictionary of 一级 and 二级 indicators (指标体系), chosen per year or project."""
@@ -206,3 +210,63 @@ class IndicatorResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} = {self.actual_text}"
+
+
+class ReviewProfileQuerySet(models.QuerySet):
+    def active(self) -> "ReviewProfileQuerySet":
+        return self.filter(is_active=True)
+
+
+class ReviewProfile(models.Model):
+    """审核口径: how severe each quality rule is for a framework version. One profile per framework
+    is in force; rules it does not list keep the catalogue's strict severity."""
+
+    framework = models.ForeignKey(
+        FrameworkVersion,
+        verbose_name="指标体系版本",
+        on_delete=models.CASCADE,
+        related_name="review_profiles",
+    )
+    name = models.CharField("口径名称", max_length=50)
+    description = models.TextField("说明", blank=True)
+    is_active = models.BooleanField("当前使用", default=False)
+    history = HistoricalRecords()
+
+    objects = ReviewProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审核口径"
+        ordering = ["framework", "-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "name"], name="review_profile_unique_name"
+            ),
+            models.UniqueConstraint(
+                fields=["framework"],
+                condition=Q(is_active=True),
+                name="review_profile_one_active",
+                violation_error_message="每个指标体系版本只能有一个当前使用的审核口径",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework.code} {self.name}"
+
+
+class ReviewProfileRule(models.Model):
+    """One rule's severity in a 审核口径: 错误 blocks submission; 关闭 drops the rule."""
+
+    profile = models.ForeignKey(ReviewProfile, on_delete=models.CASCADE, related_name="rules")
+    rule = models.CharField("审核规则", max_length=40, choices=RULE_CHOICES)
+    level = models.CharField("级别", max_length=8, choices=Level.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "口径规则"
+        ordering = ["profile", "rule"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "rule"], name="profile_rule_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile}: {self.rule} = {self.get_level_display()}"

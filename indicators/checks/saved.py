@@ -1,0 +1,78 @@
+"""The checks' view of a saved project."""
+
+from dataclasses import dataclass
+
+from indicators.checks.catalogue import Severity
+from indicators.checks.core import Finding, IndicatorData, PrimaryData, SecondaryData, TargetData
+from indicators.checks.opinion import (
+    RowFindings,
+    by_row,
+    draft_opinion,
+    indicator_count,
+    suggested_grade,
+)
+from indicators.checks.profiles import Levels
+from indicators.checks.project import check_target_data
+
+
+def target_data(project, milestones: list[int] | None = None) -> TargetData:
+    """The checks' view of a project fetched with `Project.objects.for_table()`."""
+    by_category: dict[int, list] = {}
+    for indicator in project.indicators.all():
+        by_category.setdefault(indicator.category_id, []).append(indicator)
+    planned = {e.month: e.planned_percent for e in project.schedule.all()}
+    primaries = []
+    for primary in project.framework.primaries.all():
+        secondaries = []
+        for secondary in primary.secondaries.all():
+            rows = [
+                IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
+                for i in by_category.get(secondary.pk, [])
+            ]
+            secondaries.append(
+                SecondaryData(secondary.name, secondary.is_cost or primary.kind == "cost", rows)
+            )
+        primaries.append(PrimaryData(primary.name, secondaries, primary.kind))
+    return TargetData(
+        project.budget_total,
+        project.fiscal_funds,
+        project.other_funds,
+        project.target,
+        planned,
+        milestones or sorted(planned),
+        primaries,
+        project.framework_id,
+    )
+
+
+def check_project(
+    project, milestones: list[int] | None = None, levels: Levels | None = None
+) -> list[Finding]:
+    """All findings of a project fetched with `Project.objects.for_table()`."""
+    return check_target_data(target_data(project, milestones), levels)
+
+
+@dataclass
+class ReviewAid:
+    """What the review form offers a chief: the findings by row, a grade and a drafted opinion."""
+
+    findings: list[Finding]
+    rows: list[RowFindings]
+    grade: str
+    opinion: str
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            counts[f.severity] += 1
+        return counts
+
+
+def review_aid(
+    project, milestones: list[int] | None = None, levels: Levels | None = None
+) -> ReviewAid:
+    data = target_data(project, milestones)
+    findings = check_target_data(data, levels)
+    grade = suggested_grade(findings, indicator_count(data))
+    return ReviewAid(findings, by_row(findings), grade, draft_opinion(findings, grade))
