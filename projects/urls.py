@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import editor, unit_years, views
+from projects import editor, review_views, unit_years, views
 
 app_name = "projects"
 
@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     path("<int:year>/<str:code>/table.pdf", views.download_table_pdf, name="table_pdf"),
     path("<int:year>/<str:code>/table.xlsx", views.download_table_xlsx, name="table_xlsx"),
+    path("<int:year>/<str:code>/opinion.pdf", review_views.project_opinion_pdf, name="opinion_pdf"),
 ]
 
 # Downloads of a whole unit-year live under /departments/<code>/<year>/ (see perfbudget/urls.py).
@@ -48,7 +49,7 @@ booklet_urlpatterns = [
     path("<str:code>/<int:year>/booklet.pdf", views.download_booklet_pdf, name="pdf"),
     path("<str:code>/<int:year>/booklet.xlsx", views.download_booklet_xlsx, name="xlsx"),
     path("<str:code>/<int:year>/data.xlsx", views.download_data_workbook, name="data"),
-    path("<str:code>/<int:year>/checks/", views.department_checks, name="checks"),
+    path("<str:code>/<int:year>/checks/", review_views.department_checks, name="checks"),
     path("<str:code>/<int:year>/copy/", views.department_year_copy, name="copy"),
     path("<str:code>/<int:year>/order/", views.booklet_order, name="order"),
     path("<str:code>/<int:year>/history/", views.department_year_history, name="history"),

@@ -22,7 +22,7 @@ from departments.access import (
     writable_departments,
 )
 from departments.models import DepartmentYear, Membership, Role, SectionIndicator
-from indicators.checks import Severity, check_project
+from indicators.checks import review_aid
 from indicators.models import Achievement
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.grades import Grade, Status
@@ -30,9 +30,10 @@ from perfbudget.lib.numbers import NotANumber, read_number
 from projects import evaluation, history, monitoring, pdf, workflow, xlsx
 from projects.data_workbook import content_key as data_content_key
 from projects.data_workbook import data_workbook, data_workbook_sheets
-from projects.exports import booklet_key, department_findings, department_tables, findings_workbook
+from projects.exports import booklet_key, department_tables
 from projects.filters import ProjectFilter
 from projects.forms import ImportUploadForm
+from projects.import_findings import plan_findings
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import BudgetYear, Project
 from projects.services import (
@@ -92,7 +93,7 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
     project, access = _project_and_access(request, year, code)
     milestones = milestones_for_year(project.year)
     table = build_target_table(project, milestones)
-    findings = check_project(project, milestones)
+    aid = review_aid(project, milestones)
     return render(
         request,
         "projects/project_detail.html",
@@ -100,7 +101,8 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "project": project,
             "table": table,
             "editable": access.can_write,
-            "findings": findings,
+            "findings": aid.findings,
+            "aid": aid,
             "can_review": access.can_review(project.section_id),
             "own_submission": project.is_own_submission(request.user),
             "one_person": project.department.is_one_person(),
@@ -214,7 +216,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 token = secrets.token_urlsafe(16)
                 seen = (plan.versions, plan.unit_versions)
                 cache.set(_upload_key(request), (token, data, year, seen), timeout=3600)
-                context.update(plan=plan, token=token, filename=form.cleaned_data["file"].name)
+                context.update(
+                    plan=plan,
+                    token=token,
+                    filename=form.cleaned_data["file"].name,
+                    plan_findings=plan_findings(plan),
+                )
     return render(request, "projects/import.html", context)
 
 
@@ -246,31 +253,6 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     cache.delete(key)
     messages.success(request, IMPORT_DONE.format(summary=plan.summary))
     return redirect("projects:list")
-
-
-def department_checks(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """Every quality finding of a unit-year on one page, downloadable as a workbook."""
-    department_year = get_department_year_for_user(request.user, code, year)
-    results = department_findings(department_year)
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(findings_workbook(department_year, results), content_type=XLSX)
-        filename = f"{department_year.department.code}-{year}-审核结果.xlsx"
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response
-    counts = {s.value: 0 for s in Severity}
-    for _, findings in results:
-        for finding in findings:
-            counts[finding.severity] += 1
-    return render(
-        request,
-        "projects/department_checks.html",
-        {
-            "department_year": department_year,
-            "results": results,
-            "counts": counts,
-            "severities": Severity,
-        },
-    )
 
 
 COPIED = "已结转到 {year} 年（草稿）：{what}"

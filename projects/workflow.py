@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from departments.access import can_review_section, can_write, is_unit_admin
 from departments.models import DepartmentYear
-from indicators.checks import Severity, check_department_year, check_project
+from indicators.checks import Severity, check_department_year, check_project, review_aid
 from perfbudget.lib.grades import Grade, Status
 from projects.models import Project
 from projects.target_table import milestones_for_year
@@ -51,6 +51,7 @@ REASONS = {
 REVIEW_FIELDS = [
     "status",
     "review_grade",
+    "suggested_grade",
     "review_comment",
     "reviewed_by",
     "reviewed_at",
@@ -84,7 +85,10 @@ def _submit(obj, user, findings, what: str) -> None:
     _save(obj, f"提交{what}")
 
 
-def _review(obj, user, grade: str, comment: str, what: str) -> None:
+OVERRIDE = "（建议等级{suggested}，审核人定为{grade}）"
+
+
+def _review(obj, user, grade: str, comment: str, what: str, suggested: str = "") -> None:
     if obj.status != Status.SUBMITTED:
         raise WorkflowRefused(NOT_SUBMITTED.format(what=what, status=obj.get_status_display()))
     if grade not in Grade.values:
@@ -93,11 +97,14 @@ def _review(obj, user, grade: str, comment: str, what: str) -> None:
     if grade in (Grade.FAIR, Grade.POOR) and not comment:
         raise WorkflowRefused(NEED_COMMENT)
     reason = REASONS[Grade(grade)]
+    if suggested and suggested != grade:
+        reason += OVERRIDE.format(suggested=suggested, grade=grade)
     if obj.is_own_submission(user):
         if not obj.department.is_one_person():
             raise WorkflowRefused(SELF_REVIEW)
         reason += SELF_REVIEWED
     obj.review_grade, obj.review_comment = grade, comment
+    obj.suggested_grade = suggested
     obj.reviewed_by, obj.reviewed_at = user, timezone.now()
     obj.status = Status.APPROVED if grade in (Grade.EXCELLENT, Grade.GOOD) else Status.DRAFT
     _save(obj, reason)
@@ -126,13 +133,15 @@ def project_submit(*, project: Project, user) -> None:
 @transaction.atomic
 def project_review(*, project: Project, user, grade: str, comment: str) -> None:
     project = (
-        Project.objects.select_related("department")
+        Project.objects.for_table()
+        .select_related("department")
         .select_for_update(of=("self",))
         .get(pk=project.pk)
     )
     if not can_review_section(user, project.department, project.section_id):
         raise WorkflowRefused(NO_RIGHT_REVIEW)
-    _review(project, user, grade, comment, "项目")
+    aid = review_aid(project, milestones_for_year(project.year))
+    _review(project, user, grade, comment, "项目", aid.grade)
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
 from projects.views import EVALUATION_SAVED, MONITORING_SAVED
 from projects.xlsx import table_workbook
+from tests.sound import make_sound
 from tests.test_department_editor import _post_data as _department_data
 from tests.test_editor import _post_data as _project_data
 from tests.test_editor import _rows
@@ -202,6 +203,7 @@ def test_department_editor(finance, overall, safeguards, section, duties, indica
 @given(grade=st.sampled_from(["优", "良", "中", "差"]) | TEXT, comment=TEXT, reason=TEXT)
 def test_review_and_reopen(finance, chief, unit_admin, grade, comment, reason):
     with _rolled_back():
+        make_sound(CODE)
         _client(finance).post(reverse("projects:submit", args=[2024, CODE]))
         response = _client(chief).post(
             reverse("projects:review", args=[2024, CODE]),

@@ -97,6 +97,7 @@ EXPECTED = {
     "projects:detail": ("get", P, {}, READ),
     "projects:table_pdf": ("get", P, {}, READ),
     "projects:table_xlsx": ("get", P, {}, READ),
+    "projects:opinion_pdf": ("get", P, {}, READ),
     "projects:history": ("get", P, {}, READ),
     "projects:edit": ("get", P, {}, WRITE_PAGE),
     "projects:monitoring": ("get", P, {}, READ),

@@ -12,9 +12,16 @@ from departments.models import DepartmentYear, Role, Section
 from indicators.models import Indicator
 from projects.models import Project
 from projects.workflow import REASON_MAX
+from tests.sound import make_sound
 
 pytestmark = pytest.mark.django_db
 CODE = "13081123P000182100018"  # 传媒科's project
+
+
+@pytest.fixture(autouse=True)
+def _sound_targets(reference):
+    """The cycle runs on targets that can be submitted."""
+    make_sound()
 
 
 def _post(client, user, name, data=None, code=CODE):
@@ -171,7 +178,8 @@ def test_history_shows_every_step_with_user_and_diff(client, finance, chief, aud
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0] == ("时间", "用户", "对象", "操作", "说明", "字段", "原值", "新值")
     reasons = {row[4] for row in rows[1:]}
-    assert {"提交", "退回修改（中）"} <= reasons
+    # The checks suggested 优 for this sound target; the chief's 中 is recorded as an override.
+    assert {"提交", "退回修改（中）（建议等级优，审核人定为中）"} <= reasons
     status_changes = [row for row in rows[1:] if row[5] == "状态"]
     assert ("已提交", "草稿") in {(r[6], r[7]) for r in status_changes}
 
@@ -238,10 +246,10 @@ def test_a_one_person_unit_that_says_so_reviews_its_own_with_a_record(client, un
     unit.single_person = True
     unit.save()
     _post(client, unit_admin, "submit")
-    _post(client, unit_admin, "review", {"grade": "良"})
-    assert _status() == ("approved", "良")
+    _post(client, unit_admin, "review", {"grade": "优"})  # as the checks suggest
+    assert _status() == ("approved", "优")
     record = Project.objects.get(code=CODE).history.first()
-    assert record.history_change_reason == "审核通过（良）（单人单位：提交人自行审核）"
+    assert record.history_change_reason == "审核通过（优）（单人单位：提交人自行审核）"
 
 
 def test_the_submitter_may_not_review_their_own_part_one(client, unit_admin):

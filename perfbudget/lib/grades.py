@@ -33,6 +33,8 @@ class Reviewed(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # The grade the quality checks suggested at that review; the reviewer may choose another.
+    suggested_grade = models.CharField("建议等级", max_length=1, choices=Grade.choices, blank=True)
     # Whoever submits a record does not review it (DESIGN §4).
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

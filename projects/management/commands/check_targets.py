@@ -34,8 +34,10 @@ class Command(BaseCommand):
             self.stdout.write(title)
             for finding in findings:
                 counts[finding.severity] += 1
-                label = f"[{finding.severity_label}] {finding.code}"
-                self.stdout.write(f"  {label} {finding.where}：{finding.message}")
+                label = f"[{finding.severity_label}] {finding.title}"
+                self.stdout.write(f"  {label}  {finding.where}：{finding.message}")
+                if finding.suggestion:
+                    self.stdout.write(f"      建议：{finding.suggestion}")
             if not findings:
                 self.stdout.write("  未发现问题")
         summary = "，".join(f"{s.label} {counts[s]} 项" for s in Severity)

@@ -1,0 +1,56 @@
+"""The reviewer's pages: a unit-year's 审核检查 (projects ranked by findings, counts per rule,
+the workbook) and the printable 审核意见书 of a project."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from departments.access import get_department_year_for_user
+from indicators.checks import Severity, review_aid
+from perfbudget.lib.downloads import PDF, XLSX
+from projects import pdf
+from projects.exports import department_findings, findings_workbook, ranked_projects, rule_counts
+from projects.target_table import milestones_for_year
+from projects.views import get_project_for_user
+
+
+def department_checks(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Every quality finding of a unit-year on one page, downloadable as a workbook."""
+    department_year = get_department_year_for_user(request.user, code, year)
+    results = department_findings(department_year)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(findings_workbook(department_year, results), content_type=XLSX)
+        filename = f"{department_year.department.code}-{year}-审核结果.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+    counts = {s.value: 0 for s in Severity}
+    for _, findings in results:
+        for finding in findings:
+            counts[finding.severity] += 1
+    return render(
+        request,
+        "projects/department_checks.html",
+        {
+            "department_year": department_year,
+            "results": results,
+            "counts": counts,
+            "ranked": ranked_projects(results),
+            "rule_counts": rule_counts(results),
+        },
+    )
+
+
+def project_opinion_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    """审核意见书: the project's findings by row, with reasons and fixes, the suggested grade and
+    the drafted opinion, or the opinion as the reviewer sent it once reviewed."""
+    project, _ = get_project_for_user(request, year, code)
+    aid = review_aid(project, milestones_for_year(project.year))
+    html = render_to_string(
+        "pdf/opinion.html", {"project": project, "aid": aid, "today": timezone.localdate()}
+    )
+    response = HttpResponse(pdf.document_pdf(html), content_type=PDF)
+    name = f"{project.table_number}.{project.table_name}审核意见书.pdf"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
