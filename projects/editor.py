@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from departments.access import get_department_for_user, writable_departments
 from departments.models import Department
 from indicators.checks import (
+    STANDARD_GRADES,
     IndicatorData,
     PrimaryData,
     SecondaryData,
@@ -120,6 +121,7 @@ def _render_editor(
             "department": department,
             "year": year,
             "basis_suggestions": BASIS_SUGGESTIONS,
+            "grade_sets": STANDARD_GRADES,
             "stale": stale,
             "years": years,
         },
@@ -261,7 +263,10 @@ def _draft_data(post, categories, milestones) -> TargetData:
         rows.setdefault(int(category or 0), []).append((order, row))
     primaries: dict[int, PrimaryData] = {}
     for category in categories:
-        primary = primaries.setdefault(category.primary_id, PrimaryData(category.primary.name, []))
+        primary = primaries.setdefault(
+            category.primary_id,
+            PrimaryData(category.primary.name, [], category.primary.kind),
+        )
         items = [row for _, row in sorted(rows.get(category.pk, []), key=lambda x: x[0])]
         is_cost = category.is_cost or category.primary.kind == "cost"
         primary.secondaries.append(SecondaryData(category.name, is_cost, items))
@@ -273,6 +278,7 @@ def _draft_data(post, categories, milestones) -> TargetData:
         {m: number_or_none(post.get(f"schedule_{m}")) for m in milestones},
         milestones,
         list(primaries.values()),
+        categories[0].primary.framework_id if categories else None,
     )
 
 
@@ -297,7 +303,7 @@ def project_check(request: HttpRequest) -> JsonResponse:
     )
     data = _draft_data(request.POST, categories, milestones_for_year(year))
     findings = check_target_data(data)
-    return JsonResponse({"findings": [f.as_dict() | {"label": f.severity_label} for f in findings]})
+    return JsonResponse({"findings": [f.as_dict() for f in findings]})
 
 
 def indicator_suggestions(request: HttpRequest) -> JsonResponse:

@@ -2,6 +2,7 @@
 prints it: suggestions, live checks, saving, the table and its PDF."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -70,7 +71,7 @@ ROWS = [
     ("时效指标", "培训完成时间", "2024年10月底前", "计划标准"),
     ("成本指标", "项目总成本", ("≤", "20", "万元"), "计划标准"),
     ("经济效益指标", "节约支出", ("≥", "1", "万元"), "历史标准"),
-    ("社会效益指标", "宣传干部业务能力", "明显提升", "其他标准"),
+    ("社会效益指标", "宣传干部业务能力", "明显提升", "其他标准"),  # vague: fixed below
     ("生态效益指标", "对生态环境的影响", "无负面影响", "其他标准"),
     ("可持续影响指标", "长效培训机制", "建立", "其他标准"),
     ("服务对象满意度指标", "参训人员满意度", ("≥", "90", "%"), "行业标准"),
@@ -96,6 +97,8 @@ def _fill_row(page, secondary, name, value, basis):
 
 
 def test_finance_enters_a_project_from_nothing_and_prints_it(live_server, browser_page, clerk):
+    from playwright.sync_api import expect
+
     page = browser_page
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", "clerk")
@@ -146,9 +149,24 @@ def test_finance_enters_a_project_from_nothing_and_prints_it(live_server, browse
     row.locator(".ind-number").fill("90")
     row.locator(".ind-unit").fill("%")
     page.locator("#live-findings li[data-code=VALUE_REPEATS_TEXT]").wait_for(state="detached")
-    page.wait_for_function(
-        "document.querySelector('#check-status').textContent.startsWith('错误 0')"
-    )
+    # A vague 定性 value is an error with its reason and fix; the standard grades are offered.
+    vague = page.locator("#live-findings li[data-code=VALUE_VAGUE]")
+    vague.wait_for()
+    assert "定性指标值含糊" in vague.inner_text() and "好/较好/一般/较差" in vague.inner_text()
+    social = page.locator(
+        "tbody.ind-group", has=page.locator(".secondary-name", has_text="社会效益指标")
+    ).locator("tr.ind-row")
+    assert social.locator(".ind-text").get_attribute("list") == "grade-sets"
+    social.locator(".ind-text").fill("好/较好/一般/较差")
+    vague.wait_for(state="detached")
+    # A bound written as = gets a one-click fix that puts the suggested value in the row.
+    row.locator("select").select_option("=")
+    bound = page.locator("#live-findings li[data-code=BOUND_AS_EQUAL]")
+    bound.wait_for()
+    row.locator(".row-finding button", has_text="改为 ≥90%").click()
+    assert row.locator("select").input_value() == "≥"
+    bound.wait_for(state="detached")
+    expect(page.locator("#check-status")).to_have_text(re.compile(r"^错误 0 · 警告 0"))
 
     page.click("#save-button")
     page.wait_for_url("**/projects/2024/13081123P000199900001/")

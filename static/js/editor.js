@@ -139,6 +139,32 @@
     return form.querySelector('[data-anchor="' + anchor.replace(/"/g, "") + '"]');
   }
 
+  // A mechanical fix (= to ≥, adding ≤ to a cost) puts the suggested value into the row.
+  const FIX = /^(≥|≤|>|<)?\s*(-?\d+(?:\.\d+)?)\s*(.*)$/;
+  function applyFix(row, value) {
+    const match = FIX.exec(value);
+    const op = row.querySelector('select[name$="-operator"]');
+    if (match) {
+      op.value = match[1] || "=";
+      row.querySelector(".ind-number").value = match[2];
+      row.querySelector(".ind-unit").value = match[3];
+    } else {
+      op.value = "定性";
+      row.querySelector(".ind-text").value = value;
+    }
+    showValueInputs(row);
+    changed();
+  }
+
+  function fixButton(row, value) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button small fix-button";
+    button.textContent = "改为 " + value;
+    button.addEventListener("click", function () { applyFix(row, value); });
+    return button;
+  }
+
   function showFindings(findings) {
     form.querySelectorAll(".flag-error, .flag-warning, .flag-info").forEach(function (el) {
       el.classList.remove("flag-error", "flag-warning", "flag-info");
@@ -151,10 +177,15 @@
       const li = document.createElement("li");
       li.className = "finding finding-" + f.severity;
       li.dataset.code = f.code;
-      li.innerHTML = '<span class="sev sev-' + f.severity + '"></span><span class="where"></span><span class="msg"></span>';
+      li.innerHTML = '<span class="sev sev-' + f.severity + '"></span><span class="where"></span>' +
+        '<div class="finding-body"><strong class="rule-title"></strong>：<span class="msg"></span>' +
+        '<div class="fix-note"></div><div class="reason"></div></div>';
       li.querySelector(".sev").textContent = f.label;
       li.querySelector(".where").textContent = f.where;
+      li.querySelector(".rule-title").textContent = f.rule;
       li.querySelector(".msg").textContent = f.message;
+      li.querySelector(".fix-note").textContent = f.suggestion ? "建议：" + f.suggestion : "";
+      li.querySelector(".reason").textContent = "依据：" + f.reason;
       findingsList.appendChild(li);
       const el = anchorElement(f.anchor);
       if (el) {
@@ -163,6 +194,11 @@
           const note = document.createElement("div");
           note.className = "row-finding sev-" + f.severity;
           note.textContent = f.message;
+          if (f.fix) {
+            const button = fixButton(el, f.fix);
+            note.appendChild(button);
+            li.querySelector(".fix-note").appendChild(fixButton(el, f.fix));
+          }
           el.querySelector(".col-name").appendChild(note);
         }
       }

@@ -24,6 +24,7 @@ class Command(BaseCommand):
             for line in plan.changes:
                 self.stdout.write(line)
             if dry_run:
+                self._findings(plan)
                 self.stdout.write(self.style.WARNING(f"试运行：{plan.summary}；未写入任何数据。"))
                 return
             import_apply(plan)
@@ -34,3 +35,17 @@ class Command(BaseCommand):
                 f"导入被拒绝：发现 {len(rejected.problems)} 个问题，未写入任何数据。"
             ) from None
         self.stdout.write(self.style.SUCCESS(f"已导入 {plan.summary}。"))
+
+    def _findings(self, plan) -> None:
+        """The quality findings of each project as it would be imported (审核检查)."""
+        from projects.import_findings import plan_findings
+
+        for item in plan_findings(plan):
+            spec = item.spec
+            head = f"审核检查 {spec.year}年 {spec.code} {spec.table_name or spec.name}："
+            if not item.findings:
+                self.stdout.write(head + "未发现问题")
+                continue
+            self.stdout.write(head + f"错误 {item.errors} 项，警告 {item.warnings} 项")
+            for f in item.findings:
+                self.stdout.write(f"  [{f.severity_label}] {f.title}  {f.where}：{f.message}")
