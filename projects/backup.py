@@ -40,6 +40,8 @@ LIVE_MODELS = (
     "indicators.PrimaryCategory",
     "indicators.SecondaryCategory",
     "indicators.LibraryIndicator",
+    "indicators.ReviewProfile",
+    "indicators.ReviewProfileRule",
     "projects.BudgetYear",
     "departments.Department",
     "departments.Section",
@@ -66,6 +68,8 @@ HISTORY_MODELS = (
     "indicators.HistoricalIndicator",
     "indicators.HistoricalSelfEvaluation",
     "indicators.HistoricalIndicatorResult",
+    "indicators.HistoricalReviewProfile",
+    "indicators.HistoricalReviewProfileRule",
 )
 # Users refer to permissions by name: their ids differ between databases.
 NATURAL_KEYS = {"auth.User"}
@@ -136,6 +140,9 @@ def _unit_year(code: str, year: int) -> dict[str, QuerySet]:
         "indicators.PrimaryCategory": m("indicators.PrimaryCategory").objects.all(),
         "indicators.SecondaryCategory": m("indicators.SecondaryCategory").objects.all(),
         "indicators.LibraryIndicator": m("indicators.LibraryIndicator").objects.all(),
+        # The 审核口径 in force decide which findings block: configuration, like the frameworks.
+        "indicators.ReviewProfile": m("indicators.ReviewProfile").objects.all(),
+        "indicators.ReviewProfileRule": m("indicators.ReviewProfileRule").objects.all(),
         "projects.BudgetYear": m("projects.BudgetYear").objects.filter(year=year),
         "departments.Department": m("departments.Department").objects.filter(pk__in=units),
         "departments.Section": m("departments.Section").objects.filter(department=department),
@@ -209,6 +216,13 @@ def _history_of_unit_year(department: int, units: list[int], year: int) -> dict[
         "indicators.HistoricalIndicatorResult": m(
             "indicators.HistoricalIndicatorResult"
         ).objects.filter(indicator_id__in=set(indicators.values_list("id", flat=True))),
+        # Who changed a 审核口径 is the system administrators' record, not the unit's.
+        "indicators.HistoricalReviewProfile": m(
+            "indicators.HistoricalReviewProfile"
+        ).objects.none(),
+        "indicators.HistoricalReviewProfileRule": m(
+            "indicators.HistoricalReviewProfileRule"
+        ).objects.none(),
     }
 
 
@@ -454,13 +468,18 @@ def _deserialized(rows: list[dict]) -> dict[type[Model], list]:
     return models
 
 
-# The frameworks and the indicator library that migrations put in are replaced by the file's
-# rows, so their ids are the file's.
+# The frameworks, their 审核口径 and the indicator library that migrations put in are replaced
+# by the file's rows, so their ids are the file's.
 SEEDED = (
+    "indicators.ReviewProfileRule",
+    "indicators.ReviewProfile",
     "indicators.LibraryIndicator",
     "indicators.SecondaryCategory",
     "indicators.PrimaryCategory",
     "indicators.FrameworkVersion",
+    # Last: deleting the rows above records their deletion in these.
+    "indicators.HistoricalReviewProfileRule",
+    "indicators.HistoricalReviewProfile",
 )
 
 

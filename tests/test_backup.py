@@ -20,6 +20,7 @@ from django.urls import reverse
 from departments.models import Department, Membership
 from projects.models import BudgetYear, Project
 from projects.services import project_copy_to_year, unit_year_load
+from tests.sound import make_sound
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 CODE = "13081123P000182100018"
@@ -64,6 +65,7 @@ def _document(path) -> dict:
 def worked_on(client, reference, finance, chief):
     """The reference unit after a year's work: a project submitted and approved through the
     pages (history with users and review fields), and a project copied into the next year."""
+    make_sound(CODE)
     client.force_login(finance)
     client.post(reverse("projects:submit", args=[2024, CODE]))
     client.force_login(chief)
