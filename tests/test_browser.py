@@ -219,3 +219,40 @@ def test_chief_sees_grades_while_typing_and_saves_several_ratings_at_once(
     page.click("text=保存本页评级")
     page.wait_for_selector("text=已保存 3 项评级")
     assert SectionRating.objects.count() == 3
+
+
+def test_the_chief_reviews_with_the_drafted_opinion(live_server, browser_page, clerk):
+    from departments.models import Section
+    from indicators.models import Indicator
+    from projects.workflow import project_submit
+    from tests.sound import make_sound
+
+    code = "13081123P000182100018"
+    make_sound(code)
+    Indicator.objects.filter(project__code=code, category__name="时效指标").update(
+        value_text="≥95%"
+    )  # a warning: 良 is suggested
+    project_submit(project=Project.objects.get(code=code), user=clerk)
+    make_user("reviewer", clerk.memberships.get().department, Role.CHIEF, Section.objects.all())
+    page = browser_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "reviewer")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + f"/projects/2024/{code}/")
+    comment = page.locator("#review-comment")
+    assert page.locator('input[name=grade][value="良"]').is_checked()
+    assert comment.input_value().startswith("经审核，该项目绩效目标基本明确，同意。")
+    assert "时效指标“完成时间”的指标值“≥95%”没有写明日期" in comment.input_value()
+    # Another grade rewrites the untouched draft for that grade...
+    page.locator('input[name=grade][value="中"]').check()
+    assert comment.input_value().startswith("经审核，该项目绩效目标存在以下问题")
+    # ...but never text the chief has written.
+    comment.fill("请写明完成时间。")
+    page.locator('input[name=grade][value="优"]').check()
+    assert comment.input_value() == "请写明完成时间。"
+    page.click("text=提交审核结果")
+    page.wait_for_url(f"**/projects/2024/{code}/")
+    project = Project.objects.get(code=code)
+    assert (project.review_grade, project.suggested_grade) == ("优", "良")
+    assert project.review_comment == "请写明完成时间。"

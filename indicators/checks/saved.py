@@ -13,6 +13,7 @@ from indicators.checks.opinion import (
 )
 from indicators.checks.profiles import Levels
 from indicators.checks.project import check_target_data
+from perfbudget.lib.grades import Grade
 
 
 def target_data(project, milestones: list[int] | None = None) -> TargetData:
@@ -60,6 +61,11 @@ class ReviewAid:
     rows: list[RowFindings]
     grade: str
     opinion: str
+
+    @property
+    def drafts(self) -> dict[str, str]:
+        """The opinion drafted for each grade the chief may choose."""
+        return {grade: draft_opinion(self.findings, grade) for grade in Grade.values}
 
     @property
     def counts(self) -> dict[str, int]:
