@@ -82,7 +82,8 @@ def test_page_queries_do_not_grow_with_projects_and_indicators(client, finance, 
 
 
 def test_project_page_query_budget(client, finance, reference, django_assert_max_num_queries):
-    # Session, user, project with its relations, schedule, indicators, framework tree, year.
+    # Session, user, project with its relations, schedule, indicators, framework tree, year,
+    # the framework's 审核口径.
     client.force_login(finance)
     with django_assert_max_num_queries(10):
         client.get(reverse("projects:detail", args=[2024, "13081123P000182100018"]))
@@ -98,6 +99,8 @@ def test_project_page_query_budget(client, finance, reference, django_assert_max
         reverse("booklet:data", args=["136001", 2024]),
         reverse("projects:evaluation_pdf", args=[2024, "13081123P000182100018"]),
         reverse("projects:evaluation_xlsx", args=[2024, "13081123P000182100018"]),
+        reverse("projects:opinion_pdf", args=[2024, "13081123P000182100018"]),
+        reverse("booklet:checks", args=["136001", 2024]) + "?format=xlsx",
     ],
 )
 def test_export_queries_do_not_grow_with_projects_and_indicators(client, auditor, unit, url):
