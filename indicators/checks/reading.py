@@ -41,7 +41,7 @@ _TRAILING = re.compile(
 
 TIME_UNITS = {"天", "日", "个工作日", "工作日", "小时", "周", "个月", "月", "年", "季度", "分钟"}
 DATE = re.compile(
-    r"\d{4}\s*年|\d{1,2}\s*月\s*(底|末|份|前|\d{1,2}\s*日)|\d+\s*(个)?(工作日|天|日|小时|周|个月|季度)"
+    r"\d{4}\s*年|\d{1,2}\s*月|\d+\s*(个)?(工作日|天|日|小时|周|个月|季度)"
     r"|年底|年末|月底|月末|季度末|季末|上半年|下半年|当年|本年|年度内|年内|当月|次月|当日|当天|即时"
     r"|\d+\s*年(内|以内|之内)|年度|全年|\d{4}\s*[.\-/]\s*\d{1,2}"
 )
@@ -144,7 +144,9 @@ def normalise(text: str) -> str:
         if out.startswith(word) and out[len(word) : len(word) + 1].isdigit():
             out = sign + out[len(word) :]
     match = _TRAILING.match(out)
-    if match and not re.match(r"^[≥≤<>=＞＜＝]", out):
+    if match and re.match(r"^[≥≤<>=＞＜＝]", out):
+        out = f"{match['body']}{match['unit']}"  # ≥90%以上: the sign says it already
+    elif match:
         sign = "≥" if "以上" in match["word"] else "≤"
         out = f"{sign}{match['body']}{match['unit']}"
     return out

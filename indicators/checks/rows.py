@@ -27,6 +27,7 @@ NAME_NUMBER = re.compile(
     r"(?<![\d年号第])(\d+(?:\.\d+)?)\s*"
     r"(人次|万人|人|次|个|场|期|户|家|台|套|件|项|所|条|篇|册|辆|座|处|名|公里|km|米|平方米|亩|吨|万元|元|%|％)"
 )
+NONE_WORDS = {"无", "没有", "0", "零"}
 INVALID_BASIS = re.compile(
     r"^(密文|无|暂无|待定|略|空|/|／|-+|—+|\*+|xx|XX|×+|0|见附件|\.+|…+|同上)$"
 )
@@ -50,7 +51,9 @@ def check_indicator(row: IndicatorData, place: RowPlace) -> list[Finding]:
         return out + _basis(row, where, anchor)
     reading, unitless = read_row(name, text)
     measurable = True
-    if PLACEHOLDER.match(text):
+    if place.is_social_or_eco_cost and text in NONE_WORDS:
+        measurable = False  # 无: the project costs society or the environment nothing
+    elif PLACEHOLDER.match(text):
         add("VALUE_PLACEHOLDER", value=text)
         measurable = False
     elif text == name or text == (row.description or "").strip():
