@@ -18,6 +18,7 @@ from django.utils.crypto import get_random_string
 from departments.models import DepartmentYear
 from perfbudget.lib.grades import Status
 from projects.models import Project
+from tests.sound import make_sound
 from tests.test_department_editor import _post_data as _unit_post_data
 from tests.test_editor import _post_data, _rows
 
@@ -89,6 +90,7 @@ def _submissions(model, pk) -> int:
 
 
 def test_an_editor_save_racing_a_submission_never_undoes_it(live_server, reference, finance):
+    make_sound(CODE)  # a target that can be submitted, or no submission would ever land
     clerk = Browser(live_server.url, finance)
     edit, submit = f"/projects/2024/{CODE}/edit/", f"/projects/2024/{CODE}/submit/"
     outcomes = set()
@@ -148,6 +150,7 @@ def test_an_approval_landing_between_an_imports_check_and_its_write_is_not_overw
     write re-checks under a row lock and refuses, and the approved project keeps its content."""
     import io
 
+    make_sound(CODE)
     from openpyxl import load_workbook
 
     from projects import views
