@@ -269,4 +269,4 @@ class ReviewProfileRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.profile}: {self.rule} = {self.get_level_display()}"
+        return f"{self.profile}：{self.get_rule_display()} = {self.get_level_display()}"
