@@ -281,3 +281,53 @@ def test_common_spellings_of_real_tables(row, framework, code, fires):
             for f in findings(row, framework=framework)
             if f.anchor == f"row-{row[0]}" and f.severity in ("error", "warning")
         }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024年有所提高",
+        "2024年度进一步提升",
+        "有所提高1",
+        "+1 有所提高",
+        "-1 长期",
+        "{{ 7*7 }}长期",
+    ],
+)
+def test_a_digit_or_a_year_label_does_not_make_a_vague_value_measurable(value):
+    row = ("经济效益指标", "带动效益", value)
+    assert "VALUE_VAGUE" in {f.code for f in findings(row) if f.anchor == "row-经济效益指标"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "有所提高（好/较好/一般/较差）",
+        "进一步提升，好/较好/一般/较差",
+        "逐步完善3项制度",
+        "提高5%",
+        "达到国家标准",
+        "正常运行",
+        "2024年度",
+        "足额保障",
+    ],
+)
+def test_grades_a_stated_quantity_or_a_fact_make_a_value_measurable(value):
+    row = ("经济效益指标", "带动效益", value)
+    raised = {f.code for f in findings(row) if f.anchor == "row-经济效益指标"}
+    assert not raised & {"VALUE_VAGUE", "QUALITATIVE_NO_GRADES"}, raised
+
+
+def test_time_rows_with_a_year_label_still_need_a_date():
+    row = ("时效指标", "完成时间", "2024年有所提高")
+    assert "TIMELINESS_NO_DATE" in {f.code for f in findings(row)}
+    assert "TIMELINESS_NO_DATE" not in codes(("时效指标", "完成时间", "2024年第三季度"))
+
+
+def test_the_standard_grades_on_every_benefit_row_are_not_a_copied_value():
+    graded = [
+        ("经济效益指标", "带动效益", "好/较好/一般/较差"),
+        ("社会效益指标", "社会影响", "好/较好/一般/较差"),
+        ("可持续影响指标", "持续影响", "好/较好/一般/较差"),
+    ]
+    assert findings(*graded) == []

@@ -138,7 +138,8 @@ def _tree(data: TargetData) -> list[Finding]:
                     money_cost = True
                     if reading.money is not None and reading.operator in ("≤", "<", "="):
                         cost_total += reading.money
-                if primary.kind == "benefit" and reading.normal:
+                if primary.kind == "benefit" and reading.number is not None:
+                    # A figure (≥90%) copied over effects; a grade scale is not a figure.
                     benefit_values.setdefault(reading.normal, []).append((place, row))
         if count == 0:
             missing.append(primary.name)

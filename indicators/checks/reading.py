@@ -43,21 +43,38 @@ TIME_UNITS = {"天", "日", "个工作日", "工作日", "小时", "周", "个�
 DATE = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|\d+\s*(个)?(工作日|天|日|小时|周|个月|季度)"
     r"|年底|年末|月底|月末|季度末|季末|上半年|下半年|当年|本年|年度内|年内|当月|次月|当日|当天|即时"
-    r"|\d+\s*年(内|以内|之内)|年度|全年|\d{4}\s*[.\-/]\s*\d{1,2}"
+    r"|\d+\s*年(内|以内|之内)|年度|全年|\d{4}\s*[.\-/]\s*\d{1,2}|季度"
+)
+# A year that only labels the text (2024年有所提高, 2024年度…), not a date or deadline.
+YEAR_LABEL = re.compile(r"(19|20)\d{2}\s*(年度|年)?(?!\s*[\d.\-/月底末前内])")
+# A number with what it counts: 15%, 3项, 500人次 (a bare digit, 有所提高1, measures nothing).
+MEASURE = re.compile(
+    r"\d+(?:\.\d+)?\s*(%|个百分点|人次|万人|人|户|家|个|项|次|场|期|批|类|台|套|件|所|条|篇|册|本|份"
+    r"|张|种|部|幅|株|棵|只|头|间|栋|座|处|名|辆|天|日|小时|周|个月|月|年|公里|千米|米|平方米|亩|公顷"
+    r"|吨|公斤|千克|万元|元|亿元|分|倍|GB|TB|Mbps|kW|千瓦|立方米|方)"
 )
 GRADE_WORD = re.compile(
     r"^(非常|很|较|比较|基本|部分|未|不|没有)?"
     r"(好|优|优秀|良|良好|中|中等|一般|差|较差|合格|达到|达标|满意|完成|实现|高|低|是|否|有|无)"
     r"(预期|目标|要求|标准)?$"
 )
-GRADE_RUN = re.compile(r"^(优良中差|优良中低|好较好一般较差|高中低|是否)$")
+GRADE_RUN = re.compile(
+    r"(?<![\u4e00-\u9fff])(优良中差|优良中低|好较好一般较差|高中低)(?![\u4e00-\u9fff])|^是否$"
+)
+SEPARATORS = r"[/／、，,；;|｜或]"
+_GRADE = (
+    r"(?:非常|很|较|比较|基本|部分|未|不|没有)?"
+    r"(?:优秀|良好|中等|一般|较差|合格|达到|达标|满意|完成|实现|好|优|良|中|差|高|低|是|否|有|无)"
+    r"(?:预期|目标|要求|标准)?"
+)
+# Grades in a row, each whole between separators or brackets: 好/较好/一般/较差.
+GRADE_SET = re.compile(rf"(?<![\u4e00-\u9fff]){_GRADE}(?:{SEPARATORS}{_GRADE})+(?![\u4e00-\u9fff])")
 FACT = re.compile(
     r"^(无|未发生|不发生|杜绝|零|没有)[^，。,；;]{0,12}"
     r"(事故|事件|投诉|问题|影响|风险|违规|违纪|违法|差错|失误|纠纷|污染|损失|隐患|现象|情况|破坏|危害|浪费)"
     r"|合格|达标|符合|通过验收|验收通过|按时|按期|按计划|按规定|按要求|如期|足额|全覆盖|全部完成"
     r"|^是$|^否$|^完成$|^已完成$|^实现$|^达到$|^健全$|^建成$|^(已)?建立$|^优$|^优良$|^优秀$"
-    # A sentence that states a number (企业所得税减按15%征收) can be checked at year end.
-    r"|\d"
+    r"|达到[^，,。；;]{0,8}标准|正常(运行|运转|开展|使用|运营)"
 )
 VAGUE = re.compile(
     r"有所|进一步|明显|显著|逐步|稳步|不断|持续|有效|大幅|较大|一定|得到|加强|增强|提升|提高|改善"
@@ -101,10 +118,21 @@ class Reading:
         return self.number * MONEY_UNITS[self.unit] if self.unit in MONEY_UNITS else None
 
     @property
+    def core(self) -> str:
+        """The text without the year that only labels it (2024年有所提高 → 有所提高)."""
+        return YEAR_LABEL.sub("", self.normal).strip()
+
+    @property
     def is_time(self) -> bool:
-        return (self.number is not None and self.unit in TIME_UNITS) or bool(
-            DATE.search(self.normal)
-        )
+        if self.number is not None and self.unit in TIME_UNITS:
+            return True
+        # A year alone (2024年度) is a period; a year before other words only labels them.
+        return bool(DATE.search(self.core)) or (bool(self.normal) and not self.core)
+
+    @property
+    def states_measure(self) -> bool:
+        """A sentence that states a quantity (企业所得税减按15%征收) can be checked at year end."""
+        return bool(MEASURE.search(self.core))
 
     @property
     def is_graded(self) -> bool:
@@ -112,11 +140,11 @@ class Reading:
 
     @property
     def is_fact(self) -> bool:
-        return bool(FACT.search(self.normal))
+        return bool(FACT.search(self.core))
 
     @property
     def vague_word(self) -> str:
-        match = VAGUE.search(self.normal)
+        match = VAGUE.search(self.core)
         return match.group(0) if match else ""
 
     def with_operator(self, operator: str) -> str:
@@ -156,6 +184,9 @@ def read(text: str, *, normal: str | None = None) -> Reading:
     """`normal` overrides the standard form (a unit supplied from the indicator's name)."""
     normal = normalise(text) if normal is None else normalise(normal)
     value = parse_value(normal)
+    if value.number is not None and VAGUE.search(value.unit):
+        # 2024年有所提高, +1 有所提高: words after a number are not its unit.
+        value = IndicatorValue("定性", None, "", normal)
     explicit = bool(
         re.match(r"^\s*(>=|<=|＞=|＜=|不低于|不少于|不高于|不超过|[≥≤><＞＜=＝])", normal)
     )
@@ -163,16 +194,16 @@ def read(text: str, *, normal: str | None = None) -> Reading:
 
 
 def has_grades(text: str) -> bool:
-    """A 定性 value that names its grades: 好/较好/一般/较差, 优良中差, 达到/基本达到/未达到."""
+    """A 定性 value that names its grades — 好/较好/一般/较差, 优良中差, 达到/基本达到/未达到 —
+    alone or beside the words it grades (有所提高（好/较好/一般/较差）)."""
     compact = re.sub(r"\s+", "", text)
-    if GRADE_RUN.match(compact):
+    if GRADE_RUN.search(compact):
         return True
-    parts = [p for p in re.split(r"[/／、，,；;|｜或]", compact) if p]
-    return (
-        len(parts) >= 2
-        and len(set(parts)) == len(parts)
-        and all(GRADE_WORD.match(p) for p in parts)
-    )
+    for run in GRADE_SET.finditer(compact):
+        parts = [p for p in re.split(SEPARATORS, run.group(0)) if p]
+        if len(parts) >= 2 and len(set(parts)) == len(parts):
+            return True
+    return False
 
 
 STANDARD_GRADES = ["好/较好/一般/较差", "优/良/中/差", "达到/基本达到/未达到", "是/否"]

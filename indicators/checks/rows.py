@@ -150,7 +150,7 @@ def _number_rules(
 
 
 def _qualitative(reading: Reading, place: RowPlace, where, anchor) -> list[Finding]:
-    if reading.is_graded or reading.is_fact or reading.is_time:
+    if reading.is_graded or reading.states_measure or reading.is_fact or reading.is_time:
         return []
     if place.is_economic_cost:
         return []  # COST_NOT_MONEY says it
