@@ -87,7 +87,7 @@ def findings_workbook(department_year: DepartmentYear, results) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from projects.xlsx import set_text
+    from projects.xlsx import _print_setup, set_text
 
     wb = Workbook()
     ws = wb.active
@@ -119,6 +119,9 @@ def findings_workbook(department_year: DepartmentYear, results) -> bytes:
     for letter, width in zip("ABCDEFGHI", widths, strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    heading = f"{department_year.department.name} {department_year.year}年 绩效目标审核结果"
+    _print_setup(ws, title_rows="1:1", landscape=True)
+    ws.oddHeader.center.text = heading
     summary = wb.create_sheet("按规则统计")
     for col, header in enumerate(["审核规则", "级别", "次数"], 1):
         set_text(summary.cell(row=1, column=col), header)
@@ -129,6 +132,8 @@ def findings_workbook(department_year: DepartmentYear, results) -> bytes:
         set_text(summary.cell(row=i, column=2), labels[severity])
         summary.cell(row=i, column=3, value=count)
     summary.column_dimensions["A"].width = 24
+    _print_setup(summary, title_rows="1:1")
+    summary.oddHeader.center.text = heading
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

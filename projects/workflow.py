@@ -141,6 +141,11 @@ def project_review(*, project: Project, user, grade: str, comment: str) -> None:
     if not can_review_section(user, project.department, project.section_id):
         raise WorkflowRefused(NO_RIGHT_REVIEW)
     aid = review_aid(project, milestones_for_year(project.year))
+    if grade in aid.drafts:
+        others = {d.strip() for g, d in aid.drafts.items() if g != grade}
+        if (comment or "").strip() in others:
+            # The draft of another grade, sent untouched: the chosen grade's draft is meant.
+            comment = aid.drafts[grade]
     _review(project, user, grade, comment, "项目", aid.grade)
 
 

@@ -108,9 +108,9 @@ def _set_widths(ws: Worksheet, widths: list[int]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
-def _print_setup(ws: Worksheet, *, title_rows: str | None = None) -> None:
+def _print_setup(ws: Worksheet, *, title_rows: str | None = None, landscape=False) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True

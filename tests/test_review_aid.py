@@ -129,6 +129,13 @@ def test_the_checks_workbook_speaks_chinese_with_reasons_and_fixes(client, audit
     assert any("财预〔2021〕101号" in c for c in cells)
     summary = list(book["按规则统计"].iter_rows(values_only=True))
     assert ("指标值不可衡量", "错误", 44) in summary
+    # Printable: A4 landscape, one page wide, the header row on every page, unit and year named.
+    sheet = book["审核结果"]
+    assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$1:$1"
+    assert "2024年 绩效目标审核结果" in sheet.oddHeader.center.text
+    assert "第 &P 页" in sheet.oddFooter.center.text
 
 
 def test_the_opinion_pdf(client, auditor):
@@ -139,9 +146,47 @@ def test_the_opinion_pdf(client, auditor):
     assert "项目支出绩效目标审核意见书" in text
     assert "承德高新区新闻合办专项" in text
     assert "建议审核等级：差" in text
-    assert "指标值不可衡量" in text and "修改建议" in text
+    assert "起草稿·未经审核·不作为审核结论" in text  # a draft never reads as a decision
+    assert "指标值不可衡量" in text and "修改建议" in text and "审核单位（盖章）" in text
+
+
+def test_the_opinion_pdf_of_a_reviewed_project_prints_the_review(client, finance, chief):
+    _submitted(client, finance)
+    client.force_login(chief)
+    client.post(reverse("projects:review", args=[2024, CODE]), {"grade": "优", "comment": "同意"})
+    response = client.get(reverse("projects:opinion_pdf", args=[2024, CODE]))
+    text = squash("".join(page_texts(response.content)))
+    assert "审核等级：优（建议等级良）" in text and "同意" in text
+    assert "起草稿" not in text
 
 
 def test_an_outsider_gets_no_opinion(client, outsider, reference):
     client.force_login(outsider)
     assert client.get(reverse("projects:opinion_pdf", args=[2024, CODE])).status_code == 404
+
+
+def test_a_lenient_profile_does_not_make_an_unmeasurable_target_a_good_one(reference):
+    from indicators.models import ReviewProfile
+
+    ReviewProfile.objects.filter(framework__code="2020").update(is_active=False)
+    ReviewProfile.objects.filter(framework__code="2020", name="宽松口径").update(is_active=True)
+    aid = _aid()
+    assert aid.counts["error"] == 0  # it may be submitted under this profile...
+    assert aid.grade == "差"  # ...but a reviewer still would not pass it
+    assert aid.opinion.startswith("经审核，该项目绩效目标和指标大多无法衡量，不予通过")
+
+
+def test_an_untouched_draft_of_another_grade_is_sent_as_the_chosen_grades_draft(
+    client, finance, chief
+):
+    """Without the page's script, the 优 draft ("…同意。") sent with 中 would contradict it."""
+    _submitted(client, finance)
+    project = Project.objects.for_table().get(code=CODE)
+    drafts = review_aid(project, milestones_for_year(2024)).drafts
+    client.force_login(chief)
+    client.post(
+        reverse("projects:review", args=[2024, CODE]), {"grade": "中", "comment": drafts["良"]}
+    )
+    project = Project.objects.get(code=CODE)
+    assert (project.review_grade, project.review_comment) == ("中", drafts["中"])
+    assert "同意" not in project.review_comment

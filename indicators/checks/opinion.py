@@ -30,10 +30,13 @@ def by_row(findings: list[Finding]) -> list[RowFindings]:
 
 def suggested_grade(findings: list[Finding], indicator_count: int) -> str:
     """优 with nothing to say; 良 with warnings only; 中 (退回修改) with errors; 差 (不予通过) when
-    the target text or at least half of the indicator rows cannot be measured."""
-    errors = [f for f in findings if f.severity == Severity.ERROR]
+    the target text and at least half of the indicator rows cannot be measured.
+
+    The grade weighs each finding as the strict profile does, whatever profile is in force: a
+    lenient profile lets an unmeasurable target be submitted, it does not make it a good one."""
+    errors = [f for f in findings if f.rule.strict == Severity.ERROR]
     if not errors:
-        warnings = any(f.severity == Severity.WARNING for f in findings)
+        warnings = any(f.rule.strict == Severity.WARNING for f in findings)
         return Grade.GOOD if warnings else Grade.EXCELLENT
     bad_rows = {f.anchor for f in errors if f.anchor.startswith(("indicator-", "row-"))}
     target_unusable = any(f.code in ("TARGET_EMPTY", "TARGET_PLACEHOLDER") for f in errors)
