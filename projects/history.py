@@ -60,7 +60,9 @@ def _display(model, name: str, value, users: dict) -> str:
 def _user_names(records) -> dict:
     from django.contrib.auth import get_user_model
 
-    ids = {getattr(r, "reviewed_by_id", None) for r in records} - {None}
+    ids = {
+        getattr(r, name, None) for r in records for name in ("reviewed_by_id", "submitted_by_id")
+    } - {None}
     return {
         u.pk: u.get_full_name() or u.username for u in get_user_model().objects.filter(pk__in=ids)
     }

@@ -182,6 +182,9 @@ def test_history_shows_every_step_with_user_and_diff(client, finance, chief, aud
     assert {"提交", "退回修改（中）（建议等级优，审核人定为中）"} <= reasons
     status_changes = [row for row in rows[1:] if row[5] == "状态"]
     assert ("已提交", "草稿") in {(r[6], r[7]) for r in status_changes}
+    # The submitter is named, not numbered.
+    submitters = {(r[6], r[7]) for r in rows[1:] if r[5] == "提交人"}
+    assert (None, finance.get_full_name() or finance.username) in submitters
 
 
 def test_history_of_an_editor_save_lists_the_field_change(client, finance):
