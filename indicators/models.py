@@ -263,7 +263,7 @@ class ReviewProfileRule(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "口径规则"
-        ordering = ["profile", "rule"]
+        ordering = ["profile", "pk"]  # the catalogue's order, as the profiles were shipped
         constraints = [
             models.UniqueConstraint(fields=["profile", "rule"], name="profile_rule_unique")
         ]
