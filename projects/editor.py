@@ -56,7 +56,7 @@ def _initial_rows(project: Project, categories) -> list[dict]:
                 "name": indicator.name,
                 "description": indicator.description,
                 "operator": indicator.operator if structured else "定性",
-                "number": indicator.value_number if structured else None,
+                "number": format_number(indicator.value_number) if structured else None,
                 "unit": indicator.value_unit if structured else "",
                 "text": "" if structured else indicator.value_text,
                 "basis": indicator.basis,

@@ -256,3 +256,22 @@ def test_the_chief_reviews_with_the_drafted_opinion(live_server, browser_page, c
     project = Project.objects.get(code=code)
     assert (project.review_grade, project.suggested_grade) == ("优", "良")
     assert project.review_comment == "请写明完成时间。"
+
+
+def test_a_control_character_is_named_in_the_editor_and_nothing_typed_is_lost(
+    live_server, browser_page, clerk
+):
+    code = "13081123P000182100018"
+    page = browser_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "clerk")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + f"/projects/2024/{code}/edit/")
+    page.fill("#id_fund_use", "签订协议\x07按时播放")
+    expect_status = page.locator("#check-status")
+    expect_status.filter(has_text="控制字符").wait_for()
+    page.click("#save-button")
+    assert page.url.endswith(f"/projects/2024/{code}/edit/")  # not sent, not an error page
+    assert page.locator("#id_fund_use").input_value() == "签订协议\x07按时播放"
+    assert Project.objects.get(code=code).fund_use == "签订协议、按时播放高新区新闻"

@@ -122,7 +122,26 @@
     checkTimer = setTimeout(runChecks, 400);
   }
 
+  // Control characters (pasted from other programs, invisible) cannot be saved: the field says
+  // so at once, and the form is not sent, so nothing typed is lost.
+  const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+  const CONTROL_MESSAGE = "含有不能保存的控制字符（多为从其他程序粘贴来的不可见字符），请删除后再保存";
+  function markControlCharacters() {
+    let found = null;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (typeof el.value !== "string" || el.type === "hidden" || !el.setCustomValidity) return;
+      const bad = CONTROL.test(el.value);
+      el.setCustomValidity(bad ? CONTROL_MESSAGE : "");
+      if (bad && !found) found = el;
+    });
+    return found;
+  }
+
   function runChecks() {
+    if (markControlCharacters()) {
+      checkStatus.textContent = "有字段" + CONTROL_MESSAGE;
+      return;
+    }
     checkStatus.textContent = "检查中…";
     fetch(form.dataset.checkUrl, { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -213,7 +232,15 @@
     button.addEventListener("click", function () { addRow(button.dataset.category); changed(); });
   });
   form.addEventListener("input", changed);
-  form.addEventListener("submit", function () { dirty = false; });
+  form.addEventListener("submit", function (event) {
+    const bad = markControlCharacters();
+    if (bad) {
+      event.preventDefault();
+      form.reportValidity();
+      return;
+    }
+    dirty = false;
+  });
   window.addEventListener("beforeunload", function (event) {
     if (!dirty) return;
     event.preventDefault();
