@@ -140,6 +140,11 @@ def tree_changes(
         if old is None or old.category_id != category.pk:
             last[category.pk] = last.get(category.pk, 0) + 1
             values["order"] = last[category.pk]
+        if old is not None and old.value_text == values["value_text"]:
+            # The same 指标值 as stored: how it was entered (a 定性 text 12场, or 12 and 场 in
+            # the editor's boxes) stays as it is; reading it again is no change.
+            for key in ("operator", "value_number", "value_unit"):
+                del values[key]
         indicator = old or Indicator(project=project)
         changed = [k for k, v in values.items() if getattr(indicator, k) != v]
         if old is not None and not changed:

@@ -309,3 +309,23 @@ def test_the_preview_of_an_unchanged_workbook_names_no_change(reference):
     lines = import_prepare(_export()).changes
     assert not [line for line in lines if line.startswith(("更新", "新建"))], lines
     assert all(line.endswith("无变化") or line.startswith("核对") for line in lines), lines
+
+
+def test_a_qualitative_value_that_reads_as_a_number_is_no_change(reference):
+    """The editor stores `12场` typed as 定性 text as text; the workbook gives back `12场`, which
+    reads as 12 and 场. Importing the file unchanged changes nothing and writes no history."""
+    from indicators.models import Indicator
+    from projects.data_workbook import data_workbook
+    from projects.importer import import_apply, import_prepare
+
+    indicator = Indicator.objects.filter(project__code="13081123P000182100018").first()
+    Indicator.objects.filter(pk=indicator.pk).update(
+        value_text="12场", operator="定性", value_number=None, value_unit=""
+    )
+    history = indicator.history.count()
+    plan = import_prepare(data_workbook(reference), default_year=2024)
+    assert not any("指标修改" in line for line in plan.changes), plan.changes
+    import_apply(plan)
+    indicator.refresh_from_db()
+    assert (indicator.operator, indicator.value_number) == ("定性", None)
+    assert indicator.history.count() == history
