@@ -7,11 +7,10 @@ from indicators.checks import (
     Finding,
     IndicatorData,
     LevelsCache,
-    PrimaryData,
-    SecondaryData,
     Severity,
     TargetData,
     check_target_data,
+    framework_tree,
 )
 from indicators.models import FrameworkVersion
 from projects.importer import ImportPlan, ProjectSpec
@@ -67,17 +66,10 @@ def _existing_rows(plan: ImportPlan) -> dict[tuple[int, str], list]:
 
 
 def _data(spec: ProjectSpec, framework, rows, milestones) -> TargetData:
-    primaries = []
-    for primary in framework.primaries.all():
-        secondaries = [
-            SecondaryData(
-                secondary.name,
-                secondary.is_cost or primary.kind == "cost",
-                [r for p, s, r in rows if p == primary.name and s == secondary.name],
-            )
-            for secondary in primary.secondaries.all()
-        ]
-        primaries.append(PrimaryData(primary.name, secondaries, primary.kind))
+    by_place: dict[tuple[str, str], list] = {}
+    for primary, secondary, row in rows:
+        by_place.setdefault((primary, secondary), []).append(row)
+    primaries = framework_tree(framework, lambda p, s: by_place.get((p.name, s.name), []))
     return TargetData(
         spec.budget_total,
         spec.fiscal_funds,

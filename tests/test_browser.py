@@ -78,6 +78,13 @@ ROWS = [
 ]
 
 
+def _login(page, live_server, username: str) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
 def _fill_row(page, secondary, name, value, basis):
     group = page.locator("tbody.ind-group", has=page.locator(".secondary-name", has_text=secondary))
     group.locator(".add-row").click()
@@ -100,10 +107,7 @@ def test_finance_enters_a_project_from_nothing_and_prints_it(live_server, browse
     from playwright.sync_api import expect
 
     page = browser_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    _login(page, live_server, "clerk")
     page.goto(live_server.url + "/projects/")
     page.click("text=新建项目")
     page.wait_for_url("**/projects/new/")
@@ -198,10 +202,7 @@ def test_chief_sees_grades_while_typing_and_saves_several_ratings_at_once(
 
     make_user("rater", clerk.memberships.get().department, Role.CHIEF, Section.objects.all())
     page = browser_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "rater")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    _login(page, live_server, "rater")
     page.goto(live_server.url + "/departments/136001/2024/ratings/")
     rows = page.locator("tr.rating-row")
     rows.nth(0).locator(".rating-actual").fill("95")
@@ -235,10 +236,7 @@ def test_the_chief_reviews_with_the_drafted_opinion(live_server, browser_page, c
     project_submit(project=Project.objects.get(code=code), user=clerk)
     make_user("reviewer", clerk.memberships.get().department, Role.CHIEF, Section.objects.all())
     page = browser_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "reviewer")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    _login(page, live_server, "reviewer")
     page.goto(live_server.url + f"/projects/2024/{code}/")
     comment = page.locator("#review-comment")
     assert page.locator('input[name=grade][value="良"]').is_checked()
@@ -263,10 +261,7 @@ def test_a_control_character_is_named_in_the_editor_and_nothing_typed_is_lost(
 ):
     code = "13081123P000182100018"
     page = browser_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    _login(page, live_server, "clerk")
     page.goto(live_server.url + f"/projects/2024/{code}/edit/")
     page.fill("#id_fund_use", "签订协议\x07按时播放")
     expect_status = page.locator("#check-status")

@@ -11,11 +11,10 @@ import pytest
 
 from indicators.checks import (
     IndicatorData,
-    PrimaryData,
-    SecondaryData,
     Severity,
     TargetData,
     check_target_data,
+    framework_tree,
     strict_levels,
 )
 from indicators.models import FrameworkVersion
@@ -44,21 +43,10 @@ def load(path: Path) -> tuple[dict, TargetData]:
     ]
     known = {(p.name, s.name) for p in framework.primaries.all() for s in p.secondaries.all()}
     assert {(p, s) for p, s, _ in rows} <= known, f"{path.name}: unknown 一级/二级"
-    primaries = [
-        PrimaryData(
-            p.name,
-            [
-                SecondaryData(
-                    s.name,
-                    s.is_cost or p.kind == "cost",
-                    [r for pn, sn, r in rows if (pn, sn) == (p.name, s.name)],
-                )
-                for s in p.secondaries.all()
-            ],
-            p.kind,
-        )
-        for p in framework.primaries.all()
-    ]
+    by_place: dict[tuple[str, str], list] = {}
+    for primary, secondary, row in rows:
+        by_place.setdefault((primary, secondary), []).append(row)
+    primaries = framework_tree(framework, lambda p, s: by_place.get((p.name, s.name), []))
     project = table["project"]
     data = TargetData(
         _amount(project["budget_total"]),

@@ -25,7 +25,13 @@ from indicators.checks.project import (
 )
 from indicators.checks.reading import STANDARD_GRADES, has_grades, read
 from indicators.checks.rows import check_indicator
-from indicators.checks.saved import ReviewAid, check_project, review_aid, target_data
+from indicators.checks.saved import (
+    ReviewAid,
+    check_project,
+    framework_tree,
+    review_aid,
+    target_data,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -51,6 +57,7 @@ __all__ = [
     "check_schedule",
     "check_target_data",
     "draft_opinion",
+    "framework_tree",
     "has_errors",
     "has_grades",
     "levels_for",

@@ -16,24 +16,36 @@ from indicators.checks.project import check_target_data
 from perfbudget.lib.grades import Grade
 
 
+def framework_tree(framework, rows_of) -> list[PrimaryData]:
+    """The framework's 一级 and 二级 (prefetched with `primaries__secondaries`) with the rows
+    `rows_of(primary, secondary)` gives for each 二级."""
+    return [
+        PrimaryData(
+            primary.name,
+            [
+                SecondaryData(
+                    secondary.name,
+                    secondary.is_cost or primary.kind == "cost",
+                    rows_of(primary, secondary),
+                )
+                for secondary in primary.secondaries.all()
+            ],
+            primary.kind,
+        )
+        for primary in framework.primaries.all()
+    ]
+
+
 def target_data(project, milestones: list[int] | None = None) -> TargetData:
     """The checks' view of a project fetched with `Project.objects.for_table()`."""
     by_category: dict[int, list] = {}
-    for indicator in project.indicators.all():
-        by_category.setdefault(indicator.category_id, []).append(indicator)
+    for i in project.indicators.all():
+        row = IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
+        by_category.setdefault(i.category_id, []).append(row)
     planned = {e.month: e.planned_percent for e in project.schedule.all()}
-    primaries = []
-    for primary in project.framework.primaries.all():
-        secondaries = []
-        for secondary in primary.secondaries.all():
-            rows = [
-                IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
-                for i in by_category.get(secondary.pk, [])
-            ]
-            secondaries.append(
-                SecondaryData(secondary.name, secondary.is_cost or primary.kind == "cost", rows)
-            )
-        primaries.append(PrimaryData(primary.name, secondaries, primary.kind))
+    primaries = framework_tree(
+        project.framework, lambda primary, secondary: by_category.get(secondary.pk, [])
+    )
     return TargetData(
         project.budget_total,
         project.fiscal_funds,
