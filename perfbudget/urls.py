@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from perfbudget.lib.login_throttle import ThrottledLoginView
 from perfbudget.views import healthz
 from projects.urls import booklet_urlpatterns
-from projects.views import home
+from projects.views.home import home
 
 urlpatterns = [
     path("", home, name="home"),

@@ -29,7 +29,8 @@ from projects.data_workbook import data_workbook
 from projects.exports import department_tables
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
-from projects.views import EVALUATION_SAVED, MONITORING_SAVED
+from projects.views.evaluation import EVALUATION_SAVED
+from projects.views.monitoring import MONITORING_SAVED
 from projects.xlsx import table_workbook
 from tests.sound import make_sound
 from tests.test_department_editor import _post_data as _department_data

@@ -218,12 +218,12 @@ def test_a_lost_database_gives_a_chinese_503_page(finance, reference):
 
 
 def test_an_unexpected_error_gives_a_chinese_500_page(finance, reference, monkeypatch):
-    import projects.views
+    import projects.views.projects
 
     def broken(*args, **kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr(projects.views, "build_target_table", broken)
+    monkeypatch.setattr(projects.views.projects, "build_target_table", broken)
     client = Client(raise_request_exception=False)
     client.force_login(finance)
     response = client.get(reverse("projects:detail", args=[2024, CODE]))

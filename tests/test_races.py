@@ -153,7 +153,7 @@ def test_an_approval_landing_between_an_imports_check_and_its_write_is_not_overw
     make_sound(CODE)
     from openpyxl import load_workbook
 
-    from projects import views
+    from projects.views import imports as views
     from projects.data_workbook import data_workbook
 
     wb = load_workbook(io.BytesIO(data_workbook(DepartmentYear.objects.get(year=2024))))

@@ -21,11 +21,11 @@ from indicators.models import BASIS_SUGGESTIONS, Indicator, SecondaryCategory
 from indicators.values import format_number, format_value, parse_value
 from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import number_or_none
+from projects.access import get_project_for_user
 from projects.forms import IndicatorFormSet, ProjectForm
 from projects.models import BudgetYear, Project
 from projects.services import STALE_EDIT, StaleEdit, project_save
 from projects.target_table import milestones_for_year
-from projects.views import get_project_for_user
 from projects.workflow import NO_SECTION
 
 READ_ONLY = "项目{status}，处于只读状态，不能修改。"

@@ -11,9 +11,9 @@ from departments.access import get_department_year_for_user
 from indicators.checks import Severity, review_aid
 from perfbudget.lib.downloads import PDF, XLSX
 from projects import pdf
+from projects.access import get_project_for_user
 from projects.exports import department_findings, findings_workbook, ranked_projects, rule_counts
 from projects.target_table import milestones_for_year
-from projects.views import get_project_for_user
 
 
 def department_checks(request: HttpRequest, code: str, year: int) -> HttpResponse:

@@ -1,0 +1,14 @@
+"""The project app's pages, one module per resource:
+
+- `projects`: the list, a project's table, downloads, copy, review transitions, history
+- `editor`: the project editor and its live checks and suggestions
+- `unit_years`: a unit-year's booklet and data downloads, copy, order, 第一部分's review, history,
+  and opening a year
+- `review`: 审核检查 of a unit-year and a project's 审核意见书
+- `imports`: upload, preview, confirm
+- `monitoring`, `evaluation`: year-end work
+- `home`: the start page
+- `common`: the transition and audit-trail responses they share
+
+Access to a project goes through `projects.access`; to a unit-year through `departments.access`.
+"""

@@ -1,0 +1,89 @@
+"""Importing workbooks: upload, check, preview (changes and findings), confirm."""
+
+import secrets
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from departments.access import (
+    writable_departments,
+)
+from projects.forms import ImportUploadForm
+from projects.import_findings import plan_findings
+from projects.importer import ImportRejected, import_apply, import_prepare
+
+IMPORT_EXPIRED = "上传的文件已过期或不存在，请重新上传。"
+
+
+IMPORT_DONE = "导入完成：{summary}。"
+
+
+def _upload_key(request: HttpRequest) -> str:
+    # One pending upload per user: a new upload replaces the last, so no one can fill the
+    # cache with files by uploading again and again.
+    return f"import-upload:{request.user.pk}"
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a workbook, see every problem or what would change, then confirm. The file is
+    checked again on confirmation: nothing is written from a stale preview."""
+    if not writable_departments(request.user).exists():
+        raise PermissionDenied("只有财务人员和管理员可以导入")
+    context: dict = {"form": ImportUploadForm()}
+    if request.method == "POST" and "token" in request.POST:
+        return _import_confirm(request)
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            data, year = form.cleaned_data["file"].read(), form.cleaned_data["year"]
+            try:
+                plan = import_prepare(data, user=request.user, default_year=year)
+            except ImportRejected as rejected:
+                context["problems"] = rejected.problems
+            else:
+                token = secrets.token_urlsafe(16)
+                seen = (plan.versions, plan.unit_versions)
+                cache.set(_upload_key(request), (token, data, year, seen), timeout=3600)
+                context.update(
+                    plan=plan,
+                    token=token,
+                    filename=form.cleaned_data["file"].name,
+                    plan_findings=plan_findings(plan),
+                )
+    return render(request, "projects/import.html", context)
+
+
+def _import_confirm(request: HttpRequest) -> HttpResponse:
+    key = _upload_key(request)
+    stored = cache.get(key)
+    if stored is None or not secrets.compare_digest(
+        stored[0].encode(), request.POST["token"].encode()
+    ):
+        messages.error(request, IMPORT_EXPIRED)
+        return redirect("projects:import")
+    _, data, year, seen = stored
+    try:
+        plan = import_prepare(data, user=request.user, default_year=year, seen=seen)
+    except ImportRejected as rejected:
+        return render(
+            request,
+            "projects/import.html",
+            {"form": ImportUploadForm(), "problems": rejected.problems},
+        )
+    try:
+        import_apply(plan, user=request.user)
+    except ImportRejected as rejected:
+        return render(
+            request,
+            "projects/import.html",
+            {"form": ImportUploadForm(), "problems": rejected.problems},
+        )
+    cache.delete(key)
+    messages.success(request, IMPORT_DONE.format(summary=plan.summary))
+    return redirect("projects:list")

@@ -1,0 +1,157 @@
+"""A project's pages: the list, the table, its downloads, copying it into another year, its
+review transitions and its history."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from departments.access import (
+    departments_for_user,
+    writable_departments,
+)
+from indicators.checks import review_aid
+from perfbudget.lib.downloads import PDF, XLSX, cached_download
+from perfbudget.lib.grades import Grade
+from projects import history, pdf, workflow, xlsx
+from projects.access import get_project_for_user, project_and_access
+from projects.filters import ProjectFilter
+from projects.models import Project
+from projects.services import (
+    CopyRefused,
+    project_copy_to_year,
+)
+from projects.tables import ProjectTable
+from projects.target_table import TargetTable, build_target_table, milestones_for_year
+from projects.views.common import COPIED, trail_response, transition_response
+
+
+class ProjectListView(SingleTableMixin, FilterView):
+    table_class = ProjectTable
+    filterset_class = ProjectFilter
+    template_name = "projects/project_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Project.objects.for_list().filter(
+            department__in=departments_for_user(self.request.user)
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_import"] = writable_departments(self.request.user).exists()
+        return context
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["departments"] = departments_for_user(self.request.user)
+        return kwargs
+
+
+def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    project, access = project_and_access(request, year, code)
+    milestones = milestones_for_year(project.year)
+    table = build_target_table(project, milestones)
+    aid = review_aid(project, milestones)
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "table": table,
+            "editable": access.can_write,
+            "findings": aid.findings,
+            "aid": aid,
+            "can_review": access.can_review(project.section_id),
+            "own_submission": project.is_own_submission(request.user),
+            "one_person": project.department.is_one_person(),
+            "can_reopen": access.is_admin,
+            "grades": Grade.choices,
+        },
+    )
+
+
+def _table_for(request: HttpRequest, year: int, code: str) -> TargetTable:
+    project, _ = get_project_for_user(request, year, code)
+    return build_target_table(project, milestones_for_year(project.year))
+
+
+def download_table_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    table = _table_for(request, year, code)
+    return cached_download(
+        request,
+        kind="table.pdf",
+        content_key=table.content_key(),
+        render=lambda: pdf.table_pdf(table),
+        filename=f"{table.heading}.pdf",
+        content_type=PDF,
+    )
+
+
+def download_table_xlsx(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    table = _table_for(request, year, code)
+    return cached_download(
+        request,
+        kind="table.xlsx",
+        content_key=table.content_key() + repr(xlsx.table_meta(table)),
+        render=lambda: xlsx.table_workbook(table),
+        filename=f"{table.heading}.xlsx",
+        content_type=XLSX,
+    )
+
+
+@require_POST
+def project_copy(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    project, editable = get_project_for_user(request, year, code)
+    if not editable:
+        raise PermissionDenied("您没有修改该单位项目的权限。")
+    try:
+        target = int(request.POST.get("year", ""))
+        copy = project_copy_to_year(project=project, year=target)
+    except ValueError:
+        messages.error(request, "请填写要结转到的年度")
+    except CopyRefused as refused:
+        messages.error(request, f"未结转：{refused}")
+    else:
+        messages.success(request, COPIED.format(year=target, what=copy.heading))
+        return redirect("projects:detail", copy.year, copy.code)
+    return redirect("projects:detail", year, code)
+
+
+@require_POST
+def project_transition(request: HttpRequest, year: int, code: str, action: str) -> HttpResponse:
+    project, _ = get_project_for_user(request, year, code)
+    runs = {
+        "submit": lambda: _submit_project(request, project),
+        "review": lambda: workflow.project_review(
+            project=project,
+            user=request.user,
+            grade=request.POST.get("grade", ""),
+            comment=request.POST.get("comment", ""),
+        ),
+        "reopen": lambda: workflow.project_reopen(
+            project=project, user=request.user, reason=request.POST.get("reason", "")
+        ),
+    }
+    if action not in runs:
+        raise Http404("没有这个操作")
+    return transition_response(
+        request, action, runs[action], redirect("projects:detail", year, code)
+    )
+
+
+def _submit_project(request: HttpRequest, project: Project) -> None:
+    workflow.project_submit(project=project, user=request.user)
+    if project.section_id is None:
+        # No chief's 待我审核 lists it, only the unit administrator's: say so.
+        messages.warning(request, workflow.NO_SECTION)
+
+
+def project_history(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    project, _ = get_project_for_user(request, year, code)
+    back = reverse("projects:detail", args=[year, code])
+    return trail_response(request, project.heading, history.project_trail(project), back)
