@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-$(CHECKSUM)
 SYSTEM_STAMP := $(VENV)/.system-deps
 RUNTIME_SYSTEM_STAMP := $(VENV)/.system-deps-runtime
 
-.PHONY: run test lint bench load serve install install-runtime system-deps clean
+.PHONY: run test test-fast lint bench load serve install install-runtime system-deps clean
 
 $(SYSTEM_STAMP): scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -48,6 +48,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# While working: everything but the slow tests (make test runs them all).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .

@@ -82,6 +82,7 @@ def worked_on(client, reference, finance, chief):
 @pytest.mark.parametrize(
     "scope", [["--department", "136001", "--year", "2024"], ["--all"]], ids=["unit-year", "all"]
 )
+@pytest.mark.slow
 def test_backup_restores_identically_into_an_empty_database(worked_on, tmp_path, scope):
     # A time whose milliseconds are 000 but whose microseconds are not: a file that kept only
     # milliseconds would restore it as a different time.

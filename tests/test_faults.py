@@ -34,7 +34,10 @@ from projects.models import Project
 from tests.test_editor import _post_data, _rows
 from tests.test_import import _department_year, _snapshot
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # real servers and connections
+]
 CODE = "13081123P000182100018"
 WRITES = ("INSERT", "UPDATE", "DELETE")
 

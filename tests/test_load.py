@@ -14,6 +14,7 @@ from django.db import connection
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_quick_load_run_has_no_errors_and_loses_no_write(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the load run needs PostgreSQL; the suite's PostgreSQL pass runs it")

@@ -76,6 +76,7 @@ def test_summary_counts_confirmed_grades_apart_from_pending_and_unrated(client, 
     assert (f"　　科室评级汇总：{summary}",) in _xlsx_rows(client)
 
 
+@pytest.mark.slow
 def test_the_booklet_key_is_the_builders_data_and_changes_when_a_rating_is_confirmed(
     client, chief, auditor
 ):

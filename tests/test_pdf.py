@@ -237,6 +237,7 @@ def test_repeated_download_is_served_without_rendering_again(client, auditor, re
         assert "2024年12月前" in page_texts(third.content)[0]
 
 
+@pytest.mark.slow
 def test_booklet_cache_notices_a_change_in_part_one(client, auditor, reference):
     url = reverse("booklet:pdf", args=["136001", 2024])
     first = _download(client, auditor, url)
@@ -269,6 +270,7 @@ def _booklet_facts(data: bytes):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.slow
 def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference_data, monkeypatch):
     from projects.exports import department_tables
     from projects.services import unit_year_load
@@ -287,6 +289,7 @@ def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference_da
     assert "".join(page_texts(joined)) == "".join(page_texts(single))
 
 
+@pytest.mark.slow
 def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch):
     from projects.exports import department_tables
 

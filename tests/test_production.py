@@ -237,6 +237,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
     """The production start on its own database: migrate, collectstatic, gunicorn; the health
     endpoint answers, the login page comes with its headers and the hashed stylesheet is served

@@ -22,7 +22,10 @@ from tests.sound import make_sound
 from tests.test_department_editor import _post_data as _unit_post_data
 from tests.test_editor import _post_data, _rows
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # real servers and connections
+]
 CODE = "13081123P000182100018"
 ROUNDS = 15
 
