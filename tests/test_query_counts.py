@@ -112,3 +112,24 @@ def test_export_queries_do_not_grow_with_projects_and_indicators(client, auditor
 
     cache.clear()
     assert _count(client, url) == small
+
+
+def test_import_queries_do_not_grow_with_projects(reference, unit):
+    """Checking and applying a data workbook cost the same whatever the number of projects in it:
+    units, years, projects, indicators, sections and versions are each read in one query, and
+    the write locks them in a fixed number (an unchanged file writes nothing)."""
+    from projects.data_workbook import data_workbook
+    from projects.importer import import_apply, import_prepare
+
+    def counts() -> tuple[int, int]:
+        data = data_workbook(reference)
+        with CaptureQueriesContext(connection) as prepare:
+            plan = import_prepare(data, default_year=2024)
+        with CaptureQueriesContext(connection) as apply:
+            import_apply(plan)
+        return len(prepare.captured_queries), len(apply.captured_queries)
+
+    small = counts()
+    assert small[0] <= 12 and small[1] <= 21  # today's budgets: 12 to check, 21 to apply
+    _grow(unit, projects=10, indicators=5)
+    assert counts() == small
