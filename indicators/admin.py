@@ -56,6 +56,9 @@ class ReviewProfileAdmin(SimpleHistoryAdmin):
     @transaction.atomic
     def save_model(self, request, obj, form, change):
         if obj.is_active:
+            # One change of a framework's profiles at a time (row lock on the framework): two
+            # superusers putting different profiles in force cannot both pass the constraint.
+            FrameworkVersion.objects.select_for_update().get(pk=obj.framework_id)
             # The profile put in force replaces the framework's current one.
             ReviewProfile.objects.filter(framework=obj.framework, is_active=True).exclude(
                 pk=obj.pk

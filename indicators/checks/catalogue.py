@@ -38,11 +38,6 @@ class Rule:
     reason: str
     fix: str
 
-    @property
-    def severity(self) -> str:
-        """The severity under the default (strict) profile."""
-        return self.strict
-
 
 RULES = [
     # --- funds and schedule ----------------------------------------------------------------

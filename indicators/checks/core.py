@@ -1,7 +1,7 @@
 """What the checks read (a project's funds, schedule, target text and indicator tree, saved or still
 in the editor) and what they return (findings, each naming its row, reason and fix)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from indicators.checks.catalogue import CATALOGUE, Rule, Severity
@@ -99,7 +99,6 @@ class TargetData:
     milestones: list[int]
     primaries: list[PrimaryData]
     framework_id: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The checks' view of a saved project."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from indicators.checks.catalogue import Severity
 from indicators.checks.core import Finding, IndicatorData, PrimaryData, SecondaryData, TargetData
@@ -74,7 +75,7 @@ class ReviewAid:
     grade: str
     opinion: str
 
-    @property
+    @cached_property
     def drafts(self) -> dict[str, str]:
         """The opinion drafted for each grade the chief may choose."""
         return {grade: draft_opinion(self.findings, grade) for grade in Grade.values}
