@@ -1,13 +1,10 @@
 from django.urls import path
 
-from departments import unit_admin, views
+from departments import unit_admin
 
 app_name = "departments"
 
 urlpatterns = [
-    path("<str:code>/<int:year>/", views.department_year_detail, name="year_detail"),
-    path("<str:code>/<int:year>/edit/", views.department_year_edit, name="year_edit"),
-    path("<str:code>/<int:year>/ratings/", views.section_ratings, name="ratings"),
     path("<str:code>/manage/", unit_admin.unit_manage, name="manage"),
     path("<str:code>/manage/people/new/", unit_admin.person_new, name="person_new"),
     path("<str:code>/manage/people/<int:user_id>/", unit_admin.person_edit, name="person"),

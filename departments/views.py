@@ -61,7 +61,7 @@ def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResp
         messages.error(
             request, f"本年度部门绩效目标{department_year.get_status_display()}，处于只读状态。"
         )
-        return redirect("departments:year_detail", code, year)
+        return redirect("unit_year:detail", code, year)
     data = request.POST if request.method == "POST" else None
     form = DepartmentYearForm(
         data, instance=department_year, initial={"version": department_year.version}
@@ -91,7 +91,7 @@ def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResp
             stale = "；".join(error.messages)
         else:
             messages.success(request, f"已保存：{department_year.title}")
-            return redirect("departments:year_detail", code, year)
+            return redirect("unit_year:detail", code, year)
     return render(
         request,
         "departments/department_year_edit.html",
@@ -244,7 +244,7 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
         changed = [r for r in rows if not r.locked and r.changed()]
         if not changed:
             messages.info(request, RATINGS_UNCHANGED)
-            return redirect("departments:ratings", code, year)
+            return redirect("unit_year:ratings", code, year)
         # A row saved by someone else since this page was drawn: its values here are the old
         # ones, and writing them would undo that save.
         moved = [r for r in changed if r.shown != r.fingerprint]
@@ -263,7 +263,7 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
         else:
             if not refused:
                 messages.success(request, RATINGS_SAVED.format(count=count))
-                return redirect("departments:ratings", code, year)
+                return redirect("unit_year:ratings", code, year)
     return render(
         request,
         "departments/ratings.html",

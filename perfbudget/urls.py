@@ -6,15 +6,15 @@ from django.views.generic import RedirectView
 
 from perfbudget.lib.login_throttle import ThrottledLoginView
 from perfbudget.views import healthz
-from projects.urls import booklet_urlpatterns
+from projects.urls import unit_year_urlpatterns
 from projects.views.home import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("projects/", include("projects.urls")),
+    path("departments/", include((unit_year_urlpatterns, "unit_year"))),
     path("departments/", include("departments.urls")),
-    path("departments/", include((booklet_urlpatterns, "booklet"))),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

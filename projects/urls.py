@@ -1,5 +1,6 @@
 from django.urls import path
 
+from departments import views as part_one
 from projects.views import (
     editor,
     evaluation,
@@ -53,11 +54,19 @@ urlpatterns = [
     path("<int:year>/<str:code>/opinion.pdf", review.project_opinion_pdf, name="opinion_pdf"),
 ]
 
-# Downloads of a whole unit-year live under /departments/<code>/<year>/ (see perfbudget/urls.py).
-booklet_urlpatterns = [
-    path("<str:code>/manage/years/", unit_years.unit_year_new, name="year_new"),
-    path("<str:code>/<int:year>/booklet.pdf", unit_years.download_booklet_pdf, name="pdf"),
-    path("<str:code>/<int:year>/booklet.xlsx", unit_years.download_booklet_xlsx, name="xlsx"),
+# The unit-year pages, one family under /departments/<code>/<year>/ (mounted in
+# perfbudget/urls.py as the `unit_year` namespace): 第一部分 and its ratings, the booklet and
+# data workbook downloads, review checks, copy, order, history, monitoring, evaluations and the
+# unit-year's own workflow.
+unit_year_urlpatterns = [
+    path("<str:code>/manage/years/", unit_years.unit_year_new, name="new"),
+    path("<str:code>/<int:year>/", part_one.department_year_detail, name="detail"),
+    path("<str:code>/<int:year>/edit/", part_one.department_year_edit, name="edit"),
+    path("<str:code>/<int:year>/ratings/", part_one.section_ratings, name="ratings"),
+    path("<str:code>/<int:year>/booklet.pdf", unit_years.download_booklet_pdf, name="booklet_pdf"),
+    path(
+        "<str:code>/<int:year>/booklet.xlsx", unit_years.download_booklet_xlsx, name="booklet_xlsx"
+    ),
     path("<str:code>/<int:year>/data.xlsx", unit_years.download_data_workbook, name="data"),
     path("<str:code>/<int:year>/checks/", review.department_checks, name="checks"),
     path("<str:code>/<int:year>/copy/", unit_years.department_year_copy, name="copy"),

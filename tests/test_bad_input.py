@@ -188,7 +188,7 @@ def test_department_editor(finance, overall, safeguards, section, duties, indica
             **{"sec-0-name": section, "sec-0-duties": duties, "si-0-name": indicator},
             **{"si-0-good_bound": bound},
         )
-        url = reverse("departments:year_edit", args=["136001", 2024])
+        url = reverse("unit_year:edit", args=["136001", 2024])
         response = _client(finance).post(url, data)
         _answered(response)
         department_year = DepartmentYear.objects.get(year=2024)
@@ -197,7 +197,7 @@ def test_department_editor(finance, overall, safeguards, section, duties, indica
             assert department_year.safeguards == _stored(safeguards)
         else:
             assert department_year.version == before
-        _answered(_client(finance).get(reverse("departments:year_detail", args=["136001", 2024])))
+        _answered(_client(finance).get(reverse("unit_year:detail", args=["136001", 2024])))
 
 
 @FUZZ
@@ -262,7 +262,7 @@ def test_section_ratings(chief, value, grade, reason, comment):
         indicator = SectionIndicator.objects.filter(year=2024).order_by("pk").first()
         before = _rating_state(indicator)
         response = _client(chief).post(
-            reverse("departments:ratings", args=["136001", 2024]),
+            reverse("unit_year:ratings", args=["136001", 2024]),
             {
                 f"r-{indicator.pk}-actual_value": value,
                 f"r-{indicator.pk}-manual_grade": grade,
@@ -593,5 +593,5 @@ def test_unit_admin_sections_and_years(unit_admin, name, order, year):
             assert count == len(sections) + (1 if _stored(name) else 0)
         else:
             assert _refused(response.content.decode()) and count == len(sections)
-        _answered(client.post(reverse("booklet:year_new", args=["136001"]), {"year": year}))
+        _answered(client.post(reverse("unit_year:new", args=["136001"]), {"year": year}))
         _answered(client.get(reverse("departments:manage", args=["136001"])))

@@ -214,7 +214,7 @@ def test_scale_overlap_is_an_error(reference):
 
 def test_checks_page_lists_the_units_findings(client, auditor):
     client.force_login(auditor)
-    response = client.get(reverse("booklet:checks", args=["136001", 2024]))
+    response = client.get(reverse("unit_year:checks", args=["136001", 2024]))
     html = response.content.decode()
     assert response.status_code == 200
     # 11 scale holes; per project the placeholder target, the unmeasurable values, the missing
@@ -226,7 +226,7 @@ def test_checks_page_lists_the_units_findings(client, auditor):
 
 def test_checks_download(client, auditor):
     client.force_login(auditor)
-    response = client.get(reverse("booklet:checks", args=["136001", 2024]) + "?format=xlsx")
+    response = client.get(reverse("unit_year:checks", args=["136001", 2024]) + "?format=xlsx")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0] == (
         "表序号",
@@ -244,7 +244,7 @@ def test_checks_download(client, auditor):
 
 def test_outsider_cannot_see_the_checks(client, outsider, reference):
     client.force_login(outsider)
-    assert client.get(reverse("booklet:checks", args=["136001", 2024])).status_code == 404
+    assert client.get(reverse("unit_year:checks", args=["136001", 2024])).status_code == 404
 
 
 def test_project_page_shows_its_findings(client, finance):

@@ -44,11 +44,11 @@ DOWNLOADS = [
     ("projects:table_xlsx", "project", {}),
     ("projects:evaluation_xlsx", "project", {}),
     ("projects:history", "project", {"format": "xlsx"}),
-    ("booklet:xlsx", "unit", {}),
-    ("booklet:data", "unit", {}),
-    ("booklet:history", "unit", {"format": "xlsx"}),
-    ("booklet:checks", "unit", {"format": "xlsx"}),
-    ("booklet:evaluations", "unit", {"format": "xlsx"}),
+    ("unit_year:booklet_xlsx", "unit", {}),
+    ("unit_year:data", "unit", {}),
+    ("unit_year:history", "unit", {"format": "xlsx"}),
+    ("unit_year:checks", "unit", {"format": "xlsx"}),
+    ("unit_year:evaluations", "unit", {"format": "xlsx"}),
 ]
 
 
@@ -71,7 +71,7 @@ def test_every_workbook_download_of_stored_control_characters_is_a_valid_workboo
     ]
     assert texts
     assert not any("\x01" in t or "\x1b" in t for t in texts)
-    if name in ("projects:table_xlsx", "booklet:data"):
+    if name in ("projects:table_xlsx", "unit_year:data"):
         assert any("广播电视[31m" in t for t in texts)
 
 

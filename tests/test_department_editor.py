@@ -9,7 +9,7 @@ from projects.services import CopyRefused, project_copy_to_year, unit_year_copy
 from tests.test_fixture import read_projects
 
 pytestmark = pytest.mark.django_db
-EDIT = reverse("departments:year_edit", args=["136001", 2024])
+EDIT = reverse("unit_year:edit", args=["136001", 2024])
 
 
 def _post_data(**changes):
@@ -240,7 +240,7 @@ def test_copy_buttons(client, finance):
     page = client.get(response.url).content.decode()
     assert "本项目结转自" in page
     response = client.post(
-        reverse("booklet:copy", args=["136001", 2024]), {"year": 2025}, follow=True
+        reverse("unit_year:copy", args=["136001", 2024]), {"year": 2025}, follow=True
     )
     assert "未结转：" in response.content.decode()
     # The project's copy made the unit's 2025 year (its pages link there), so the whole
@@ -258,7 +258,7 @@ def test_copy_is_refused_to_read_only_users(client, auditor):
         == 403
     )
     assert (
-        client.post(reverse("booklet:copy", args=["136001", 2024]), {"year": 2025}).status_code
+        client.post(reverse("unit_year:copy", args=["136001", 2024]), {"year": 2025}).status_code
         == 403
     )
     assert not Project.objects.filter(year=2025).exists()
@@ -266,7 +266,7 @@ def test_copy_is_refused_to_read_only_users(client, auditor):
 
 def test_booklet_order_is_saved_and_used_by_the_booklet(client, finance):
     client.force_login(finance)
-    url = reverse("booklet:order", args=["136001", 2024])
+    url = reverse("unit_year:order", args=["136001", 2024])
     assert client.get(url).status_code == 200
     projects = list(Project.objects.filter(year=2024).order_by("booklet_order"))
     # Put the last table (5.老电影放映员补贴) first.
@@ -279,14 +279,14 @@ def test_booklet_order_is_saved_and_used_by_the_booklet(client, finance):
         .values_list("table_number", flat=True)
     )
     assert order == [5, 1, 8, 9, 4]
-    page = client.get(reverse("departments:year_detail", args=["136001", 2024])).content.decode()
+    page = client.get(reverse("unit_year:detail", args=["136001", 2024])).content.decode()
     assert page.index("5.老电影放映员补贴绩效目标表") < page.index(
         "1.承德高新区新闻合办专项绩效目标表"
     )
 
 
 def test_booklet_order_refuses_bad_input_and_read_only_users(client, finance, auditor):
-    url = reverse("booklet:order", args=["136001", 2024])
+    url = reverse("unit_year:order", args=["136001", 2024])
     client.force_login(finance)
     project = Project.objects.order_by("booklet_order").first()
     response = client.post(url, {f"order-{project.pk}": "abc"})

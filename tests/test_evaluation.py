@@ -152,10 +152,10 @@ def test_unit_summary_and_grade_chart(client, finance, auditor):
     client.force_login(finance)
     client.post(URL, _form())
     client.force_login(auditor)
-    html = client.get(reverse("booklet:evaluations", args=["136001", 2024])).content.decode()
+    html = client.get(reverse("unit_year:evaluations", args=["136001", 2024])).content.decode()
     assert "98.97" in html and "grade-chart" in html and "未完成" in html
     data = client.get(
-        reverse("booklet:evaluations", args=["136001", 2024]) + "?format=xlsx"
+        reverse("unit_year:evaluations", args=["136001", 2024]) + "?format=xlsx"
     ).content
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[0][-2:] == ("自评得分", "自评等级")

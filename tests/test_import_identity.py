@@ -230,7 +230,7 @@ def test_data_workbook_download_follows_every_change_it_shows(client, auditor, r
     """The download's cache key is its content: a change of 责任科室 (once left out of the
     key) gives a fresh file."""
     client.force_login(auditor)
-    url = reverse("booklet:data", args=["136001", 2024])
+    url = reverse("unit_year:data", args=["136001", 2024])
 
     def section_of(data):
         ws = load_workbook(io.BytesIO(data))["项目"]

@@ -94,6 +94,6 @@ def test_import_page_requires_login(client, db):
 
 def test_data_workbook_download(client, auditor):
     client.force_login(auditor)
-    response = client.get(reverse("booklet:data", args=["136001", 2024]))
+    response = client.get(reverse("unit_year:data", args=["136001", 2024]))
     assert response.status_code == 200
     assert load_workbook(io.BytesIO(response.content)).sheetnames[0] == "项目"

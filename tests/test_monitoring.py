@@ -75,7 +75,7 @@ def test_unit_page_lists_lagging_projects(client, finance, auditor):
         reverse("projects:monitoring", args=[2024, "13081123P00018610001Y"]), {"actual_12": "95"}
     )
     client.force_login(auditor)
-    html = client.get(reverse("booklet:monitoring", args=["136001", 2024])).content.decode()
+    html = client.get(reverse("unit_year:monitoring", args=["136001", 2024])).content.decode()
     lagging = html.split('id="lagging"')[1].split("</ul>")[0]
     assert "1.承德高新区新闻合办专项" in lagging and "10月底 计划 50%、实际 20%" in lagging
     assert "8.新闻宣传管理工作" not in lagging  # 5 points behind is not lagging

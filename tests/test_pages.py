@@ -110,7 +110,7 @@ def test_project_under_2021_framework_shows_cost_as_primary(client, finance, ref
 
 
 def test_department_page_shows_part_one_as_in_the_reference(client, finance, reference):
-    html = _get(client, finance, reverse("departments:year_detail", args=["136001", 2024]))
+    html = _get(client, finance, reverse("unit_year:detail", args=["136001", 2024]))
     text = squash(html)
     for heading in ("一、总体绩效目标", "二、分项绩效目标", "三、工作保障措施"):
         assert heading in text
@@ -150,7 +150,7 @@ def test_list_is_sortable_and_paginated(client, finance, reference):
 def test_start_page_lists_the_users_units(client, finance, reference):
     html = _get(client, finance, reverse("home"))
     assert "承德高新技术产业开发区宣传中心本级" in html and "财务人员" in html
-    assert reverse("departments:year_detail", args=["136001", 2024]) in html
+    assert reverse("unit_year:detail", args=["136001", 2024]) in html
 
 
 @pytest.mark.parametrize(

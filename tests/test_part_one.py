@@ -18,9 +18,9 @@ from tests.pdf_text import page_texts
 from tests.reference_doc import squash
 
 pytestmark = pytest.mark.django_db
-PAGE = reverse("departments:year_detail", args=["136001", 2024])
-PDF = reverse("booklet:pdf", args=["136001", 2024])
-XLSX = reverse("booklet:xlsx", args=["136001", 2024])
+PAGE = reverse("unit_year:detail", args=["136001", 2024])
+PDF = reverse("unit_year:booklet_pdf", args=["136001", 2024])
+XLSX = reverse("unit_year:booklet_xlsx", args=["136001", 2024])
 FIRST = "综合业务管理工作完成率"
 
 
@@ -107,7 +107,7 @@ def test_a_value_above_100_percent_is_noted(client, chief, auditor):
 def test_a_value_above_100_percent_is_warned_on_the_ratings_page(client, chief):
     rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(120))
     client.force_login(chief)
-    html = client.get(reverse("departments:ratings", args=["136001", 2024])).content.decode()
+    html = client.get(reverse("unit_year:ratings", args=["136001", 2024])).content.decode()
     row = html[html.index(f'data-indicator="{_indicator().pk}"') :]
     row = row[: row.index("</tr>")]
     assert "实际完成值超过 100%，请核实" in row and "hidden" not in row.split("over-100")[1][:20]

@@ -183,7 +183,7 @@ def test_fetcher_serves_the_apps_own_stylesheet():
 
 
 def test_booklet_pdf_has_every_part_bookmarks_and_page_numbers(client, auditor, reference):
-    response = _download(client, auditor, reverse("booklet:pdf", args=["136001", 2024]))
+    response = _download(client, auditor, reverse("unit_year:booklet_pdf", args=["136001", 2024]))
     assert response.status_code == 200
     data = response.content
     texts = page_texts(data)
@@ -239,7 +239,7 @@ def test_repeated_download_is_served_without_rendering_again(client, auditor, re
 
 @pytest.mark.slow
 def test_booklet_cache_notices_a_change_in_part_one(client, auditor, reference):
-    url = reverse("booklet:pdf", args=["136001", 2024])
+    url = reverse("unit_year:booklet_pdf", args=["136001", 2024])
     first = _download(client, auditor, url)
     reference.safeguards += "\n新增保障措施"
     reference.save()
@@ -254,7 +254,7 @@ def test_outsider_cannot_download(client, outsider, reference):
         client.get(reverse("projects:table_pdf", args=[2024, "13081123P000182100018"])).status_code
         == 404
     )
-    assert client.get(reverse("booklet:pdf", args=["136001", 2024])).status_code == 404
+    assert client.get(reverse("unit_year:booklet_pdf", args=["136001", 2024])).status_code == 404
 
 
 def test_download_filename_is_the_table_heading(client, auditor, reference):
@@ -323,6 +323,6 @@ def test_a_booklet_past_its_time_limit_is_stopped_with_a_chinese_page(
     settings.PDF_RENDER_TIMEOUT = 0
     client = Client(raise_request_exception=False)
     client.force_login(auditor)
-    response = client.get(reverse("booklet:pdf", args=["136001", 2024]))
+    response = client.get(reverse("unit_year:booklet_pdf", args=["136001", 2024]))
     assert response.status_code == 503
     assert "生成文件用时过长" in response.content.decode()

@@ -14,7 +14,7 @@ from departments.services import RatingRefused, rating_record
 from tests.pdf_text import page_texts
 
 pytestmark = pytest.mark.django_db
-URL = reverse("departments:ratings", args=["136001", 2024])
+URL = reverse("unit_year:ratings", args=["136001", 2024])
 
 
 def _indicator(name="综合业务管理工作完成率"):
@@ -112,7 +112,7 @@ def test_ratings_page_records_and_shows_the_summary(client, chief):
             }
         ),
     )
-    html = client.get(reverse("departments:year_detail", args=["136001", 2024])).content.decode()
+    html = client.get(reverse("unit_year:detail", args=["136001", 2024])).content.decode()
     assert (
         "实际完成值" in html
         and "科室评级汇总：优 1 项，良 0 项，中 1 项，差 0 项，待确认 0 项，未评级 9 项" in html
@@ -203,10 +203,10 @@ def test_ratings_page_refuses_other_units_and_foreign_indicators(
 def test_pdf_and_excel_show_actual_values_and_grades(client, chief, auditor):
     rating_record(indicator=_indicator(), user=chief, actual_value=Decimal("98.5"), confirm=True)
     client.force_login(auditor)
-    pdf = client.get(reverse("booklet:pdf", args=["136001", 2024])).content
+    pdf = client.get(reverse("unit_year:booklet_pdf", args=["136001", 2024])).content
     text = "".join(page_texts(pdf))
     assert "98.5%" in text and "科室评级汇总" in text
-    data = client.get(reverse("booklet:xlsx", args=["136001", 2024])).content
+    data = client.get(reverse("unit_year:booklet_xlsx", args=["136001", 2024])).content
     values = [
         c.value for row in load_workbook(io.BytesIO(data))["第一部分"].iter_rows() for c in row
     ]
@@ -246,7 +246,7 @@ def test_a_confirmed_ratings_indicator_and_scale_stay_as_graded(client, finance,
     )
     SectionRating.objects.create(indicator=indicator, actual_value=95, confirmed=True)
     client.force_login(finance)
-    url = reverse("departments:year_edit", args=["136001", 2024])
+    url = reverse("unit_year:edit", args=["136001", 2024])
     for change in ({"si-0-good_bound": "50"}, {"si-0-name": "改名"}, {"si-0-DELETE": "on"}):
         response = client.post(url, _post_data(**change))
         assert "评级已确认" in response.content.decode(), change

@@ -107,7 +107,7 @@ def test_following_the_suggestion_records_no_override(client, finance, chief):
 
 def test_the_checks_page_ranks_projects_and_counts_rules(client, auditor):
     client.force_login(auditor)
-    response = client.get(reverse("booklet:checks", args=["136001", 2024]))
+    response = client.get(reverse("unit_year:checks", args=["136001", 2024]))
     ranked = response.context["ranked"]
     errors = [c["error"] for _, c in ranked]
     assert errors == sorted(errors, reverse=True) and len(ranked) == 5
@@ -120,7 +120,7 @@ def test_the_checks_page_ranks_projects_and_counts_rules(client, auditor):
 
 def test_the_checks_workbook_speaks_chinese_with_reasons_and_fixes(client, auditor):
     client.force_login(auditor)
-    response = client.get(reverse("booklet:checks", args=["136001", 2024]) + "?format=xlsx")
+    response = client.get(reverse("unit_year:checks", args=["136001", 2024]) + "?format=xlsx")
     book = load_workbook(io.BytesIO(response.content))
     rows = list(book["审核结果"].iter_rows(values_only=True))
     assert rows[0][4:] == ("审核规则", "位置", "问题", "修改建议", "依据")

@@ -240,7 +240,7 @@ def test_a_duplicate_section_name_is_refused(client, unit_admin, unit):
 
 def test_open_a_year_that_the_superuser_has_set(client, unit_admin, unit):
     client.force_login(unit_admin)
-    url = reverse("booklet:year_new", args=["136001"])
+    url = reverse("unit_year:new", args=["136001"])
     response = client.post(url, {"year": "2031"}, follow=True)
     assert "预算年度尚未设置" in response.content.decode()
     assert not BudgetYear.objects.filter(year=2031).exists()
@@ -339,5 +339,5 @@ def test_a_new_empty_section_goes_last_and_stays_out_of_existing_years(client, u
     data.update({f"sec-{n}-order": last + 1, f"sec-{n}-name": "新媒体科"})
     data["state"] = _state(client, _url("sections"))
     assert client.post(_url("sections"), data).status_code == 302
-    part_one = client.get(reverse("departments:year_detail", args=["136001", 2024]))
+    part_one = client.get(reverse("unit_year:detail", args=["136001", 2024]))
     assert "新媒体科" not in part_one.content.decode()

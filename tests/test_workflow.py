@@ -150,7 +150,7 @@ def test_a_long_reopen_reason_is_kept_whole_and_a_too_long_one_refused(
 
 
 def test_department_year_cycle(client, finance, unit_admin, chief):
-    url = lambda name: reverse(f"booklet:{name}", args=["136001", 2024])  # noqa: E731
+    url = lambda name: reverse(f"unit_year:{name}", args=["136001", 2024])  # noqa: E731
     client.force_login(finance)
     client.post(url("submit"))
     assert DepartmentYear.objects.get(year=2024).status == "submitted"
@@ -162,7 +162,7 @@ def test_department_year_cycle(client, finance, unit_admin, chief):
     department_year = DepartmentYear.objects.get(year=2024)
     assert (department_year.status, department_year.review_grade) == ("approved", "良")
     client.force_login(finance)
-    response = client.get(reverse("departments:year_edit", args=["136001", 2024]), follow=True)
+    response = client.get(reverse("unit_year:edit", args=["136001", 2024]), follow=True)
     assert "处于只读状态" in response.content.decode()
 
 
@@ -257,9 +257,9 @@ def test_a_one_person_unit_that_says_so_reviews_its_own_with_a_record(client, un
 
 def test_the_submitter_may_not_review_their_own_part_one(client, unit_admin):
     client.force_login(unit_admin)
-    client.post(reverse("booklet:submit", args=["136001", 2024]))
+    client.post(reverse("unit_year:submit", args=["136001", 2024]))
     response = client.post(
-        reverse("booklet:review", args=["136001", 2024]), {"grade": "优"}, follow=True
+        reverse("unit_year:review", args=["136001", 2024]), {"grade": "优"}, follow=True
     )
     assert "提交人不能审核自己提交的绩效目标" in response.content.decode()
     assert DepartmentYear.objects.get(year=2024).status == "submitted"

@@ -93,7 +93,7 @@ def test_form_workbook_matches_the_table(client, auditor, ref):
 
 
 def test_booklet_workbook_has_part_one_and_every_table(client, auditor, reference):
-    data = _xlsx(client, auditor, reverse("booklet:xlsx", args=["136001", 2024]))
+    data = _xlsx(client, auditor, reverse("unit_year:booklet_xlsx", args=["136001", 2024]))
     wb = load_workbook(BytesIO(data))
     assert wb.sheetnames == ["第一部分"] + [
         f"{r.table_number}.{r.table_name}" for r in read_projects()

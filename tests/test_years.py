@@ -46,7 +46,7 @@ def test_copy_into_a_year_without_budget_year_is_refused_and_creates_nothing(
     client.force_login(finance)
     for url in (
         reverse("projects:copy", args=[2024, CODE]),
-        reverse("booklet:copy", args=["136001", 2024]),
+        reverse("unit_year:copy", args=["136001", 2024]),
     ):
         html = client.post(url, {"year": 2100}, follow=True).content.decode()
         assert "2100年" in html and NO_BUDGET_YEAR in html
@@ -69,14 +69,14 @@ def test_no_link_around_a_project_carried_into_another_year_is_a_404(client, fin
     assert response.status_code == 302 and response.url == f"/projects/2025/{CODE}/"
     # The unit got its 2025 unit-year with the copy, so the breadcrumb leads somewhere.
     assert DepartmentYear.objects.filter(department=reference.department, year=2025).exists()
-    pages = [response.url, reverse("departments:year_detail", args=["136001", 2025])]
+    pages = [response.url, reverse("unit_year:detail", args=["136001", 2025])]
     seen = set()
     for page in pages:
         html = client.get(page).content.decode()
         for link in sorted(_links(html) - seen):
             seen.add(link)
             assert client.get(link).status_code != 404, f"{link} (linked from {page})"
-    assert reverse("departments:year_detail", args=["136001", 2025]) in seen
+    assert reverse("unit_year:detail", args=["136001", 2025]) in seen
 
 
 def test_new_project_page_offers_the_units_years_and_saves_into_the_chosen_one(
@@ -91,7 +91,7 @@ def test_new_project_page_offers_the_units_years_and_saves_into_the_chosen_one(
     options = re.findall(r'<option value="(\d{4})"( selected)?>', select)
     assert options == [("2025", ""), ("2024", " selected")]
     unit_page = client.get(
-        reverse("departments:year_detail", args=["136001", 2024])
+        reverse("unit_year:detail", args=["136001", 2024])
     ).content.decode()
     assert reverse("projects:new") + "?department=136001&amp;year=2024" in unit_page
     category = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")

@@ -87,8 +87,8 @@ def department_year_copy(request: HttpRequest, code: str, year: int) -> HttpResp
         messages.error(request, f"未结转：{refused}")
     else:
         messages.success(request, COPIED.format(year=target, what=copy.title))
-        return redirect("departments:year_detail", code, target)
-    return redirect("departments:year_detail", code, year)
+        return redirect("unit_year:detail", code, target)
+    return redirect("unit_year:detail", code, year)
 
 
 ORDER_SAVED = "目录顺序已保存。"
@@ -112,7 +112,7 @@ def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
         else:
             booklet_order_save(projects=projects, positions=positions)
             messages.success(request, ORDER_SAVED)
-            return redirect("departments:year_detail", code, year)
+            return redirect("unit_year:detail", code, year)
     return render(
         request,
         "projects/booklet_order.html",
@@ -143,13 +143,13 @@ def department_year_transition(
     }
     if action not in runs:
         raise Http404("没有这个操作")
-    back = redirect("departments:year_detail", code, year)
+    back = redirect("unit_year:detail", code, year)
     return transition_response(request, action, runs[action], back)
 
 
 def department_year_history(request: HttpRequest, code: str, year: int) -> HttpResponse:
     department_year = get_department_year_for_user(request.user, code, year)
-    back = reverse("departments:year_detail", args=[code, year])
+    back = reverse("unit_year:detail", args=[code, year])
     entries = history.department_year_trail(department_year)
     return trail_response(request, department_year.title, entries, back)
 
@@ -167,4 +167,4 @@ def unit_year_new(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, f"未创建：{refused}")
         return redirect("departments:manage", code)
     messages.success(request, f"已创建 {department_year.title}（草稿）。")
-    return redirect("departments:year_detail", code, department_year.year)
+    return redirect("unit_year:detail", code, department_year.year)
