@@ -23,10 +23,12 @@ def departments_for_user(user) -> QuerySet[Department]:
 
 @dataclass(frozen=True)
 class UnitAccess:
-    """A user's roles in one unit and the sections they answer for, read in one query."""
+    """A user's roles in one unit and the sections they answer for, read in one query. A
+    service handed one uses it only for the unit it was read for (`for_unit`)."""
 
     roles: frozenset[str]
     sections: frozenset[int]
+    department_id: int | None = None
 
     @property
     def can_write(self) -> bool:
@@ -42,23 +44,27 @@ class UnitAccess:
 
 def unit_access(user, department: Department) -> UnitAccess:
     if not user.is_authenticated:
-        return UnitAccess(frozenset(), frozenset())
+        return UnitAccess(frozenset(), frozenset(), department.pk)
     if user.is_superuser:
-        return UnitAccess(frozenset({Role.ADMIN}), frozenset())
+        return UnitAccess(frozenset({Role.ADMIN}), frozenset(), department.pk)
     rows = Membership.objects.filter(user=user, department=department).values_list(
         "role", "sections"
     )
     roles = frozenset(role for role, _ in rows)
     sections = frozenset(s for role, s in rows if role == Role.CHIEF and s is not None)
-    return UnitAccess(roles, sections)
+    return UnitAccess(roles, sections, department.pk)
 
 
-def roles_in(user, department: Department) -> set[str]:
-    return set(unit_access(user, department).roles)
+def access_for(user, department: Department, access: UnitAccess | None) -> UnitAccess:
+    """The caller's access when it was read for this unit; read now otherwise (a command, a
+    script, or an access of another unit handed in by mistake)."""
+    if access is not None and access.department_id == department.pk:
+        return access
+    return unit_access(user, department)
 
 
 def can_write(user, department: Department) -> bool:
-    return bool(roles_in(user, department) & set(WRITE_ROLES))
+    return unit_access(user, department).can_write
 
 
 def get_department_for_user(user, code: str) -> Department:
@@ -69,12 +75,43 @@ def get_department_for_user(user, code: str) -> Department:
         raise Http404("没有找到该单位") from None
 
 
-def get_department_year_for_user(user, code: str, year: int) -> DepartmentYear:
+# The one refusal of a write for a member who may only read (projects, 第一部分, imports).
+NOT_WRITABLE = "您没有修改该单位绩效目标的权限。"
+
+
+def require_write(access: UnitAccess) -> None:
+    """403 for a member who may read the unit's targets but not change them."""
+    if not access.can_write:
+        raise PermissionDenied(NOT_WRITABLE)
+
+
+def get_rw_department(user, code: str) -> tuple[Department, UnitAccess]:
+    """The unit and the user's access, for entering its targets: 404 for a unit the user holds
+    no role in, 403 for a member who may only read."""
+    department = get_department_for_user(user, code)
+    access = unit_access(user, department)
+    require_write(access)
+    return department, access
+
+
+def get_department_year(user, code: str, year: int) -> tuple[DepartmentYear, UnitAccess]:
+    """The unit-year with its 第一部分, and the user's access to the unit: 404 for an unknown
+    unit or year and for a unit the user holds no role in."""
     department = get_department_for_user(user, code)
     try:
-        return DepartmentYear.objects.with_part_one(year).get(department=department, year=year)
+        department_year = DepartmentYear.objects.with_part_one(year).get(
+            department=department, year=year
+        )
     except DepartmentYear.DoesNotExist:
         raise Http404("该单位没有这一年度的绩效目标") from None
+    return department_year, unit_access(user, department)
+
+
+def get_rw_department_year(user, code: str, year: int) -> tuple[DepartmentYear, UnitAccess]:
+    """As `get_department_year`, and 403 for a member who may not change the unit's targets."""
+    department_year, access = get_department_year(user, code, year)
+    require_write(access)
+    return department_year, access
 
 
 def writable_departments(user) -> QuerySet[Department]:
@@ -84,20 +121,6 @@ def writable_departments(user) -> QuerySet[Department]:
     if user.is_superuser:
         return Department.objects.all()
     return Department.objects.filter(members__user=user, members__role__in=WRITE_ROLES).distinct()
-
-
-def chief_sections(user, department: Department) -> set[int]:
-    """Ids of the sections the user answers for as 科室负责人 in the unit."""
-    return set(unit_access(user, department).sections)
-
-
-def is_unit_admin(user, department: Department) -> bool:
-    return unit_access(user, department).is_admin
-
-
-def can_review_section(user, department: Department, section_id: int | None) -> bool:
-    """The chief of the section reviews; a unit administrator may too."""
-    return unit_access(user, department).can_review(section_id)
 
 
 NOT_UNIT_ADMIN = "只有本单位的管理员可以管理人员、科室和年度。"

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from departments.access import can_review_section, manages_account
+from departments.access import UnitAccess, access_for, manages_account
 from departments.models import DepartmentYear, Membership, Role, SectionRating
 from perfbudget.lib.changes import last_change
 from perfbudget.lib.grades import Grade, Status
@@ -95,10 +95,12 @@ def rating_record(
     reason: str = "",
     comment: str = "",
     confirm: bool = False,
+    access: UnitAccess | None = None,
 ):
     """Record a section indicator's actual value and grade. A value that no grade covers is
     never graded automatically: the chief chooses, with a reason. Confirming locks it."""
-    if not can_review_section(user, indicator.section.department, indicator.section_id):
+    department = indicator.section.department
+    if not access_for(user, department, access).can_review(indicator.section_id):
         raise RatingRefused(RATING_NOT_YOURS)
     rating = SectionRating.objects.select_for_update().filter(indicator=indicator).first()
     if rating and rating.confirmed:
@@ -143,7 +145,7 @@ class RatingsRefused(Exception):
 
 
 @transaction.atomic
-def ratings_record(*, user, rows: list[dict]) -> int:
+def ratings_record(*, user, rows: list[dict], access: UnitAccess | None = None) -> int:
     """Record several rows of the ratings page at once, all or nothing: each row is checked by
     `rating_record`'s rules; when any row is refused, none is saved and every refusal is
     reported by row. Each row: indicator, actual_value, manual_grade, reason, comment,
@@ -151,7 +153,7 @@ def ratings_record(*, user, rows: list[dict]) -> int:
     errors: dict[int, str] = {}
     for row in rows:
         try:
-            rating_record(user=user, **row)
+            rating_record(user=user, access=access, **row)
         except RatingRefused as refused:
             errors[row["indicator"].pk] = str(refused)
     if errors:

@@ -8,11 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from departments.access import (
-    can_write,
-    get_department_year_for_user,
-    unit_access,
-)
+from departments.access import get_department_year, get_rw_department_year
 from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
 from departments.models import SectionIndicator, SectionRating
 from departments.part_one import build_part_one
@@ -28,11 +24,10 @@ from perfbudget.lib.numbers import format_number, number_or_none
 
 
 def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    department_year = get_department_year_for_user(request.user, code, year)
+    department_year, access = get_department_year(request.user, code, year)
     projects = department_year.department.projects.filter(year=year).order_by(
         "booklet_order", "table_number"
     )
-    access = unit_access(request.user, department_year.department)
     return render(
         request,
         "departments/department_year_detail.html",
@@ -50,19 +45,9 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
     )
 
 
-@require_http_methods(["GET", "POST"])
-def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """Edit 第一部分: overall target, safeguards, sections and their rating indicators."""
-    department_year = get_department_year_for_user(request.user, code, year)
+def _part_one_forms(data, department_year):
+    """The 第一部分 page's three forms: the year's texts, the sections and their indicators."""
     department = department_year.department
-    if not can_write(request.user, department):
-        raise PermissionDenied("您没有修改该单位绩效目标的权限。")
-    if department_year.status != Status.DRAFT:
-        messages.error(
-            request, f"本年度部门绩效目标{department_year.get_status_display()}，处于只读状态。"
-        )
-        return redirect("unit_year:detail", code, year)
-    data = request.POST if request.method == "POST" else None
     form = DepartmentYearForm(
         data, instance=department_year, initial={"version": department_year.version}
     )
@@ -75,21 +60,43 @@ def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResp
         data,
         prefix="si",
         form_kwargs={"department": department},
-        queryset=SectionIndicator.objects.filter(section__department=department, year=year)
+        queryset=SectionIndicator.objects.filter(
+            section__department=department, year=department_year.year
+        )
         .select_related("section")
         .order_by("section__order", "order", "id"),
     )
+    return form, sections, indicators
+
+
+def _save_part_one(department_year, form, sections, indicators) -> str | None:
+    """Save the valid page; the message when it was refused (a newer save, a frozen rating)."""
+    try:
+        department_year_save(
+            department_year=department_year, form=form, sections=sections, indicators=indicators
+        )
+    except StaleDepartmentYear as error:
+        return str(error)
+    except ValidationError as error:
+        return "；".join(error.messages)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def department_year_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Edit 第一部分: overall target, safeguards, sections and their rating indicators."""
+    department_year, _ = get_rw_department_year(request.user, code, year)
+    if department_year.status != Status.DRAFT:
+        messages.error(
+            request, f"本年度部门绩效目标{department_year.get_status_display()}，处于只读状态。"
+        )
+        return redirect("unit_year:detail", code, year)
+    data = request.POST if request.method == "POST" else None
+    form, sections, indicators = _part_one_forms(data, department_year)
     stale = None
     if data is not None and form.is_valid() and sections.is_valid() and indicators.is_valid():
-        try:
-            department_year_save(
-                department_year=department_year, form=form, sections=sections, indicators=indicators
-            )
-        except StaleDepartmentYear as error:
-            stale = str(error)
-        except ValidationError as error:
-            stale = "；".join(error.messages)
-        else:
+        stale = _save_part_one(department_year, form, sections, indicators)
+        if stale is None:
             messages.success(request, f"已保存：{department_year.title}")
             return redirect("unit_year:detail", code, year)
     return render(
@@ -222,12 +229,40 @@ def _posted_indicators(post) -> set[int]:
     return ids
 
 
+def _save_ratings(request, rows: list, access) -> int:
+    """Save the page's changed rows together, or none; how many rows were refused (0: saved,
+    or nothing to save). Each refused row carries its message."""
+    # A row the user may not rate (another chief's section, another unit or year) is a
+    # forged page: refuse it whole.
+    if not _posted_indicators(request.POST) <= {r.indicator.pk for r in rows}:
+        raise PermissionDenied(RATING_NOT_YOURS)
+    changed = [r for r in rows if not r.locked and r.changed()]
+    if not changed:
+        messages.info(request, RATINGS_UNCHANGED)
+        return 0
+    # A row saved by someone else since this page was drawn: its values here are the old
+    # ones, and writing them would undo that save.
+    moved = [r for r in changed if r.shown != r.fingerprint]
+    for row in moved:
+        row.error, row.values, row.shown = ROW_MOVED, row.stored(), row.fingerprint
+    if moved:
+        return len(moved)
+    try:
+        records = [r.as_record() for r in changed]
+        count = ratings_record(user=request.user, rows=records, access=access)
+    except RatingsRefused as error:
+        for row in changed:
+            row.error = error.errors.get(row.indicator.pk, "")
+        return len(error.errors)
+    messages.success(request, RATINGS_SAVED.format(count=count))
+    return 0
+
+
 @require_http_methods(["GET", "POST"])
 def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Chiefs record the actual results of their sections' indicators and confirm the grades:
     one form for the page, every changed row saved together or none."""
-    department_year = get_department_year_for_user(request.user, code, year)
-    access = unit_access(request.user, department_year.department)
+    department_year, access = get_department_year(request.user, code, year)
     sections = [s for s in department_year.department.year_sections if access.can_review(s.pk)]
     if not sections and not access.roles:
         raise PermissionDenied("您没有查看评级的权限。")
@@ -237,33 +272,9 @@ def section_ratings(request: HttpRequest, code: str, year: int) -> HttpResponse:
     summary = department_year.rating_summary()
     refused = 0
     if data is not None:
-        # A row the user may not rate (another chief's section, another unit or year) is a
-        # forged page: refuse it whole.
-        if not _posted_indicators(data) <= {r.indicator.pk for r in rows}:
-            raise PermissionDenied(RATING_NOT_YOURS)
-        changed = [r for r in rows if not r.locked and r.changed()]
-        if not changed:
-            messages.info(request, RATINGS_UNCHANGED)
+        refused = _save_ratings(request, rows, access)
+        if not refused:
             return redirect("unit_year:ratings", code, year)
-        # A row saved by someone else since this page was drawn: its values here are the old
-        # ones, and writing them would undo that save.
-        moved = [r for r in changed if r.shown != r.fingerprint]
-        for row in moved:
-            row.error, row.values, row.shown = ROW_MOVED, row.stored(), row.fingerprint
-        refused = len(moved)
-        if moved:
-            changed = []
-        try:
-            if changed:
-                count = ratings_record(user=request.user, rows=[r.as_record() for r in changed])
-        except RatingsRefused as error:
-            for row in changed:
-                row.error = error.errors.get(row.indicator.pk, "")
-            refused = len(error.errors)
-        else:
-            if not refused:
-                messages.success(request, RATINGS_SAVED.format(count=count))
-                return redirect("unit_year:ratings", code, year)
     return render(
         request,
         "departments/ratings.html",

@@ -63,9 +63,14 @@ unit_year_urlpatterns = [
     path("<str:code>/<int:year>/", part_one.department_year_detail, name="detail"),
     path("<str:code>/<int:year>/edit/", part_one.department_year_edit, name="edit"),
     path("<str:code>/<int:year>/ratings/", part_one.section_ratings, name="ratings"),
-    path("<str:code>/<int:year>/booklet.pdf", unit_years.download_booklet_pdf, name="booklet_pdf"),
-    path(
-        "<str:code>/<int:year>/booklet.xlsx", unit_years.download_booklet_xlsx, name="booklet_xlsx"
+    *(
+        path(
+            f"<str:code>/<int:year>/booklet.{kind}",
+            unit_years.download_booklet,
+            {"kind": kind},
+            name=f"booklet_{kind}",
+        )
+        for kind in unit_years.BOOKLETS
     ),
     path("<str:code>/<int:year>/data.xlsx", unit_years.download_data_workbook, name="data"),
     path("<str:code>/<int:year>/checks/", review.department_checks, name="checks"),

@@ -3,12 +3,15 @@
 草稿 → 已提交 (finance, only without quality errors) → 已审核 (the section's chief grades 优 or 良);
 a grade of 中 returns the target for revision and 差 rejects it, both back to 草稿 with the grade
 and comment kept. An approved target is reopened only by a unit administrator, with a reason.
-Every transition is saved with its user and reason in the history."""
+Every transition is saved with its user and reason in the history.
+
+Each service takes the caller's `UnitAccess` (read once by the view's access getter); a caller
+without one (a command, a script) leaves it out and it is read here."""
 
 from django.db import transaction
 from django.utils import timezone
 
-from departments.access import can_review_section, can_write, is_unit_admin
+from departments.access import UnitAccess, access_for
 from departments.models import DepartmentYear
 from indicators.checks import Severity, check_department_year, check_project, review_aid
 from perfbudget.lib.grades import Grade, Status
@@ -74,8 +77,8 @@ def _errors(findings) -> int:
     return sum(1 for f in findings if f.severity == Severity.ERROR)
 
 
-def _submit(obj, user, findings, what: str) -> None:
-    if not can_write(user, obj.department):
+def _submit(obj, user, access, findings, what: str) -> None:
+    if not access_for(user, obj.department, access).can_write:
         raise WorkflowRefused(NO_RIGHT_SUBMIT)
     if obj.status != Status.DRAFT:
         raise WorkflowRefused(NOT_DRAFT.format(status=obj.get_status_display()))
@@ -110,8 +113,8 @@ def _review(obj, user, grade: str, comment: str, what: str, suggested: str = "")
     _save(obj, reason)
 
 
-def _reopen(obj, user, reason: str) -> None:
-    if not is_unit_admin(user, obj.department):
+def _reopen(obj, user, access, reason: str) -> None:
+    if not access_for(user, obj.department, access).is_admin:
         raise WorkflowRefused(NO_RIGHT_REOPEN)
     if obj.status != Status.APPROVED:
         raise WorkflowRefused(NOT_APPROVED.format(what="绩效目标", status=obj.get_status_display()))
@@ -125,20 +128,23 @@ def _reopen(obj, user, reason: str) -> None:
 
 
 @transaction.atomic
-def project_submit(*, project: Project, user) -> None:
+def project_submit(*, project: Project, user, access: UnitAccess | None = None) -> None:
     project = Project.objects.for_table().select_for_update(of=("self",)).get(pk=project.pk)
-    _submit(project, user, check_project(project, milestones_for_year(project.year)), "")
+    findings = check_project(project, milestones_for_year(project.year))
+    _submit(project, user, access, findings, "")
 
 
 @transaction.atomic
-def project_review(*, project: Project, user, grade: str, comment: str) -> None:
+def project_review(
+    *, project: Project, user, grade: str, comment: str, access: UnitAccess | None = None
+) -> None:
     project = (
         Project.objects.for_table()
         .select_related("department")
         .select_for_update(of=("self",))
         .get(pk=project.pk)
     )
-    if not can_review_section(user, project.department, project.section_id):
+    if not access_for(user, project.department, access).can_review(project.section_id):
         raise WorkflowRefused(NO_RIGHT_REVIEW)
     aid = review_aid(project, milestones_for_year(project.year))
     if grade in aid.drafts:
@@ -150,36 +156,47 @@ def project_review(*, project: Project, user, grade: str, comment: str) -> None:
 
 
 @transaction.atomic
-def project_reopen(*, project: Project, user, reason: str) -> None:
+def project_reopen(
+    *, project: Project, user, reason: str, access: UnitAccess | None = None
+) -> None:
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _reopen(project, user, reason)
+    _reopen(project, user, access, reason)
 
 
 @transaction.atomic
-def department_year_submit(*, department_year: DepartmentYear, user) -> None:
+def department_year_submit(
+    *, department_year: DepartmentYear, user, access: UnitAccess | None = None
+) -> None:
     fresh = (
         DepartmentYear.objects.with_part_one(department_year.year)
         .select_for_update(of=("self",))
         .get(pk=department_year.pk)
     )
-    _submit(fresh, user, check_department_year(fresh), "部门整体绩效目标")
+    _submit(fresh, user, access, check_department_year(fresh), "部门整体绩效目标")
 
 
 @transaction.atomic
 def department_year_review(
-    *, department_year: DepartmentYear, user, grade: str, comment: str
+    *,
+    department_year: DepartmentYear,
+    user,
+    grade: str,
+    comment: str,
+    access: UnitAccess | None = None,
 ) -> None:
     fresh = (
         DepartmentYear.objects.select_related("department")
         .select_for_update(of=("self",))
         .get(pk=department_year.pk)
     )
-    if not is_unit_admin(user, fresh.department):
+    if not access_for(user, fresh.department, access).is_admin:
         raise WorkflowRefused(NO_RIGHT_REVIEW_UNIT)
     _review(fresh, user, grade, comment, "部门整体绩效目标")
 
 
 @transaction.atomic
-def department_year_reopen(*, department_year: DepartmentYear, user, reason: str) -> None:
+def department_year_reopen(
+    *, department_year: DepartmentYear, user, reason: str, access: UnitAccess | None = None
+) -> None:
     fresh = DepartmentYear.objects.select_for_update().get(pk=department_year.pk)
-    _reopen(fresh, user, reason)
+    _reopen(fresh, user, access, reason)

@@ -133,3 +133,44 @@ def test_import_queries_do_not_grow_with_projects(reference, unit):
     assert small[0] <= 12 and small[1] <= 21  # today's budgets: 12 to check, 21 to apply
     _grow(unit, projects=10, indicators=5)
     assert counts() == small
+
+
+def _membership_reads(ctx) -> int:
+    return sum('FROM "departments_membership"' in q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.parametrize("action", ["submit", "review", "reopen"])
+def test_a_transition_reads_the_users_access_once(client, finance, chief, unit_admin, action):
+    # The view's access getter reads the user's roles and sections; the workflow service takes
+    # them from the view instead of asking the database again.
+    from tests.sound import make_sound
+
+    code = "13081123P000182100018"
+    make_sound(code)
+    project = Project.objects.get(code=code)
+    if action != "submit":
+        Project.objects.filter(pk=project.pk).update(
+            status="submitted" if action == "review" else "approved", submitted_by=finance
+        )
+    user = {"submit": finance, "review": chief, "reopen": unit_admin}[action]
+    client.force_login(user)
+    data = {"grade": "优", "reason": "补充指标"}
+    with CaptureQueriesContext(connection) as ctx:
+        client.post(reverse(f"projects:{action}", args=[2024, code]), data)
+    expected = {"submit": "submitted", "review": "approved", "reopen": "draft"}[action]
+    assert Project.objects.get(pk=project.pk).status == expected
+    assert _membership_reads(ctx) == 1
+
+
+@pytest.mark.parametrize("action", ["submit", "review"])
+def test_a_unit_year_transition_reads_the_users_access_once(client, finance, unit_admin, action):
+    from departments.models import DepartmentYear
+
+    if action == "review":
+        DepartmentYear.objects.filter(year=2024).update(status="submitted", submitted_by=finance)
+    client.force_login(finance if action == "submit" else unit_admin)
+    with CaptureQueriesContext(connection) as ctx:
+        client.post(reverse(f"unit_year:{action}", args=["136001", 2024]), {"grade": "优"})
+    expected = {"submit": "submitted", "review": "approved"}[action]
+    assert DepartmentYear.objects.get(year=2024).status == expected
+    assert _membership_reads(ctx) == 1

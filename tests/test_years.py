@@ -90,9 +90,7 @@ def test_new_project_page_offers_the_units_years_and_saves_into_the_chosen_one(
     select = re.search(r'<select id="new-year" name="year">.*?</select>', html, re.S).group(0)
     options = re.findall(r'<option value="(\d{4})"( selected)?>', select)
     assert options == [("2025", ""), ("2024", " selected")]
-    unit_page = client.get(
-        reverse("unit_year:detail", args=["136001", 2024])
-    ).content.decode()
+    unit_page = client.get(reverse("unit_year:detail", args=["136001", 2024])).content.decode()
     assert reverse("projects:new") + "?department=136001&amp;year=2024" in unit_page
     category = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
     data = {

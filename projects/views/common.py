@@ -1,4 +1,5 @@
-"""What the project and unit-year pages share: the review transitions and the audit trail."""
+"""What the project and unit-year pages share: the review transitions, copying into another
+year and the audit trail."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -7,6 +8,7 @@ from django.utils.http import content_disposition_header
 
 from perfbudget.lib.downloads import XLSX
 from projects import history, workflow
+from projects.services import CopyRefused
 
 TRANSITION_DONE = {
     "submit": "已提交，等待审核。",
@@ -15,14 +17,21 @@ TRANSITION_DONE = {
 }
 
 
-def transition_response(request, action: str, run, back) -> HttpResponse:
+# What each transition reads from the posted form besides who asks.
+TRANSITION_FIELDS = {"submit": (), "review": ("grade", "comment"), "reopen": ("reason",)}
+
+
+def run_transition(request, action: str, service, **target) -> bool:
+    """Run one review transition (a `projects.workflow` service) with the posted fields it
+    takes, and say what happened; True when it happened."""
+    fields = {name: request.POST.get(name, "") for name in TRANSITION_FIELDS[action]}
     try:
-        run()
+        service(user=request.user, **target, **fields)
     except workflow.WorkflowRefused as refused:
         messages.error(request, f"操作未完成：{refused}")
-    else:
-        messages.success(request, TRANSITION_DONE[action])
-    return back
+        return False
+    messages.success(request, TRANSITION_DONE[action])
+    return True
 
 
 def trail_response(request, title: str, entries, back_url: str) -> HttpResponse:
@@ -36,3 +45,19 @@ def trail_response(request, title: str, entries, back_url: str) -> HttpResponse:
 
 
 COPIED = "已结转到 {year} 年（草稿）：{what}"
+
+
+def run_copy(request, copy, name):
+    """Carry a project or a unit-year into the posted year (`copy(year)` does it) and say so;
+    the copy, or None when it was refused."""
+    try:
+        target = int(request.POST.get("year", ""))
+        made = copy(target)
+    except ValueError:
+        messages.error(request, "请填写要结转到的年度")
+    except CopyRefused as refused:
+        messages.error(request, f"未结转：{refused}")
+    else:
+        messages.success(request, COPIED.format(year=target, what=name(made)))
+        return made
+    return None

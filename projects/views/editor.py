@@ -7,21 +7,20 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from departments.access import get_department_for_user, writable_departments
-from departments.models import Department
-from indicators.checks import (
-    STANDARD_GRADES,
-    IndicatorData,
-    PrimaryData,
-    SecondaryData,
-    TargetData,
-    check_target_data,
+from departments.access import (
+    NOT_WRITABLE,
+    get_department_for_user,
+    get_rw_department,
+    writable_departments,
 )
+from departments.models import Department
+from indicators.checks import STANDARD_GRADES, check_target_data
 from indicators.models import BASIS_SUGGESTIONS, Indicator, SecondaryCategory
-from indicators.values import format_number, format_value, parse_value
+from indicators.values import format_number, parse_value
 from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import number_or_none
-from projects.access import get_project_for_user
+from projects.access import get_rw_project
+from projects.draft import draft_target_data
 from projects.forms import IndicatorFormSet, ProjectForm
 from projects.models import BudgetYear, Project
 from projects.services import STALE_EDIT, StaleEdit, project_save
@@ -31,7 +30,6 @@ from projects.workflow import NO_SECTION
 READ_ONLY = "项目{status}，处于只读状态，不能修改。"
 EVALUATION_CONFIRMED = "项目的绩效自评已确认，指标和目标处于只读状态，不能修改。"
 SAVED = "已保存：{heading}"
-NOT_WRITABLE = "您没有修改该单位项目的权限。"
 
 
 def _categories(framework):
@@ -129,7 +127,9 @@ def _render_editor(
     )
 
 
-def _save(request, project, form, formset, categories, department, year):
+def _save(request, project, form, formset) -> tuple[HttpResponse | None, str | None]:
+    """Save the valid page: the redirect to the saved project, or the message of an edit that
+    came too late (someone saved the project after this page was opened)."""
     fields = {k: v for k, v in form.cleaned_data.items() if k in ProjectForm.Meta.fields}
     try:
         project = project_save(
@@ -140,21 +140,11 @@ def _save(request, project, form, formset, categories, department, year):
             expected_version=form.cleaned_data.get("version"),
         )
     except StaleEdit as stale:
-        message = STALE_EDIT.format(who=stale.changed_by, when=stale.changed_at)
-        return _render_editor(
-            request,
-            project=project,
-            form=form,
-            formset=formset,
-            categories=categories,
-            department=department,
-            year=year,
-            stale=message,
-        )
+        return None, STALE_EDIT.format(who=stale.changed_by, when=stale.changed_at)
     messages.success(request, SAVED.format(heading=project.heading))
     if project.section_id is None:
         messages.warning(request, NO_SECTION)
-    return redirect("projects:detail", project.year, project.code)
+    return redirect("projects:detail", project.year, project.code), None
 
 
 def _edit(
@@ -162,8 +152,11 @@ def _edit(
 ) -> HttpResponse:
     """Show the editor, or save it when the posted page is valid."""
     form, formset, categories, _ = _forms(request, project, department, year, framework)
+    stale = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        return _save(request, project, form, formset, categories, department, year)
+        saved, stale = _save(request, project, form, formset)
+        if saved is not None:
+            return saved
     return _render_editor(
         request,
         project=project,
@@ -172,15 +165,14 @@ def _edit(
         categories=categories,
         department=department,
         year=year,
+        stale=stale,
         years=years,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    project, editable = get_project_for_user(request, year, code)
-    if not editable:
-        raise PermissionDenied(NOT_WRITABLE)
+    project, _ = get_rw_project(request, year, code)
     if project.status != Status.DRAFT:
         messages.error(request, READ_ONLY.format(status=project.get_status_display()))
         return redirect("projects:detail", year, code)
@@ -204,12 +196,8 @@ def _new_context(request) -> tuple[Department, int, object, list[int]]:
         raise PermissionDenied(NOT_WRITABLE)
     code = request.GET.get("department") or request.POST.get("department_code")
     department = (
-        get_department_for_user(request.user, code)
-        if code
-        else departments.order_by("code").first()
+        get_rw_department(request.user, code)[0] if code else departments.order_by("code").first()
     )
-    if not departments.filter(pk=department.pk).exists():
-        raise PermissionDenied(NOT_WRITABLE)
     years = unit_years(department)
     if not years:
         raise Http404("尚未设置预算年度")
@@ -231,63 +219,10 @@ def project_new(request: HttpRequest) -> HttpResponse:
     return _edit(request, project, department, year, framework, years=years)
 
 
-def _draft_data(post, categories, milestones) -> TargetData:
-    """The checks' view of an unsaved editor page, read as far as it can be read."""
-    total = int(number_or_none(post.get("ind-TOTAL_FORMS")) or 0)
-    rows: dict[int, list[tuple[int, IndicatorData]]] = {}
-    for i in range(min(total, 1000)):
-        prefix = f"ind-{i}-"
-        name = post.get(prefix + "name", "").strip()
-        if post.get(prefix + "DELETE") or not (
-            name or post.get(prefix + "text") or post.get(prefix + "number")
-        ):
-            continue
-        operator = post.get(prefix + "operator", "定性")
-        if operator == "定性":
-            value_text = post.get(prefix + "text", "").strip()
-        else:
-            value_text = format_value(
-                operator,
-                number_or_none(post.get(prefix + "number")),
-                post.get(prefix + "unit", "").strip(),
-            )
-        category = number_or_none(post.get(prefix + "category"))
-        order = number_or_none(post.get(prefix + "ORDER")) or i
-        row = IndicatorData(
-            f"row-{i}",
-            name,
-            post.get(prefix + "description", ""),
-            value_text,
-            post.get(prefix + "basis", ""),
-        )
-        rows.setdefault(int(category or 0), []).append((order, row))
-    primaries: dict[int, PrimaryData] = {}
-    for category in categories:
-        primary = primaries.setdefault(
-            category.primary_id,
-            PrimaryData(category.primary.name, [], category.primary.kind),
-        )
-        items = [row for _, row in sorted(rows.get(category.pk, []), key=lambda x: x[0])]
-        is_cost = category.is_cost or category.primary.kind == "cost"
-        primary.secondaries.append(SecondaryData(category.name, is_cost, items))
-    return TargetData(
-        number_or_none(post.get("budget_total")),
-        number_or_none(post.get("fiscal_funds")),
-        number_or_none(post.get("other_funds")),
-        post.get("target", ""),
-        {m: number_or_none(post.get(f"schedule_{m}")) for m in milestones},
-        milestones,
-        list(primaries.values()),
-        categories[0].primary.framework_id if categories else None,
-    )
-
-
 @require_POST
 def project_check(request: HttpRequest) -> JsonResponse:
     """Live checks of the editor's unsaved content (nothing is written)."""
-    department = get_department_for_user(request.user, request.POST.get("department_code", ""))
-    if not writable_departments(request.user).filter(pk=department.pk).exists():
-        raise PermissionDenied(NOT_WRITABLE)
+    department, _ = get_rw_department(request.user, request.POST.get("department_code", ""))
     year = int(number_or_none(request.POST.get("year")) or 0)
     budget_year = BudgetYear.objects.filter(year=year).select_related("framework").first()
     framework_id = request.POST.get("framework", "")
@@ -301,9 +236,53 @@ def project_check(request: HttpRequest) -> JsonResponse:
             int(framework_id) if framework_id else (budget_year.framework if budget_year else None)
         )
     )
-    data = _draft_data(request.POST, categories, milestones_for_year(year))
+    data = draft_target_data(request.POST, categories, milestones_for_year(year))
     findings = check_target_data(data)
     return JsonResponse({"findings": [f.as_dict() for f in findings]})
+
+
+def _library_suggestions(category: SecondaryCategory, query: str) -> list[dict]:
+    library = category.library.all()
+    if query:
+        library = library.filter(name__icontains=query)
+    return [
+        {
+            "name": e.name,
+            "description": e.description,
+            "operator": e.operator or "定性",
+            "unit": e.unit,
+            "basis": e.basis,
+            "source": "指标库",
+        }
+        for e in library.order_by("name")[:10]
+    ]
+
+
+def _earlier_suggestions(
+    department: Department, year: int, category: SecondaryCategory, query: str, seen: set
+):
+    """The unit's own 三级 of earlier years under a 二级 of the same name, newest first."""
+    earlier = Indicator.objects.filter(
+        project__department=department, project__year__lt=year, category__name=category.name
+    )
+    if query:
+        earlier = earlier.filter(name__icontains=query)
+    for indicator in earlier.select_related("project").order_by("-project__year", "name")[:30]:
+        if indicator.name in seen:
+            continue
+        seen.add(indicator.name)
+        value = parse_value(indicator.value_text)
+        yield {
+            "name": indicator.name,
+            "description": indicator.description,
+            "operator": value.operator,
+            "unit": value.unit,
+            "basis": indicator.basis,
+            "source": f"{indicator.project.year}年 {indicator.project.table_name}",
+        }
+
+
+SUGGESTIONS = 15
 
 
 def indicator_suggestions(request: HttpRequest) -> JsonResponse:
@@ -315,45 +294,14 @@ def indicator_suggestions(request: HttpRequest) -> JsonResponse:
     except (ValueError, SecondaryCategory.DoesNotExist):
         return JsonResponse({"suggestions": []})
     query = request.GET.get("q", "").strip()[:50]
-    library = category.library.all()
-    if query:
-        library = library.filter(name__icontains=query)
-    out = [
-        {
-            "name": e.name,
-            "description": e.description,
-            "operator": e.operator or "定性",
-            "unit": e.unit,
-            "basis": e.basis,
-            "source": "指标库",
-        }
-        for e in library.order_by("name")[:10]
-    ]
+    out = _library_suggestions(category, query)
     code = request.GET.get("department", "")
     if code:
         department = get_department_for_user(request.user, code)
         year = int(number_or_none(request.GET.get("year")) or 9999)
-        earlier = Indicator.objects.filter(
-            project__department=department, project__year__lt=year, category__name=category.name
-        )
-        if query:
-            earlier = earlier.filter(name__icontains=query)
         seen = {s["name"] for s in out}
-        for indicator in earlier.select_related("project").order_by("-project__year", "name")[:30]:
-            if indicator.name in seen:
-                continue
-            seen.add(indicator.name)
-            value = parse_value(indicator.value_text)
-            out.append(
-                {
-                    "name": indicator.name,
-                    "description": indicator.description,
-                    "operator": value.operator,
-                    "unit": value.unit,
-                    "basis": indicator.basis,
-                    "source": f"{indicator.project.year}年 {indicator.project.table_name}",
-                }
-            )
-            if len(out) >= 15:
+        for row in _earlier_suggestions(department, year, category, query, seen):
+            out.append(row)
+            if len(out) >= SUGGESTIONS:
                 break
     return JsonResponse({"suggestions": out})

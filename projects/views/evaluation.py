@@ -10,21 +10,19 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
-from departments.access import (
-    get_department_year_for_user,
-)
+from departments.access import get_department_year
 from indicators.models import Achievement
 from perfbudget.lib.downloads import PDF, XLSX
 from perfbudget.lib.grades import Grade
 from perfbudget.lib.numbers import NotANumber, read_number
 from projects import evaluation, monitoring, pdf, xlsx
-from projects.access import project_and_access
+from projects.access import get_project, require_write
 
 EVALUATION_SAVED = "自评已保存。"
 
 
 def _evaluation_for(request, year: int, code: str):
-    project, access = project_and_access(request, year, code)
+    project, access = get_project(request, year, code)
     project = evaluation.for_evaluation().get(pk=project.pk)
     return project, access, evaluation.build_evaluation(project)
 
@@ -45,31 +43,35 @@ def _optional_decimal(text: str, label: str) -> Decimal | None:
         raise evaluation.EvaluationRefused(f"{label}须为数字") from None
 
 
+def _posted_evaluation(post, table) -> tuple[dict, dict]:
+    """The amounts and each indicator's result as posted; a number that is no number refused."""
+    amounts = {
+        "initial_budget": _money_or_error(post.get("initial_budget", ""), "年初预算数"),
+        "annual_budget": _money_or_error(post.get("annual_budget", ""), "全年预算数"),
+        "executed": _money_or_error(post.get("executed", ""), "全年执行数"),
+    }
+    results = {
+        row.indicator.pk: {
+            "actual": post.get(f"actual_{row.indicator.pk}", ""),
+            "achievement": post.get(f"achievement_{row.indicator.pk}", ""),
+            "share": _optional_decimal(post.get(f"share_{row.indicator.pk}"), "得分比例"),
+            "weight": _optional_decimal(post.get(f"weight_{row.indicator.pk}"), "权重"),
+            "reason": post.get(f"reason_{row.indicator.pk}", ""),
+        }
+        for row in table.rows
+    }
+    return amounts, results
+
+
 @require_http_methods(["GET", "POST"])
 def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """The 自评表 and, for finance staff, the form that fills it."""
     project, access, table = _evaluation_for(request, year, code)
     confirmed = bool(table.evaluation and table.evaluation.status == "confirmed")
     if request.method == "POST":
-        if not access.can_write:
-            raise PermissionDenied("您没有填写该项目自评的权限。")
-        post = request.POST
+        require_write(access)
         try:
-            amounts = {
-                "initial_budget": _money_or_error(post.get("initial_budget", ""), "年初预算数"),
-                "annual_budget": _money_or_error(post.get("annual_budget", ""), "全年预算数"),
-                "executed": _money_or_error(post.get("executed", ""), "全年执行数"),
-            }
-            results = {
-                row.indicator.pk: {
-                    "actual": post.get(f"actual_{row.indicator.pk}", ""),
-                    "achievement": post.get(f"achievement_{row.indicator.pk}", ""),
-                    "share": _optional_decimal(post.get(f"share_{row.indicator.pk}"), "得分比例"),
-                    "weight": _optional_decimal(post.get(f"weight_{row.indicator.pk}"), "权重"),
-                    "reason": post.get(f"reason_{row.indicator.pk}", ""),
-                }
-                for row in table.rows
-            }
+            amounts, results = _posted_evaluation(request.POST, table)
             evaluation.evaluation_save(project=project, amounts=amounts, results=results)
         except (evaluation.EvaluationRefused, ValidationError) as refused:
             text = (
@@ -130,7 +132,7 @@ def project_evaluation_xlsx(request: HttpRequest, year: int, code: str) -> HttpR
 def department_evaluations(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """The unit's self-evaluation summary: budget, executed, rate, score and grade per project,
     and how the grades are spread."""
-    department_year = get_department_year_for_user(request.user, code, year)
+    department_year, _ = get_department_year(request.user, code, year)
     projects = (
         evaluation.for_evaluation()
         .filter(department=department_year.department, year=year)

@@ -1,17 +1,14 @@
 """执行监控: actual spending against the schedule, per project and per unit-year."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from departments.access import (
-    get_department_year_for_user,
-)
+from departments.access import get_department_year
 from perfbudget.lib.numbers import NotANumber, read_number
 from projects import monitoring
-from projects.access import project_and_access
+from projects.access import get_project, require_write
 from projects.models import BudgetYear, Project
 from projects.services import (
     MonitoringRefused,
@@ -25,11 +22,10 @@ MONITORING_SAVED = "实际支出已保存。"
 @require_http_methods(["GET", "POST"])
 def project_monitoring(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """Plan against actual spending at each milestone, and the form to record the actual."""
-    project, access = project_and_access(request, year, code)
+    project, access = get_project(request, year, code)
     months = milestones_for_year(year)
     if request.method == "POST":
-        if not access.can_write:
-            raise PermissionDenied("您没有记录该项目执行情况的权限。")
+        require_write(access)
         try:
             actual = {m: read_number(request.POST.get(f"actual_{m}")) for m in months}
             monitoring_save(project=project, actual=actual)
@@ -54,7 +50,7 @@ def project_monitoring(request: HttpRequest, year: int, code: str) -> HttpRespon
 
 def department_monitoring(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Every project of the unit-year with its plan and actual, lagging ones first."""
-    department_year = get_department_year_for_user(request.user, code, year)
+    department_year, _ = get_department_year(request.user, code, year)
     months = milestones_for_year(year)
     projects = (
         Project.objects.filter(department=department_year.department, year=year)

@@ -2,8 +2,7 @@
 review transitions and its history."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,16 +17,13 @@ from indicators.checks import review_aid
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.grades import Grade
 from projects import history, pdf, workflow, xlsx
-from projects.access import get_project_for_user, project_and_access
+from projects.access import get_project, get_rw_project
 from projects.filters import ProjectFilter
 from projects.models import Project
-from projects.services import (
-    CopyRefused,
-    project_copy_to_year,
-)
+from projects.services import project_copy_to_year
 from projects.tables import ProjectTable
 from projects.target_table import TargetTable, build_target_table, milestones_for_year
-from projects.views.common import COPIED, trail_response, transition_response
+from projects.views.common import run_copy, run_transition, trail_response
 
 
 class ProjectListView(SingleTableMixin, FilterView):
@@ -53,7 +49,7 @@ class ProjectListView(SingleTableMixin, FilterView):
 
 
 def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    project, access = project_and_access(request, year, code)
+    project, access = get_project(request, year, code)
     milestones = milestones_for_year(project.year)
     table = build_target_table(project, milestones)
     aid = review_aid(project, milestones)
@@ -76,7 +72,7 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
 
 
 def _table_for(request: HttpRequest, year: int, code: str) -> TargetTable:
-    project, _ = get_project_for_user(request, year, code)
+    project, _ = get_project(request, year, code)
     return build_target_table(project, milestones_for_year(project.year))
 
 
@@ -106,52 +102,35 @@ def download_table_xlsx(request: HttpRequest, year: int, code: str) -> HttpRespo
 
 @require_POST
 def project_copy(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    project, editable = get_project_for_user(request, year, code)
-    if not editable:
-        raise PermissionDenied("您没有修改该单位项目的权限。")
-    try:
-        target = int(request.POST.get("year", ""))
-        copy = project_copy_to_year(project=project, year=target)
-    except ValueError:
-        messages.error(request, "请填写要结转到的年度")
-    except CopyRefused as refused:
-        messages.error(request, f"未结转：{refused}")
-    else:
-        messages.success(request, COPIED.format(year=target, what=copy.heading))
+    project, _ = get_rw_project(request, year, code)
+    copy = run_copy(
+        request,
+        lambda target: project_copy_to_year(project=project, year=target),
+        lambda made: made.heading,
+    )
+    if copy is not None:
         return redirect("projects:detail", copy.year, copy.code)
     return redirect("projects:detail", year, code)
 
 
+TRANSITIONS = {
+    "submit": workflow.project_submit,
+    "review": workflow.project_review,
+    "reopen": workflow.project_reopen,
+}
+
+
 @require_POST
 def project_transition(request: HttpRequest, year: int, code: str, action: str) -> HttpResponse:
-    project, _ = get_project_for_user(request, year, code)
-    runs = {
-        "submit": lambda: _submit_project(request, project),
-        "review": lambda: workflow.project_review(
-            project=project,
-            user=request.user,
-            grade=request.POST.get("grade", ""),
-            comment=request.POST.get("comment", ""),
-        ),
-        "reopen": lambda: workflow.project_reopen(
-            project=project, user=request.user, reason=request.POST.get("reason", "")
-        ),
-    }
-    if action not in runs:
-        raise Http404("没有这个操作")
-    return transition_response(
-        request, action, runs[action], redirect("projects:detail", year, code)
-    )
-
-
-def _submit_project(request: HttpRequest, project: Project) -> None:
-    workflow.project_submit(project=project, user=request.user)
-    if project.section_id is None:
+    project, access = get_project(request, year, code)
+    done = run_transition(request, action, TRANSITIONS[action], project=project, access=access)
+    if done and action == "submit" and project.section_id is None:
         # No chief's 待我审核 lists it, only the unit administrator's: say so.
         messages.warning(request, workflow.NO_SECTION)
+    return redirect("projects:detail", year, code)
 
 
 def project_history(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    project, _ = get_project_for_user(request, year, code)
+    project, _ = get_project(request, year, code)
     back = reverse("projects:detail", args=[year, code])
     return trail_response(request, project.heading, history.project_trail(project), back)

@@ -7,18 +7,18 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from departments.access import get_department_year_for_user
+from departments.access import get_department_year
 from indicators.checks import Severity, review_aid
 from perfbudget.lib.downloads import PDF, XLSX
 from projects import pdf
-from projects.access import get_project_for_user
+from projects.access import get_project
 from projects.exports import department_findings, findings_workbook, ranked_projects, rule_counts
 from projects.target_table import milestones_for_year
 
 
 def department_checks(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Every quality finding of a unit-year on one page, downloadable as a workbook."""
-    department_year = get_department_year_for_user(request.user, code, year)
+    department_year, _ = get_department_year(request.user, code, year)
     results = department_findings(department_year)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(findings_workbook(department_year, results), content_type=XLSX)
@@ -45,7 +45,7 @@ def department_checks(request: HttpRequest, code: str, year: int) -> HttpRespons
 def project_opinion_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """审核意见书: the project's findings by row, with reasons and fixes, the suggested grade and
     the drafted opinion, or the opinion as the reviewer sent it once reviewed."""
-    project, _ = get_project_for_user(request, year, code)
+    project, _ = get_project(request, year, code)
     aid = review_aid(project, milestones_for_year(project.year))
     html = render_to_string(
         "pdf/opinion.html", {"project": project, "aid": aid, "today": timezone.localdate()}

@@ -2,16 +2,15 @@
 downloads, copying the year, the booklet order, the review of 第一部分 and its history."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from departments.access import (
-    can_write,
     get_department_for_admin,
-    get_department_year_for_user,
+    get_department_year,
+    get_rw_department_year,
 )
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.numbers import number_or_none
@@ -21,47 +20,37 @@ from projects.data_workbook import data_workbook, data_workbook_sheets
 from projects.exports import booklet_key, department_tables
 from projects.models import Project
 from projects.services import (
-    CopyRefused,
     UnitYearRefused,
     booklet_order_save,
     unit_year_copy,
     unit_year_create,
 )
-from projects.views.common import COPIED, trail_response, transition_response
+from projects.views.common import run_copy, run_transition, trail_response
+
+# The booklet's two downloads: the file's kind, how it is drawn, its content type.
+BOOKLETS = {
+    "pdf": ("booklet.pdf", pdf.booklet_pdf, PDF),
+    "xlsx": ("booklet.xlsx", xlsx.booklet_workbook, XLSX),
+}
 
 
-def _booklet(request: HttpRequest, code: str, year: int):
-    department_year = get_department_year_for_user(request.user, code, year)
+def download_booklet(request: HttpRequest, code: str, year: int, kind: str) -> HttpResponse:
+    """The whole booklet (第一部分 and every table in the booklet's order), cached by content."""
+    department_year, _ = get_department_year(request.user, code, year)
     tables = department_tables(department_year)
-    return department_year, tables, booklet_key(department_year, tables)
-
-
-def download_booklet_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    department_year, tables, key = _booklet(request, code, year)
+    name, draw, content_type = BOOKLETS[kind]
     return cached_download(
         request,
-        kind="booklet.pdf",
-        content_key=key,
-        render=lambda: pdf.booklet_pdf(department_year, tables),
-        filename=f"{department_year.title}.pdf",
-        content_type=PDF,
-    )
-
-
-def download_booklet_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    department_year, tables, key = _booklet(request, code, year)
-    return cached_download(
-        request,
-        kind="booklet.xlsx",
-        content_key=key,
-        render=lambda: xlsx.booklet_workbook(department_year, tables),
-        filename=f"{department_year.title}.xlsx",
-        content_type=XLSX,
+        kind=name,
+        content_key=booklet_key(department_year, tables),
+        render=lambda: draw(department_year, tables),
+        filename=f"{department_year.title}.{kind}",
+        content_type=content_type,
     )
 
 
 def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    department_year = get_department_year_for_user(request.user, code, year)
+    department_year, _ = get_department_year(request.user, code, year)
     sheets = data_workbook_sheets(department_year)
     return cached_download(
         request,
@@ -75,19 +64,14 @@ def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpRe
 
 @require_POST
 def department_year_copy(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    department_year = get_department_year_for_user(request.user, code, year)
-    if not can_write(request.user, department_year.department):
-        raise PermissionDenied("您没有修改该单位绩效目标的权限。")
-    try:
-        target = int(request.POST.get("year", ""))
-        copy = unit_year_copy(department_year=department_year, year=target)
-    except ValueError:
-        messages.error(request, "请填写要结转到的年度")
-    except CopyRefused as refused:
-        messages.error(request, f"未结转：{refused}")
-    else:
-        messages.success(request, COPIED.format(year=target, what=copy.title))
-        return redirect("unit_year:detail", code, target)
+    department_year, _ = get_rw_department_year(request.user, code, year)
+    copy = run_copy(
+        request,
+        lambda target: unit_year_copy(department_year=department_year, year=target),
+        lambda made: made.title,
+    )
+    if copy is not None:
+        return redirect("unit_year:detail", code, copy.year)
     return redirect("unit_year:detail", code, year)
 
 
@@ -97,9 +81,7 @@ ORDER_SAVED = "目录顺序已保存。"
 @require_http_methods(["GET", "POST"])
 def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """The order of the project tables in the booklet (第二部分)."""
-    department_year = get_department_year_for_user(request.user, code, year)
-    if not can_write(request.user, department_year.department):
-        raise PermissionDenied("您没有修改该单位绩效目标的权限。")
+    department_year, _ = get_rw_department_year(request.user, code, year)
     projects = list(
         Project.objects.filter(department=department_year.department, year=year).in_booklet_order()
     )
@@ -120,35 +102,25 @@ def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
     )
 
 
+TRANSITIONS = {
+    "submit": workflow.department_year_submit,
+    "review": workflow.department_year_review,
+    "reopen": workflow.department_year_reopen,
+}
+
+
 @require_POST
 def department_year_transition(
     request: HttpRequest, code: str, year: int, action: str
 ) -> HttpResponse:
-    department_year = get_department_year_for_user(request.user, code, year)
-    runs = {
-        "submit": lambda: workflow.department_year_submit(
-            department_year=department_year, user=request.user
-        ),
-        "review": lambda: workflow.department_year_review(
-            department_year=department_year,
-            user=request.user,
-            grade=request.POST.get("grade", ""),
-            comment=request.POST.get("comment", ""),
-        ),
-        "reopen": lambda: workflow.department_year_reopen(
-            department_year=department_year,
-            user=request.user,
-            reason=request.POST.get("reason", ""),
-        ),
-    }
-    if action not in runs:
-        raise Http404("没有这个操作")
-    back = redirect("unit_year:detail", code, year)
-    return transition_response(request, action, runs[action], back)
+    department_year, access = get_department_year(request.user, code, year)
+    service = TRANSITIONS[action]
+    run_transition(request, action, service, department_year=department_year, access=access)
+    return redirect("unit_year:detail", code, year)
 
 
 def department_year_history(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    department_year = get_department_year_for_user(request.user, code, year)
+    department_year, _ = get_department_year(request.user, code, year)
     back = reverse("unit_year:detail", args=[code, year])
     entries = history.department_year_trail(department_year)
     return trail_response(request, department_year.title, entries, back)
