@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
-from departments.models import DepartmentYear, Role, Section, SectionIndicator
+from departments.models import BOUND_FIELDS, DepartmentYear, Role, Section, SectionIndicator
 from perfbudget.lib.numbers import format_number
 
 
@@ -36,14 +36,7 @@ class SectionIndicatorForm(forms.ModelForm):
             "section",
             "order",
             "name",
-            "excellent_op",
-            "excellent_bound",
-            "good_op",
-            "good_bound",
-            "fair_op",
-            "fair_bound",
-            "poor_op",
-            "poor_bound",
+            *BOUND_FIELDS,
         ]
 
     def __init__(self, *args, department=None, **kwargs):

@@ -169,6 +169,10 @@ class DepartmentYear(Reviewed):
             models.CheckConstraint(condition=YEAR_RANGE, name="department_year_year_range"),
         ]
 
+    def may_review(self, access) -> bool:
+        """第一部分 is reviewed by a unit administrator."""
+        return access.is_admin
+
     def __str__(self) -> str:
         return f"{self.department.name} {self.year}年"
 
@@ -210,12 +214,15 @@ class Comparison(models.TextChoices):
     LT = "<", "<（低于）"
 
 
+# The one table of a rating indicator's grade columns: the grade, its fields' stem
+# (`excellent_op`, `excellent_bound`) and the comparison a bare number means.
 GRADE_FIELDS = (
-    (Grade.EXCELLENT, "excellent"),
-    (Grade.GOOD, "good"),
-    (Grade.FAIR, "fair"),
-    (Grade.POOR, "poor"),
+    (Grade.EXCELLENT, "excellent", Comparison.GTE),
+    (Grade.GOOD, "good", Comparison.GTE),
+    (Grade.FAIR, "fair", Comparison.GTE),
+    (Grade.POOR, "poor", Comparison.LT),
 )
+BOUND_FIELDS = [f"{stem}_{part}" for _, stem, _ in GRADE_FIELDS for part in ("op", "bound")]
 
 
 def _bound_fields(label: str, default_op: str):
@@ -255,7 +262,7 @@ class SectionIndicator(models.Model):
                     condition=_percent_range(f"{field}_bound"),
                     name=f"section_indicator_{field}_percent",
                 )
-                for _, field in GRADE_FIELDS
+                for _, field, _ in GRADE_FIELDS
             ),
         ]
 
@@ -265,7 +272,7 @@ class SectionIndicator(models.Model):
     def bounds(self) -> list[Bound]:
         return [
             Bound(grade, getattr(self, f"{field}_op"), getattr(self, f"{field}_bound"))
-            for grade, field in GRADE_FIELDS
+            for grade, field, _ in GRADE_FIELDS
         ]
 
     def criteria(self) -> list[str]:

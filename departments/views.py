@@ -36,10 +36,7 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
             "part_one": build_part_one(department_year),
             "projects": projects,
             "editable": access.can_write,
-            "can_review": access.is_admin,
-            "own_submission": department_year.is_own_submission(request.user),
-            "one_person": department_year.department.is_one_person(),
-            "can_reopen": access.is_admin,
+            "actions": department_year.available_actions(access, request.user),
             "grades": Grade.choices,
         },
     )

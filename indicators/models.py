@@ -156,8 +156,15 @@ class LibraryIndicator(models.Model):
         return self.name
 
 
+class EvaluationStatus(models.TextChoices):
+    DRAFT = "draft", "填写中"
+    CONFIRMED = "confirmed", "已确认"
+
+
 class SelfEvaluation(models.Model):
     """A project's year-end self-evaluation (绩效自评)."""
+
+    Status = EvaluationStatus
 
     project = models.OneToOneField(
         "projects.Project", on_delete=models.CASCADE, related_name="self_evaluation"
@@ -165,7 +172,9 @@ class SelfEvaluation(models.Model):
     initial_budget = models.DecimalField("年初预算数", max_digits=20, decimal_places=6)
     annual_budget = models.DecimalField("全年预算数", max_digits=20, decimal_places=6)
     executed = models.DecimalField("全年执行数", max_digits=20, decimal_places=6)
-    status = models.CharField("状态", max_length=16, default="draft")
+    status = models.CharField(
+        "状态", max_length=16, choices=EvaluationStatus.choices, default=EvaluationStatus.DRAFT
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -179,6 +188,10 @@ class SelfEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} 自评"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == EvaluationStatus.CONFIRMED
 
 
 class Achievement(models.TextChoices):

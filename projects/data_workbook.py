@@ -107,16 +107,12 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
                 project.version,
             ]
         )
-        categories = {
-            s.pk: (p.name, s.name)
-            for p in project.framework.primaries.all()
-            for s in p.secondaries.all()
-        }
-        order = {pk: i for i, pk in enumerate(categories)}
-        for indicator in sorted(
-            project.indicators.all(), key=lambda i: (order[i.category_id], i.order, i.pk)
+        for primary, secondary, indicator in (
+            (p.name, s.name, i)
+            for p, secondaries in project.indicator_tree()
+            for s, items in secondaries
+            for i in items
         ):
-            primary, secondary = categories[indicator.category_id]
             indicator_rows.append(
                 [
                     year,

@@ -94,16 +94,9 @@ def build_evaluation(project: Project) -> EvaluationTable:
             rate = round2(evaluation.executed / evaluation.annual_budget * 100)
     table = EvaluationTable(project, evaluation, budget_points, budget_score, rate)
     table.total_points = budget_points
-    by_category: dict[int, list[Indicator]] = {}
-    for indicator in project.indicators.all():
-        by_category.setdefault(indicator.category_id, []).append(indicator)
-    for primary in framework.primaries.all():
+    for primary, secondaries in project.indicator_tree():
         table.total_points += primary.points
-        indicators = [
-            (secondary, i)
-            for secondary in primary.secondaries.all()
-            for i in by_category.get(secondary.pk, [])
-        ]
+        indicators = [(secondary, i) for secondary, items in secondaries for i in items]
         weights = [(_result(i).weight if _result(i) else None) for _, i in indicators]
         for (secondary, indicator), points in zip(
             indicators, split_points(primary.points, weights), strict=True
@@ -150,7 +143,7 @@ def evaluation_save(
     """Save the year-end figures and each indicator's actual result, then check that every lost
     point has a reason; on any problem nothing is saved."""
     evaluation = SelfEvaluation.objects.select_for_update().filter(project=project).first()
-    if evaluation and evaluation.status == "confirmed":
+    if evaluation and evaluation.confirmed:
         raise EvaluationRefused(CONFIRMED)
     evaluation = evaluation or SelfEvaluation(project=project)
     for key in ("initial_budget", "annual_budget", "executed"):
@@ -207,7 +200,7 @@ def evaluation_confirm(*, project: Project) -> None:
     table = build_evaluation(for_evaluation().get(pk=project.pk))
     if evaluation is None or not table.complete:
         raise EvaluationRefused("自评尚未填写完整，不能确认")
-    evaluation.status = "confirmed"
+    evaluation.status = SelfEvaluation.Status.CONFIRMED
     evaluation._change_reason = "确认自评"
     evaluation.save()
 

@@ -9,7 +9,13 @@ from django.db import transaction
 from django.db.models import F
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from departments.models import Department, DepartmentYear, Section, SectionIndicator
+from departments.models import (
+    GRADE_FIELDS,
+    Department,
+    DepartmentYear,
+    Section,
+    SectionIndicator,
+)
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory
 from indicators.values import parse_value
@@ -21,13 +27,6 @@ from projects.models import (
     BudgetYear,
     Project,
     ScheduleEntry,
-)
-
-GRADE_KEYS = (
-    ("优", "excellent", "≥"),
-    ("良", "good", "≥"),
-    ("中", "fair", "≥"),
-    ("差", "poor", "<"),
 )
 
 
@@ -56,7 +55,7 @@ def sections_replace(*, department: Department, year: int, sections: list[dict])
         keep = []
         for order, item in enumerate(spec.get("indicators", []), 1):
             bounds = {}
-            for grade, field, default_op in GRADE_KEYS:
+            for grade, field, default_op in GRADE_FIELDS:
                 op, value = parse_bound(item["scale"][grade], default_op)
                 bounds[f"{field}_op"], bounds[f"{field}_bound"] = op, value
             indicator, _ = SectionIndicator.objects.update_or_create(

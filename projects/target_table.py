@@ -172,13 +172,10 @@ class TargetTable:
 
 
 def _grid(project: Project) -> list[GridRow]:
-    by_category: dict[int, list] = {}
-    for indicator in project.indicators.all():
-        by_category.setdefault(indicator.category_id, []).append(indicator)
     rows: list[GridRow] = []
-    for primary in project.framework.primaries.all():
-        for secondary in primary.secondaries.all():
-            for indicator in by_category.get(secondary.pk) or [None]:
+    for primary, secondaries in project.indicator_tree():
+        for secondary, indicators in secondaries:
+            for indicator in indicators or [None]:
                 row = GridRow(primary=primary.name, secondary=secondary.name)
                 if indicator is not None:
                     row.name = indicator.name

@@ -144,7 +144,7 @@ def project_review(
         .select_for_update(of=("self",))
         .get(pk=project.pk)
     )
-    if not access_for(user, project.department, access).can_review(project.section_id):
+    if not project.may_review(access_for(user, project.department, access)):
         raise WorkflowRefused(NO_RIGHT_REVIEW)
     aid = review_aid(project, milestones_for_year(project.year))
     if grade in aid.drafts:
@@ -189,7 +189,7 @@ def department_year_review(
         .select_for_update(of=("self",))
         .get(pk=department_year.pk)
     )
-    if not access_for(user, fresh.department, access).is_admin:
+    if not fresh.may_review(access_for(user, fresh.department, access)):
         raise WorkflowRefused(NO_RIGHT_REVIEW_UNIT)
     _review(fresh, user, grade, comment, "部门整体绩效目标")
 

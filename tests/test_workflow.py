@@ -315,3 +315,40 @@ def test_the_one_person_mark_does_not_lift_the_rule_once_a_second_person_joins(
     response = _post(client, unit_admin, "review", {"grade": "良"})
     assert "提交人不能审核自己提交的绩效目标" in response.content.decode()
     assert _status() == ("submitted", "")
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "expected"),
+    [
+        ("draft", "finance", {"edit", "submit"}),
+        ("draft", "chief", set()),
+        ("draft", "auditor", set()),
+        ("submitted", "finance", set()),
+        ("submitted", "chief", {"review"}),
+        ("submitted", "unit_admin", {"review"}),
+        ("submitted", "auditor", set()),
+        ("approved", "chief", set()),
+        ("approved", "unit_admin", {"reopen"}),
+        ("approved", "finance", set()),
+    ],
+)
+def test_the_actions_a_page_offers_follow_state_and_role(request, status, role, expected):
+    from departments.access import unit_access
+
+    user = request.getfixturevalue(role)
+    Project.objects.filter(code=CODE).update(status=status)
+    project = Project.objects.select_related("department").get(code=CODE)
+    actions = project.available_actions(unit_access(user, project.department), user)
+    offered = {name for name, value in vars(actions).items() if value}
+    assert offered == expected
+
+
+def test_the_submitter_is_told_instead_of_offered_the_review(chief):
+    from departments.access import unit_access
+
+    Project.objects.filter(code=CODE).update(status="submitted", submitted_by=chief)
+    project = Project.objects.select_related("department").get(code=CODE)
+    actions = project.available_actions(unit_access(chief, project.department), chief)
+    assert (actions.review, actions.review_own) == (False, True)
+    department_year = DepartmentYear.objects.select_related("department").get(year=2024)
+    assert not department_year.available_actions(unit_access(chief, project.department), chief).edit

@@ -39,14 +39,16 @@ def framework_tree(framework, rows_of) -> list[PrimaryData]:
 
 def target_data(project, milestones: list[int] | None = None) -> TargetData:
     """The checks' view of a project fetched with `Project.objects.for_table()`."""
-    by_category: dict[int, list] = {}
-    for i in project.indicators.all():
-        row = IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
-        by_category.setdefault(i.category_id, []).append(row)
+    rows = {
+        secondary.pk: [
+            IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
+            for i in indicators
+        ]
+        for _, secondaries in project.indicator_tree()
+        for secondary, indicators in secondaries
+    }
     planned = {e.month: e.planned_percent for e in project.schedule.all()}
-    primaries = framework_tree(
-        project.framework, lambda primary, secondary: by_category.get(secondary.pk, [])
-    )
+    primaries = framework_tree(project.framework, lambda primary, secondary: rows[secondary.pk])
     return TargetData(
         project.budget_total,
         project.fiscal_funds,

@@ -1,5 +1,7 @@
 """The 优/良/中/差 grades used by section ratings, reviews and self-evaluation."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 
@@ -15,6 +17,18 @@ class Status(models.TextChoices):
     DRAFT = "draft", "草稿"
     SUBMITTED = "submitted", "已提交"
     APPROVED = "approved", "已审核"
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What a user may do with a reviewed record now, for its page: templates show these and
+    test no status themselves (the workflow services check again when it is done)."""
+
+    edit: bool  # change the content
+    submit: bool
+    review: bool
+    review_own: bool  # would review but is its submitter (not a one-person unit): told why not
+    reopen: bool
 
 
 class Reviewed(models.Model):
@@ -51,3 +65,20 @@ class Reviewed(models.Model):
     def is_own_submission(self, user) -> bool:
         """Whether reviewing it now would be its submitter reviewing their own submission."""
         return self.submitted_by_id is not None and self.submitted_by_id == user.pk
+
+    def may_review(self, access) -> bool:
+        """Whether a user with this `UnitAccess` reviews records of this kind."""
+        raise NotImplementedError
+
+    def available_actions(self, access, user) -> Actions:
+        """What `user`, with this `UnitAccess` to the record's unit, may do with it now."""
+        draft = self.status == Status.DRAFT
+        reviewing = self.status == Status.SUBMITTED and self.may_review(access)
+        own = reviewing and self.is_own_submission(user) and not self.department.is_one_person()
+        return Actions(
+            edit=draft and access.can_write,
+            submit=draft and access.can_write,
+            review=reviewing and not own,
+            review_own=own,
+            reopen=self.status == Status.APPROVED and access.is_admin,
+        )

@@ -40,12 +40,10 @@ def _categories(framework):
     )
 
 
-def _initial_rows(project: Project, categories) -> list[dict]:
-    rank = {c.pk: (c.primary.order, c.order) for c in categories}
+def _initial_rows(project: Project) -> list[dict]:
     rows = []
-    for indicator in sorted(
-        project.indicators.all(), key=lambda i: (rank.get(i.category_id), i.order, i.pk)
-    ):
+    tree = project.indicator_tree()
+    for indicator in (i for _, secondaries in tree for _, items in secondaries for i in items):
         structured = indicator.operator not in ("", "定性") and indicator.value_number is not None
         rows.append(
             {
@@ -91,7 +89,7 @@ def _forms(request, project: Project, department: Department, year: int, framewo
         data,
         prefix="ind",
         categories=queryset,
-        initial=None if data is not None or not project.pk else _initial_rows(project, categories),
+        initial=None if data is not None or not project.pk else _initial_rows(project),
     )
     return form, formset, categories, milestones
 

@@ -67,7 +67,7 @@ def _posted_evaluation(post, table) -> tuple[dict, dict]:
 def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """The 自评表 and, for finance staff, the form that fills it."""
     project, access, table = _evaluation_for(request, year, code)
-    confirmed = bool(table.evaluation and table.evaluation.status == "confirmed")
+    confirmed = bool(table.evaluation and table.evaluation.confirmed)
     if request.method == "POST":
         require_write(access)
         try:

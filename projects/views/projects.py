@@ -60,12 +60,9 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "project": project,
             "table": table,
             "editable": access.can_write,
+            "actions": project.available_actions(access, request.user),
             "findings": aid.findings,
             "aid": aid,
-            "can_review": access.can_review(project.section_id),
-            "own_submission": project.is_own_submission(request.user),
-            "one_person": project.department.is_one_person(),
-            "can_reopen": access.is_admin,
             "grades": Grade.choices,
         },
     )
