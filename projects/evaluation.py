@@ -16,12 +16,31 @@ from indicators.scoring import (
     split_points,
     total_grade,
 )
-from indicators.values import parse_value
+from indicators.values import format_number, parse_value
 from projects.models import Project
+from projects.target_table import Cell, GridLine, format_money, group_spans
 
 MISSING = "未填写实际完成值"
 CONFIRMED = "自评已确认，不能再修改"
 NEED_REASON = "以下指标失分，须填写偏差原因分析及改进措施：{names}"
+
+
+BUDGET_FIELDS = ("initial_budget", "annual_budget", "executed")
+BUDGET_LABELS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率")
+GRID_HEADERS = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "偏差原因分析及改进措施",
+)
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
 
 
 class EvaluationRefused(Exception):
@@ -70,6 +89,70 @@ class EvaluationTable:
         if not self.complete:
             return None
         return self.budget_score + sum((r.score for r in self.rows), Decimal(0))
+
+    def header_rows(self) -> list[list[Cell]]:
+        """The block above the grid: unit, project name and 预算执行情况, eight columns."""
+        ev = self.evaluation
+        money = [getattr(ev, k) if ev else None for k in BUDGET_FIELDS]
+        rate = self.execution_rate
+        department = self.project.department
+        return [
+            [
+                Cell(f"{department.code}{department.name}", colspan=6, role="unit"),
+                Cell("单位：万元", colspan=2, role="unit"),
+            ],
+            [Cell("项目名称", role="label"), Cell(self.project.name, colspan=7)],
+            [
+                Cell("预算执行情况", rowspan=2, role="label"),
+                *[Cell(t, role="label") for t in BUDGET_LABELS],
+                Cell("得分", colspan=2, role="label"),
+            ],
+            [
+                *[Cell(format_money(m), role="number", value=m) for m in money],
+                Cell(format_number(self.budget_points), role="number", value=self.budget_points),
+                Cell(f"{format_number(rate)}%" if rate is not None else "", role="number"),
+                Cell(_text(self.budget_score), colspan=2, role="number", value=self.budget_score),
+            ],
+        ]
+
+    def grid_head(self) -> list[Cell]:
+        return [Cell(text, role="head") for text in GRID_HEADERS]
+
+    def grid_rows(self) -> list[GridLine]:
+        """Indicator rows with the 一级 and 二级 cells merged as the 绩效目标表 merges them."""
+        spans = group_spans([(row.primary, row.secondary) for row in self.rows])
+        out = []
+        for i, (row, (primary_span, secondary_span)) in enumerate(
+            zip(self.rows, spans, strict=True)
+        ):
+            cells = []
+            if primary_span:
+                cells.append(Cell(row.primary, rowspan=primary_span, role="group"))
+            if secondary_span:
+                cells.append(Cell(row.secondary, rowspan=secondary_span, role="group"))
+            score = (
+                Cell(_text(row.score), role="number", value=row.score)
+                if row.score is not None
+                else Cell(row.problem, role="note")
+            )
+            cells += [
+                Cell(row.name),
+                Cell(row.target),
+                Cell(row.actual),
+                Cell(_text(row.points), role="number", value=row.points),
+                score,
+                Cell(row.reason),
+            ]
+            out.append(GridLine(i, cells, bool(primary_span), row.indicator.pk))
+        return out
+
+    def total_row(self) -> list[Cell]:
+        return [
+            Cell("总分", colspan=5, role="label"),
+            Cell(format_number(self.total_points), role="number", value=self.total_points),
+            Cell(_text(self.total_score), role="number", value=self.total_score),
+            Cell(f"自评等级：{self.grade or '（未完成）'}", role="label"),
+        ]
 
     @property
     def grade(self) -> str:
@@ -206,18 +289,9 @@ def evaluation_confirm(*, project: Project) -> None:
 
 
 def grid(table: EvaluationTable) -> list[dict]:
-    """Rows with the 一级 and 二级 cells merged down over their rows, as the form prints them."""
-    rows = table.rows
-    out = []
-    for i, row in enumerate(rows):
-        first_primary = i == 0 or rows[i - 1].primary != row.primary
-        first_secondary = first_primary or rows[i - 1].secondary != row.secondary
-        primary_span = sum(1 for r in rows[i:] if r.primary == row.primary) if first_primary else 0
-        secondary_span = 0
-        if first_secondary:
-            for r in rows[i:]:
-                if r.primary != row.primary or r.secondary != row.secondary:
-                    break
-                secondary_span += 1
-        out.append({"row": row, "primary_span": primary_span, "secondary_span": secondary_span})
-    return out
+    """The entry form's rows, with the spans of the merged 一级 and 二级 cells."""
+    spans = group_spans([(row.primary, row.secondary) for row in table.rows])
+    return [
+        {"row": row, "primary_span": primary, "secondary_span": secondary}
+        for row, (primary, secondary) in zip(table.rows, spans, strict=True)
+    ]

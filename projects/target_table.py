@@ -34,6 +34,29 @@ class GridLine:
     index: int
     cells: list[Cell]
     starts_group: bool  # the row carries its own 一级 cell
+    indicator_id: int | None = None
+
+
+def group_spans(keys: list[tuple[str, str]], splits=frozenset()) -> list[tuple[int, int]]:
+    """For rows keyed (一级, 二级), the rowspans of the merged 一级 and 二级 cells each row
+    starts (0: a cell above covers it), as every grid of the forms merges them.
+
+    `splits` are row indexes where a page begins: there the 一级 and 二级 cells start again,
+    so a group that continues on the next page shows its labels at the top of that page."""
+    starts_primary, starts_secondary = [], []
+    for i, key in enumerate(keys):
+        prev = keys[i - 1] if i else None
+        new_primary = prev is None or prev[0] != key[0] or i in splits
+        starts_primary.append(new_primary)
+        starts_secondary.append(new_primary or prev[1] != key[1])
+
+    def span(starts: list[bool], i: int) -> int:
+        if not starts[i]:
+            return 0
+        end = next((j for j in range(i + 1, len(starts)) if starts[j]), len(starts))
+        return end - i
+
+    return [(span(starts_primary, i), span(starts_secondary, i)) for i in range(len(keys))]
 
 
 def _spread(count: int, width: int) -> list[int]:
@@ -143,31 +166,21 @@ class TargetTable:
         ]
 
     def grid_rows(self, splits: frozenset[int] = frozenset()) -> list[GridLine]:
-        """Indicator rows; a merged 一级/二级 cell appears once, on the first row it covers.
-
-        `splits` are row indexes where a page begins: there the 一级 and 二级 cells start again,
-        so a group that continues on the next page shows its labels at the top of that page."""
-        starts_primary, starts_secondary = [], []
-        for i, row in enumerate(self.rows):
-            prev = self.rows[i - 1] if i else None
-            new_primary = prev is None or prev.primary != row.primary or i in splits
-            starts_primary.append(new_primary)
-            starts_secondary.append(new_primary or prev.secondary != row.secondary)
-
-        def span(starts: list[bool], i: int) -> int:
-            end = next((j for j in range(i + 1, len(starts)) if starts[j]), len(starts))
-            return end - i
-
+        """Indicator rows; a merged 一级/二级 cell appears once, on the first row it covers
+        (and again where a page begins: `group_spans`)."""
+        spans = group_spans([(row.primary, row.secondary) for row in self.rows], splits)
         out = []
-        for i, row in enumerate(self.rows):
+        for i, (row, (primary_span, secondary_span)) in enumerate(
+            zip(self.rows, spans, strict=True)
+        ):
             cells = []
-            if starts_primary[i]:
-                cells.append(Cell(row.primary, rowspan=span(starts_primary, i), role="group"))
-            if starts_secondary[i]:
-                cells.append(Cell(row.secondary, rowspan=span(starts_secondary, i), role="group"))
+            if primary_span:
+                cells.append(Cell(row.primary, rowspan=primary_span, role="group"))
+            if secondary_span:
+                cells.append(Cell(row.secondary, rowspan=secondary_span, role="group"))
             for text, colspan in zip(row.cells[2:], GRID_SPANS[2:], strict=True):
                 cells.append(Cell(text, colspan=colspan))
-            out.append(GridLine(i, cells, starts_primary[i]))
+            out.append(GridLine(i, cells, bool(primary_span), row.indicator_id))
         return out
 
 

@@ -13,7 +13,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from departments.models import DepartmentYear
 from departments.part_one import PartOne, build_part_one
-from perfbudget.lib.numbers import format_number
 from projects.target_table import COLUMNS, Cell, TargetTable
 
 FONT_NAME = "宋体"
@@ -288,83 +287,19 @@ EVALUATION_WIDTHS = [11, 13, 16, 12, 12, 8, 8, 30]
 
 
 def evaluation_workbook(table) -> bytes:
-    """The 项目支出绩效自评表 as a form workbook, from the same rows as the page."""
-    from projects.evaluation import grid
-
+    """The 项目支出绩效自评表 as a form workbook, from the same cells as the page and the PDF."""
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_name(f"{table.project.table_number}.{table.project.table_name}", set())
     widths = EVALUATION_WIDTHS
     _set_widths(ws, widths)
     _title(ws, 1, f"{table.project.table_name}绩效自评表", len(widths))
-    ev = table.evaluation
-    money = [
-        getattr(ev, k) if ev else None for k in ("initial_budget", "annual_budget", "executed")
-    ]
-    rate = f"{format_number(table.execution_rate)}%" if table.execution_rate is not None else ""
-    department = table.project.department
     rows = [
-        [
-            Cell(f"{department.code}{department.name}", colspan=6, role="unit"),
-            Cell("单位：万元", colspan=2, role="unit"),
-        ],
-        [Cell("项目名称", role="label"), Cell(table.project.name, colspan=7)],
-        [
-            Cell("预算执行情况", rowspan=2, role="label"),
-            *[
-                Cell(t, role="label")
-                for t in ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率")
-            ],
-            Cell("得分", colspan=2, role="label"),
-        ],
-        [
-            *[Cell(str(m) if m is not None else "", role="number", value=m) for m in money],
-            Cell(format_number(table.budget_points), role="number", value=table.budget_points),
-            Cell(rate, role="number"),
-            Cell(str(table.budget_score or ""), colspan=2, role="number", value=table.budget_score),
-        ],
-        [
-            Cell(t, role="head")
-            for t in (
-                "一级指标",
-                "二级指标",
-                "三级指标",
-                "年度指标值",
-                "实际完成值",
-                "分值",
-                "得分",
-                "偏差原因分析及改进措施",
-            )
-        ],
+        *table.header_rows(),
+        table.grid_head(),
+        *(line.cells for line in table.grid_rows()),
+        table.total_row(),
     ]
-    for g in grid(table):
-        row = g["row"]
-        cells = []
-        if g["primary_span"]:
-            cells.append(Cell(row.primary, rowspan=g["primary_span"], role="group"))
-        if g["secondary_span"]:
-            cells.append(Cell(row.secondary, rowspan=g["secondary_span"], role="group"))
-        cells += [
-            Cell(row.name),
-            Cell(row.target),
-            Cell(row.actual),
-            Cell(str(row.points), role="number", value=row.points),
-            Cell(
-                str(row.score if row.score is not None else row.problem),
-                role="number",
-                value=row.score,
-            ),
-            Cell(row.reason),
-        ]
-        rows.append(cells)
-    rows.append(
-        [
-            Cell("总分", colspan=5, role="label"),
-            Cell(str(table.total_points), role="number", value=table.total_points),
-            Cell(str(table.total_score or ""), role="number", value=table.total_score),
-            Cell(f"自评等级：{table.grade or '（未完成）'}", role="label"),
-        ]
-    )
     occupied: set = set()
     for r, cells in enumerate(rows, 2):
         lines = _write_row(ws, r, cells, occupied, widths)

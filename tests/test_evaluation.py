@@ -17,6 +17,8 @@ from tests.reference_doc import squash
 pytestmark = pytest.mark.django_db
 CODE = "13081123P000185100019"  # 5.老电影放映员补贴, budget 3.01, nine 定性 rows in the reference
 URL = reverse("projects:evaluation", args=[2024, CODE])
+PDF_URL = reverse("projects:evaluation_pdf", args=[2024, CODE])
+XLSX_URL = reverse("projects:evaluation_xlsx", args=[2024, CODE])
 
 
 def _make_quantitative():
@@ -233,3 +235,34 @@ def test_a_confirmed_self_evaluation_freezes_the_targets_it_scored(client, finan
         import_prepare(out.getvalue())
     assert "绩效自评已确认，处于只读状态" in str(refused.value)
     assert not project.indicators.filter(name="改名后的指标").exists()
+
+
+def test_the_page_the_pdf_and_excel_draw_the_same_cells(client, finance, auditor):
+    """One builder (EvaluationTable's header, grid and total rows) and three drawers: every
+    cell of the printed table on the page is in the PDF, and the Excel form holds the same
+    cells row by row (numbers as numbers)."""
+    from decimal import Decimal
+
+    from tests.html_tables import parse_tables, texts
+
+    _make_quantitative()
+    client.force_login(finance)
+    client.post(URL, _form(executed="2.5"))
+    client.force_login(auditor)
+    html = client.get(URL).content.decode()
+    page = [[t for t in texts(row) if t] for row in parse_tables(html, "evaluation-table")[0]]
+    assert len(page) == 5 + 9 + 1 and page[-1][0] == "总分"
+    pdf = squash("".join(page_texts(client.get(PDF_URL).content)))
+    for row in page:
+        for text in row:
+            assert squash(text) in pdf, text
+    sheet = load_workbook(io.BytesIO(client.get(XLSX_URL).content)).active
+    cells = [[c for c in row if c not in (None, "")] for row in sheet.iter_rows(values_only=True)]
+    assert len(cells) == 1 + len(page)
+    for drawn, shown in zip(cells[1:], page, strict=True):
+        assert len(drawn) == len(shown), (drawn, shown)
+        for value, text in zip(drawn, shown, strict=True):
+            if isinstance(value, int | float):
+                assert Decimal(str(value)) == Decimal(text), (value, text)
+            else:
+                assert value == text
