@@ -1,7 +1,9 @@
 """The rules of a whole project (funds, schedule, target text, the tree as a whole) and of 第一部分,
 and the one entry point that runs every rule under the framework's 审核口径."""
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from departments.scales import fmt_percent
@@ -113,62 +115,70 @@ def check_target(text: str) -> list[Finding]:
     return out
 
 
-def _tree(data: TargetData) -> list[Finding]:
-    findings: list[Finding] = []
-    missing, names = [], {}
-    cost_total, money_cost = Decimal(0), False
-    benefit_values: dict[str, list] = {}
-    cost_home = ""
+@dataclass
+class _Walk:
+    """What one pass over the tree gathers for the rules that look at the whole tree."""
+
+    findings: list[Finding] = dataclasses.field(default_factory=list)  # each row's own
+    missing: list[str] = dataclasses.field(default_factory=list)  # 一级 without any 三级
+    names: dict[str, int] = dataclasses.field(default_factory=dict)
+    cost_total: Decimal = Decimal(0)
+    money_cost: bool = False
+    cost_home: str = ""  # where a money cost belongs: the first economic-cost 二级
+    benefit_values: dict[str, list] = dataclasses.field(default_factory=dict)
+
+
+def _walk(data: TargetData) -> _Walk:
+    walk = _Walk()
     for primary in data.primaries:
         count = 0
         for secondary in primary.secondaries:
             place = RowPlace(
                 primary.name, primary.kind, secondary.name, secondary.is_cost, data.budget_total
             )
-            if place.is_economic_cost and not cost_home:
-                cost_home = f"{primary.name} / {secondary.name}"
+            if place.is_economic_cost and not walk.cost_home:
+                walk.cost_home = f"{primary.name} / {secondary.name}"
             for row in secondary.indicators:
                 count += 1
-                names[row.name] = names.get(row.name, 0) + 1
-                findings += check_indicator(row, place)
+                walk.names[row.name] = walk.names.get(row.name, 0) + 1
+                walk.findings += check_indicator(row, place)
                 reading, _ = read_row(row.name, row.value_text)
                 if place.is_economic_cost and (
                     reading.is_money or MONEY_IN_TEXT.search(reading.text)
                 ):
-                    money_cost = True
+                    walk.money_cost = True
                     if reading.money is not None and reading.operator in ("≤", "<", "="):
-                        cost_total += reading.money
+                        walk.cost_total += reading.money
                 if primary.kind == "benefit" and reading.number is not None:
                     # A figure (≥90%) copied over effects; a grade scale is not a figure.
-                    benefit_values.setdefault(reading.normal, []).append((place, row))
+                    walk.benefit_values.setdefault(reading.normal, []).append((place, row))
         if count == 0:
-            missing.append(primary.name)
+            walk.missing.append(primary.name)
+    return walk
+
+
+def _cost(walk: _Walk, data: TargetData) -> list[Finding]:
+    out = []
+    if data.primaries and not walk.money_cost:
+        home = walk.cost_home or "成本指标"
+        budget = money_example(data.budget_total)
+        out.append(finding("COST_MISSING", "成本指标", "cost", home=home, budget=budget))
+    if data.budget_total is not None and walk.cost_total > data.budget_total:
+        cost, budget = format_number(walk.cost_total), format_number(data.budget_total)
+        out.append(finding("COST_OVER_BUDGET", "成本指标", "cost", cost=cost, budget=budget))
+    return out
+
+
+def _tree(data: TargetData) -> list[Finding]:
+    walk = _walk(data)
+    findings = list(walk.findings)
     required = "、".join(p.name for p in data.primaries)
     findings += [
         finding("PRIMARY_MISSING", name, f"primary-{name}", primary=name, required=required)
-        for name in missing
+        for name in walk.missing
     ]
-    if data.primaries and not money_cost:
-        findings.append(
-            finding(
-                "COST_MISSING",
-                "成本指标",
-                "cost",
-                home=cost_home or "成本指标",
-                budget=money_example(data.budget_total),
-            )
-        )
-    if data.budget_total is not None and cost_total > data.budget_total:
-        findings.append(
-            finding(
-                "COST_OVER_BUDGET",
-                "成本指标",
-                "cost",
-                cost=format_number(cost_total),
-                budget=format_number(data.budget_total),
-            )
-        )
-    for value, rows in benefit_values.items():
+    findings += _cost(walk, data)
+    for value, rows in walk.benefit_values.items():
         if len(rows) >= 3:
             findings += [
                 finding(
@@ -178,7 +188,7 @@ def _tree(data: TargetData) -> list[Finding]:
             ]
     findings += [
         finding("DUPLICATE_NAME", name, f"name-{name}", name=name, count=count)
-        for name, count in names.items()
+        for name, count in walk.names.items()
         if count > 1 and name
     ]
     return findings
