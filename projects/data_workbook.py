@@ -75,80 +75,67 @@ class DataSheet:
     rows: list[list]
 
 
-def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
-    """Everything the unit-year's data workbook holds, sheet by sheet: the content its cache key
-    is derived from and the workbook is drawn from."""
+def _project_row(project: Project, milestones: list[int]) -> list:
+    planned = {e.month: e.planned_percent for e in project.schedule.all()}
+    department = project.department
+    return [
+        project.year,
+        department.code,
+        department.name,
+        project.table_number,
+        project.table_name,
+        project.code,
+        project.name,
+        project.budget_total,
+        project.fiscal_funds,
+        project.other_funds,
+        project.fund_use,
+        *(planned.get(m) for m in milestones),
+        project.target,
+        project.framework.code,
+        project.section.name if project.section else "",
+        project.version,
+    ]
+
+
+def _indicator_rows(project: Project) -> list[list]:
+    return [
+        [
+            project.year,
+            project.code,
+            primary.name,
+            secondary.name,
+            i.name,
+            i.description,
+            i.value_text,
+            i.basis,
+            i.pk,
+        ]
+        for primary, secondaries in project.indicator_tree()
+        for secondary, items in secondaries
+        for i in items
+    ]
+
+
+def _unit_sheets(department_year: DepartmentYear) -> list[DataSheet]:
+    """部门, 科室 and 科室指标: the unit-year's own rows."""
     department, year = department_year.department, department_year.year
-    milestones = milestones_for_year(year)
-    milestone_headers = [BudgetYear.milestone_label(m) for m in milestones]
-    projects = list(
-        Project.objects.for_table().filter(department=department, year=year).in_booklet_order()
-    )
-    project_rows, indicator_rows = [], []
-    for project in projects:
-        planned = {e.month: e.planned_percent for e in project.schedule.all()}
-        project_rows.append(
-            [
-                year,
-                department.code,
-                department.name,
-                project.table_number,
-                project.table_name,
-                project.code,
-                project.name,
-                project.budget_total,
-                project.fiscal_funds,
-                project.other_funds,
-                project.fund_use,
-                *(planned.get(m) for m in milestones),
-                project.target,
-                project.framework.code,
-                project.section.name if project.section else "",
-                project.version,
-            ]
-        )
-        for primary, secondary, indicator in (
-            (p.name, s.name, i)
-            for p, secondaries in project.indicator_tree()
-            for s, items in secondaries
-            for i in items
-        ):
-            indicator_rows.append(
-                [
-                    year,
-                    project.code,
-                    primary,
-                    secondary,
-                    indicator.name,
-                    indicator.description,
-                    indicator.value_text,
-                    indicator.basis,
-                    indicator.pk,
-                ]
-            )
     sections = Section.objects.filter(department=department).order_by("order", "id")
     indicators = (
         SectionIndicator.objects.filter(section__department=department, year=year)
         .select_related("section")
         .order_by("section__order", "section_id", "order", "id")
     )
+    unit_row = [
+        year,
+        department.code,
+        department.name,
+        department_year.overall_target,
+        department_year.safeguards,
+        department_year.version,
+    ]
     return [
-        DataSheet("项目", PROJECT_COLUMNS + milestone_headers + PROJECT_TAIL, project_rows),
-        DataSheet("指标", [*INDICATOR_COLUMNS, INDICATOR_KEY], indicator_rows),
-        DataSheet(
-            "部门",
-            DEPARTMENT_COLUMNS + DEPARTMENT_TAIL,
-            [
-                [
-                    year,
-                    department.code,
-                    department.name,
-                    department_year.overall_target,
-                    department_year.safeguards,
-                    department_year.version,
-                ]
-            ],
-        ),
+        DataSheet("部门", DEPARTMENT_COLUMNS + DEPARTMENT_TAIL, [unit_row]),
         DataSheet(
             "科室",
             SECTION_COLUMNS,
@@ -162,6 +149,24 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
                 for i in indicators
             ],
         ),
+    ]
+
+
+def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
+    """Everything the unit-year's data workbook holds, sheet by sheet: the content its cache key
+    is derived from and the workbook is drawn from."""
+    department, year = department_year.department, department_year.year
+    milestones = milestones_for_year(year)
+    milestone_headers = [BudgetYear.milestone_label(m) for m in milestones]
+    projects = list(
+        Project.objects.for_table().filter(department=department, year=year).in_booklet_order()
+    )
+    project_rows = [_project_row(project, milestones) for project in projects]
+    indicator_rows = [row for project in projects for row in _indicator_rows(project)]
+    return [
+        DataSheet("项目", PROJECT_COLUMNS + milestone_headers + PROJECT_TAIL, project_rows),
+        DataSheet("指标", [*INDICATOR_COLUMNS, INDICATOR_KEY], indicator_rows),
+        *_unit_sheets(department_year),
     ]
 
 
