@@ -2,6 +2,7 @@
 
 from departments.models import DepartmentYear
 from departments.part_one import build_part_one
+from projects.documents.lists import Column, ListSheet, list_workbook
 from projects.models import Project
 from projects.target_table import TargetTable, build_target_table, milestones_for_year
 
@@ -68,72 +69,49 @@ def ranked_projects(results) -> list[tuple[Project, dict[str, int]]]:
     return sorted(rows, key=lambda r: (-r[1]["error"], -r[1]["warning"], -r[1]["info"]))
 
 
-FINDING_HEADERS = [
-    "表序号",
-    "项目编码",
-    "项目名称",
-    "级别",
-    "审核规则",
-    "位置",
-    "问题",
-    "修改建议",
-    "依据",
+FINDING_COLUMNS = [
+    Column("表序号", 8, wrap=True),
+    Column("项目编码", 24, wrap=True),
+    Column("项目名称", 30, wrap=True),
+    Column("级别", 8, wrap=True),
+    Column("审核规则", 20, wrap=True),
+    Column("位置", 36, wrap=True),
+    Column("问题", 50, wrap=True),
+    Column("修改建议", 40, wrap=True),
+    Column("依据", 50, wrap=True),
 ]
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 def findings_workbook(department_year: DepartmentYear, results) -> bytes:
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    from projects.xlsx import _print_setup, set_text
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "审核结果"
-    for col, header in enumerate(FINDING_HEADERS, 1):
-        set_text(ws.cell(row=1, column=col), header)
-        ws.cell(row=1, column=col).font = Font(bold=True)
-    row = 2
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for project, findings in results:
-        for finding in findings:
-            values = [
-                project.table_number if project else "",
-                project.code if project else "",
-                project.name if project else "第一部分 部门整体绩效目标",
-                finding.severity_label,
-                finding.title,
-                finding.where,
-                finding.message,
-                finding.suggestion,
-                finding.reason,
-            ]
-            for col, value in enumerate(values, 1):
-                cell = ws.cell(row=row, column=col)
-                set_text(cell, value)
-                cell.alignment = wrap
-            row += 1
-    widths = [8, 24, 30, 8, 20, 36, 50, 40, 50]
-    for letter, width in zip("ABCDEFGHI", widths, strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
+    """审核结果 (every finding with its fix and reason) and 按规则统计, ready to print."""
+    rows = [
+        [
+            project.table_number if project else "",
+            project.code if project else "",
+            project.name if project else "第一部分 部门整体绩效目标",
+            finding.severity_label,
+            finding.title,
+            finding.where,
+            finding.message,
+            finding.suggestion,
+            finding.reason,
+        ]
+        for project, findings in results
+        for finding in findings
+    ]
+    counts = [
+        [title, SEVERITY_LABELS[severity], count] for title, severity, count in rule_counts(results)
+    ]
     heading = f"{department_year.department.name} {department_year.year}年 绩效目标审核结果"
-    _print_setup(ws, title_rows="1:1", landscape=True)
-    ws.oddHeader.center.text = heading
-    summary = wb.create_sheet("按规则统计")
-    for col, header in enumerate(["审核规则", "级别", "次数"], 1):
-        set_text(summary.cell(row=1, column=col), header)
-        summary.cell(row=1, column=col).font = Font(bold=True)
-    labels = {"error": "错误", "warning": "警告", "info": "提示"}
-    for i, (title, severity, count) in enumerate(rule_counts(results), 2):
-        set_text(summary.cell(row=i, column=1), title)
-        set_text(summary.cell(row=i, column=2), labels[severity])
-        summary.cell(row=i, column=3, value=count)
-    summary.column_dimensions["A"].width = 24
-    _print_setup(summary, title_rows="1:1")
-    summary.oddHeader.center.text = heading
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return list_workbook(
+        [
+            ListSheet("审核结果", FINDING_COLUMNS, rows, heading=heading, landscape=True),
+            ListSheet(
+                "按规则统计",
+                [Column("审核规则", 24), Column("级别"), Column("次数")],
+                counts,
+                heading=heading,
+            ),
+        ]
+    )

@@ -2,16 +2,13 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from io import BytesIO
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from departments.models import DepartmentYear, SectionIndicator
 from indicators.models import Indicator
+from projects.documents.lists import Column, ListSheet, list_workbook
 from projects.models import Project, ScheduleEntry
-from projects.xlsx import set_text
 
 ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
 HIDDEN_FIELDS = {"version", "updated_at", "id", "project", "section", "department"}
@@ -120,31 +117,30 @@ def department_year_trail(department_year: DepartmentYear) -> list[Entry]:
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
+TRAIL_COLUMNS = [
+    Column("时间", 20),
+    Column("用户"),
+    Column("对象", 28),
+    Column("操作", 8),
+    Column("说明", 24),
+    Column("字段", 16),
+    Column("原值", 36),
+    Column("新值", 36),
+]
+
+
 def trail_workbook(title: str, entries: list[Entry]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "修改记录"
-    headers = ["时间", "用户", "对象", "操作", "说明", "字段", "原值", "新值"]
-    for col, header in enumerate(headers, 1):
-        set_text(ws.cell(row=1, column=col), header)
-        ws.cell(row=1, column=col).font = Font(bold=True)
-    row = 2
-    for entry in entries:
-        for change in entry.changes or [("", "", "")]:
-            values = [
-                entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-                entry.user,
-                entry.what,
-                entry.action,
-                entry.reason,
-                *change,
-            ]
-            for col, value in enumerate(values, 1):
-                set_text(ws.cell(row=row, column=col), value)
-            row += 1
-    for letter, width in zip("ABCDEFGH", [20, 14, 28, 8, 24, 16, 36, 36], strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """The history as a list: one row per changed field (one for a change without fields)."""
+    rows = [
+        [
+            entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            entry.user,
+            entry.what,
+            entry.action,
+            entry.reason,
+            *change,
+        ]
+        for entry in entries
+        for change in entry.changes or [("", "", "")]
+    ]
+    return list_workbook([ListSheet("修改记录", TRAIL_COLUMNS, rows, heading=f"{title} 修改记录")])

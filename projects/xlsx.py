@@ -308,35 +308,34 @@ def evaluation_workbook(table) -> bytes:
     return _save(wb)
 
 
+SUMMARY_COLUMNS = (
+    ("表序号", 8),
+    ("项目编码", 24),
+    ("项目名称", 36),
+    ("全年预算数", 12),
+    ("全年执行数", 12),
+    ("执行率（%）", 12),
+    ("自评得分", 10),
+    ("自评等级", 10),
+)
+
+
 def evaluation_summary_workbook(tables) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "绩效自评汇总"
-    headers = [
-        "表序号",
-        "项目编码",
-        "项目名称",
-        "全年预算数",
-        "全年执行数",
-        "执行率（%）",
-        "自评得分",
-        "自评等级",
-    ]
-    for col, header in enumerate(headers, 1):
-        set_text(ws.cell(row=1, column=col), header)
-    for r, table in enumerate(tables, 2):
-        ev = table.evaluation
-        values = [
+    """绩效自评汇总: one row per project of the unit-year."""
+    from projects.documents.lists import Column, ListSheet, list_workbook
+
+    rows = [
+        [
             table.project.table_number,
             table.project.code,
             table.project.name,
-            ev.annual_budget if ev else None,
-            ev.executed if ev else None,
+            table.evaluation.annual_budget if table.evaluation else None,
+            table.evaluation.executed if table.evaluation else None,
             table.execution_rate,
             table.total_score,
             table.grade,
         ]
-        for col, value in enumerate(values, 1):
-            set_text(ws.cell(row=r, column=col), value)
-    _set_widths(ws, [8, 24, 36, 12, 12, 12, 10, 10])
-    return _save(wb)
+        for table in tables
+    ]
+    columns = [Column(header, width) for header, width in SUMMARY_COLUMNS]
+    return list_workbook([ListSheet("绩效自评汇总", columns, rows)])
