@@ -9,6 +9,8 @@ their bound. The reference scale 优 100% / 良 90% / 中 80% / 差 60%以下 th
 from dataclasses import dataclass
 from decimal import Decimal
 
+from perfbudget.lib.numbers import format_percent
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 LOWER = ("≥", ">")
@@ -30,21 +32,14 @@ class Gap:
     grades: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        span = f"{fmt_percent(self.low)}–{fmt_percent(self.high)}"
+        span = f"{format_percent(self.low)}–{format_percent(self.high)}"
         if self.kind == "hole":
             return f"{span} 之间的完成值不属于任何等级"
         return f"{span} 之间的完成值同时属于{'、'.join(self.grades)}"
 
 
-def fmt_percent(value: Decimal) -> str:
-    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
 def describe_bound(bound: Bound) -> str:
-    number = fmt_percent(bound.value)
+    number = format_percent(bound.value)
     return {"≥": number, ">": f"{number}以上", "≤": f"{number}及以下", "<": f"{number}以下"}[
         bound.op
     ]

@@ -17,8 +17,9 @@ from indicators.scoring import (
     total_grade,
 )
 from indicators.values import format_number, parse_value
+from perfbudget.lib.numbers import format_money
 from projects.models import Project
-from projects.target_table import Cell, GridLine, format_money, group_spans
+from projects.target_table import Cell, GridLine, group_spans
 
 MISSING = "未填写实际完成值"
 CONFIRMED = "自评已确认，不能再修改"

@@ -3,9 +3,9 @@ from django.db.models import Q
 
 from indicators.models import SecondaryCategory
 from indicators.values import format_value, parse_value
+from perfbudget.lib.numbers import format_money
 from projects.importer import MAX_FILE_BYTES
 from projects.models import MAX_INDICATORS_PER_PROJECT, Project
-from projects.target_table import format_money
 
 
 class ImportUploadForm(forms.Form):

@@ -2,8 +2,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from perfbudget.lib.numbers import format_money
 from projects.models import Project
-from projects.target_table import format_money
 
 
 class ProjectTable(tables.Table):

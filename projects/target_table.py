@@ -8,7 +8,7 @@ framework appears, with an empty row when it has no 三级, as the official form
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from indicators.values import format_number
+from perfbudget.lib.numbers import format_money, format_percent
 from projects.models import BudgetYear, Project
 
 GRID_HEADERS = ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]
@@ -63,20 +63,6 @@ def _spread(count: int, width: int) -> list[int]:
     """Split width columns over count cells, wider cells last (4 over 6: 1, 1, 2, 2)."""
     base, extra = divmod(width, count)
     return [base + (1 if i >= count - extra else 0) for i in range(count)]
-
-
-def format_money(value: Decimal | None) -> str:
-    """万元 with two decimals, more only when the value has them (150.00, 0.50, 3.015)."""
-    if value is None:
-        return ""
-    quantized = value.quantize(Decimal("0.01"))
-    if quantized == value:
-        return f"{quantized:f}"
-    return format_number(value)
-
-
-def format_percent(value: Decimal | None) -> str:
-    return "" if value is None else f"{format_number(value)}%"
 
 
 @dataclass

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from departments.models import Section
+from perfbudget.lib.numbers import format_percent
 from projects.models import Project
-from projects.target_table import format_percent
 from tests.reference_doc import read_projects, read_sections, squash
 
 pytestmark = pytest.mark.django_db

@@ -33,9 +33,6 @@ def number(value) -> str:
 @register.filter
 def money(value) -> str:
     """万元 with two decimals, more only when the value has them."""
-    from decimal import Decimal
+    from perfbudget.lib.numbers import format_money
 
-    if value is None or value == "":
-        return ""
-    quantized = Decimal(value).quantize(Decimal("0.01"))
-    return f"{quantized:f}" if quantized == value else number(value)
+    return format_money(value)

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from departments.scales import fmt_percent
 from indicators.checks.catalogue import Severity
 from indicators.checks.core import Finding, RowPlace, TargetData, finding
 from indicators.checks.profiles import Levels, apply_levels, levels_for
 from indicators.checks.reading import MONEY_IN_TEXT, PLACEHOLDER
 from indicators.checks.rows import check_indicator, money_example, read_row
 from indicators.values import format_number
+from perfbudget.lib.numbers import format_percent
 
 QUANTITY = re.compile(
     r"\d|[一二三四五六七八九十百千万两]+\s*(个|项|次|场|人|户|家|台|套|件|所|条|篇|辆|座|处|名|期|批|类)"
@@ -59,7 +59,9 @@ def check_schedule(planned: dict[int, Decimal | None], milestones: list[int]) ->
         label = f"{month}月底"
         if not (0 <= value <= 100):
             out.append(
-                finding("SCHEDULE_RANGE", label, "schedule", month=label, value=fmt_percent(value))
+                finding(
+                    "SCHEDULE_RANGE", label, "schedule", month=label, value=format_percent(value)
+                )
             )
         if previous is not None and value < previous:
             out.append(
@@ -68,8 +70,8 @@ def check_schedule(planned: dict[int, Decimal | None], milestones: list[int]) ->
                     label,
                     "schedule",
                     month=label,
-                    value=fmt_percent(value),
-                    previous=fmt_percent(previous),
+                    value=format_percent(value),
+                    previous=format_percent(previous),
                 )
             )
         previous = value
@@ -82,7 +84,7 @@ def check_schedule(planned: dict[int, Decimal | None], milestones: list[int]) ->
                 label,
                 "schedule",
                 month=label,
-                value=fmt_percent(last_value),
+                value=format_percent(last_value),
             )
         )
     return out

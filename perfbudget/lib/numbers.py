@@ -1,4 +1,5 @@
-"""Reading the numbers people type, and printing exact decimals the way the forms do."""
+"""Reading the numbers people type, and printing exact decimals the way the forms do: the one
+place numbers, money and percents are formatted for every page, form and workbook."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -50,3 +51,19 @@ def format_number(number: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def format_money(value: Decimal | None) -> str:
+    """万元 with two decimals, more only when the value has them (150.00, 0.50, 3.015)."""
+    if value is None or value == "":
+        return ""
+    value = Decimal(value)
+    quantized = value.quantize(Decimal("0.01"))
+    if quantized == value:
+        return f"{quantized:f}"
+    return format_number(value)
+
+
+def format_percent(value: Decimal | None) -> str:
+    """98.5000 → 98.5%; nothing for no value."""
+    return "" if value is None else f"{format_number(value)}%"
