@@ -19,7 +19,7 @@ from indicators.scoring import (
 from indicators.values import format_number, parse_value
 from perfbudget.lib.numbers import format_money
 from projects.models import Project
-from projects.target_table import Cell, GridLine, group_spans
+from projects.target_table import Cell, GridLine, group_spans, merged_lines
 
 MISSING = "未填写实际完成值"
 CONFIRMED = "自评已确认，不能再修改"
@@ -42,6 +42,22 @@ GRID_HEADERS = (
 
 def _text(value: Decimal | None) -> str:
     return "" if value is None else str(value)
+
+
+def _own_cells(row: "EvaluationRow") -> list[Cell]:
+    score = (
+        Cell(_text(row.score), role="number", value=row.score)
+        if row.score is not None
+        else Cell(row.problem, role="note")
+    )
+    return [
+        Cell(row.name),
+        Cell(row.target),
+        Cell(row.actual),
+        Cell(_text(row.points), role="number", value=row.points),
+        score,
+        Cell(row.reason),
+    ]
 
 
 class EvaluationRefused(Exception):
@@ -121,31 +137,7 @@ class EvaluationTable:
 
     def grid_rows(self) -> list[GridLine]:
         """Indicator rows with the 一级 and 二级 cells merged as the 绩效目标表 merges them."""
-        spans = group_spans([(row.primary, row.secondary) for row in self.rows])
-        out = []
-        for i, (row, (primary_span, secondary_span)) in enumerate(
-            zip(self.rows, spans, strict=True)
-        ):
-            cells = []
-            if primary_span:
-                cells.append(Cell(row.primary, rowspan=primary_span, role="group"))
-            if secondary_span:
-                cells.append(Cell(row.secondary, rowspan=secondary_span, role="group"))
-            score = (
-                Cell(_text(row.score), role="number", value=row.score)
-                if row.score is not None
-                else Cell(row.problem, role="note")
-            )
-            cells += [
-                Cell(row.name),
-                Cell(row.target),
-                Cell(row.actual),
-                Cell(_text(row.points), role="number", value=row.points),
-                score,
-                Cell(row.reason),
-            ]
-            out.append(GridLine(i, cells, bool(primary_span), row.indicator.pk))
-        return out
+        return merged_lines(self.rows, _own_cells, lambda row: row.indicator.pk)
 
     def total_row(self) -> list[Cell]:
         return [

@@ -59,6 +59,22 @@ def group_spans(keys: list[tuple[str, str]], splits=frozenset()) -> list[tuple[i
     return [(span(starts_primary, i), span(starts_secondary, i)) for i in range(len(keys))]
 
 
+def merged_lines(rows, tail, ident, splits=frozenset()) -> list[GridLine]:
+    """The grid of rows that carry `primary` and `secondary`: each row's merged 一级 and 二级
+    cells where it starts them (`group_spans`), then its own cells `tail(row)`; `ident(row)` is
+    the indicator it shows."""
+    spans = group_spans([(row.primary, row.secondary) for row in rows], splits)
+    out = []
+    for i, (row, (primary_span, secondary_span)) in enumerate(zip(rows, spans, strict=True)):
+        cells = []
+        if primary_span:
+            cells.append(Cell(row.primary, rowspan=primary_span, role="group"))
+        if secondary_span:
+            cells.append(Cell(row.secondary, rowspan=secondary_span, role="group"))
+        out.append(GridLine(i, cells + tail(row), bool(primary_span), ident(row)))
+    return out
+
+
 def _spread(count: int, width: int) -> list[int]:
     """Split width columns over count cells, wider cells last (4 over 6: 1, 1, 2, 2)."""
     base, extra = divmod(width, count)
@@ -154,20 +170,14 @@ class TargetTable:
     def grid_rows(self, splits: frozenset[int] = frozenset()) -> list[GridLine]:
         """Indicator rows; a merged 一级/二级 cell appears once, on the first row it covers
         (and again where a page begins: `group_spans`)."""
-        spans = group_spans([(row.primary, row.secondary) for row in self.rows], splits)
-        out = []
-        for i, (row, (primary_span, secondary_span)) in enumerate(
-            zip(self.rows, spans, strict=True)
-        ):
-            cells = []
-            if primary_span:
-                cells.append(Cell(row.primary, rowspan=primary_span, role="group"))
-            if secondary_span:
-                cells.append(Cell(row.secondary, rowspan=secondary_span, role="group"))
-            for text, colspan in zip(row.cells[2:], GRID_SPANS[2:], strict=True):
-                cells.append(Cell(text, colspan=colspan))
-            out.append(GridLine(i, cells, bool(primary_span), row.indicator_id))
-        return out
+        return merged_lines(self.rows, _own_cells, lambda row: row.indicator_id, splits)
+
+
+def _own_cells(row: GridRow) -> list[Cell]:
+    return [
+        Cell(text, colspan=colspan)
+        for text, colspan in zip(row.cells[2:], GRID_SPANS[2:], strict=True)
+    ]
 
 
 def _grid(project: Project) -> list[GridRow]:
