@@ -31,15 +31,24 @@ from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import NotANumber, finite_decimal
 from perfbudget.lib.security import has_control_characters
-from projects.data_workbook import (
+from projects.importer.contract import (
     DEPARTMENT_COLUMNS,
     DEPARTMENT_TAIL,
     INDICATOR_COLUMNS,
     INDICATOR_KEY,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    META_SHEET,
+    MONTH_HEADER,
     PROJECT_COLUMNS,
     PROJECT_TAIL,
     SECTION_COLUMNS,
     SECTION_INDICATOR_COLUMNS,
+    SHEET_ROWS,
+    VERSION_HEADER,
 )
 from projects.models import MAX_INDICATORS_PER_PROJECT, BudgetYear, Project
 from projects.services import (
@@ -50,16 +59,6 @@ from projects.services import (
     tree_changes,
 )
 from projects.target_table import format_money
-from projects.xlsx import META_SHEET, VERSION_HEADER
-
-# Limits far above what a real unit imports (a unit has tens of projects, a project tens of
-# indicators), low enough that no import holds a worker for long (README: 导入限制).
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 5_000  # rows of a sheet, header included, unless SHEET_ROWS says otherwise
-SHEET_ROWS = {"指标": 20_000}
-MAX_COLUMNS = 60
-MAX_CELLS = 300_000  # non-empty cells of the whole workbook
 
 NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
 TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
@@ -68,7 +67,6 @@ UNKNOWN_LAYOUT = "无法识别工作簿：应为含“项目”工作表的数�
 NO_SUCH_UNIT = "单位 {code} 不存在，或您没有在该单位导入数据的权限"
 FORMULA = "单元格含有公式，请先将公式转换为数值后再导入。"
 CONTROL_CHARACTER = "单元格含有控制字符（如 \\x01、\\x1b 等不可见字符），请删除后再导入。"
-MONTH_HEADER = re.compile(r"^(\d{1,2})月底$")
 
 
 @dataclass(frozen=True)
