@@ -50,3 +50,13 @@ def format_number(number: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def format_money(value: Decimal | None) -> str:
+    """万元 with two decimals, more only when the value has them (150.00, 0.50, 3.015)."""
+    if value is None:
+        return ""
+    quantized = value.quantize(Decimal("0.01"))
+    if quantized == value:
+        return f"{quantized:f}"
+    return format_number(value)

@@ -29,7 +29,7 @@ from departments.services import confirmed_ratings_unchanged
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory, SelfEvaluation
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Status
-from perfbudget.lib.numbers import NotANumber, finite_decimal
+from perfbudget.lib.numbers import NotANumber, finite_decimal, format_money
 from perfbudget.lib.security import has_control_characters
 from projects.importer.contract import (
     DEPARTMENT_COLUMNS,
@@ -58,7 +58,6 @@ from projects.services import (
     tree_apply,
     tree_changes,
 )
-from projects.target_table import format_money
 
 NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
 TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
