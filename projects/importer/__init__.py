@@ -8,46 +8,33 @@ upload page's preview. `import_apply` writes the plan in one transaction.
 
 import copy
 import re
-import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
-from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Prefetch
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.xml.functions import iterparse
 
 from departments.access import can_write
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.scales import parse_bound
 from departments.services import confirmed_ratings_unchanged
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory, SelfEvaluation
-from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Status
-from perfbudget.lib.numbers import NotANumber, finite_decimal, format_money
-from perfbudget.lib.security import has_control_characters
+from perfbudget.lib.numbers import format_money
 from projects.importer.contract import (
     DEPARTMENT_COLUMNS,
     DEPARTMENT_TAIL,
     INDICATOR_COLUMNS,
     INDICATOR_KEY,
-    MAX_CELLS,
-    MAX_COLUMNS,
     MAX_FILE_BYTES,
-    MAX_ROWS,
-    MAX_UNPACKED_BYTES,
     META_SHEET,
     MONTH_HEADER,
     PROJECT_COLUMNS,
     PROJECT_TAIL,
     SECTION_COLUMNS,
     SECTION_INDICATOR_COLUMNS,
-    SHEET_ROWS,
     VERSION_HEADER,
 )
 from projects.importer.plan import (
@@ -60,6 +47,7 @@ from projects.importer.plan import (
     SectionIndicatorSpec,
     SectionSpec,
 )
+from projects.importer.read import Sheet, cell_text, open_form, open_workbook
 from projects.models import MAX_INDICATORS_PER_PROJECT, BudgetYear, Project
 from projects.services import (
     TreeChanges,
@@ -69,275 +57,27 @@ from projects.services import (
     tree_changes,
 )
 
-NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
-TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
-UNPACKS_TOO_LARGE = "工作簿解压后过大，疑似异常文件，已拒绝。"
+__all__ = [
+    "MAX_FILE_BYTES",
+    "ImportPlan",
+    "ImportRejected",
+    "Problem",
+    "ProjectSpec",
+    "import_apply",
+    "import_prepare",
+]
+
 UNKNOWN_LAYOUT = "无法识别工作簿：应为含“项目”工作表的数据工作簿，或本系统导出的绩效目标表。"
 NO_SUCH_UNIT = "单位 {code} 不存在，或您没有在该单位导入数据的权限"
-FORMULA = "单元格含有公式，请先将公式转换为数值后再导入。"
-CONTROL_CHARACTER = "单元格含有控制字符（如 \\x01、\\x1b 等不可见字符），请删除后再导入。"
 
 
 NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能导入该年度的数据（预算年度由系统管理员设置）"
 
 
-# --- reading cells ---------------------------------------------------------------------------
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-class _Sheet:
-    """Rows of a data sheet as dicts by header, with problems reported by row and column."""
-
-    def __init__(self, ws, problems: list[Problem], required: list[str], optional=()):
-        self.title = ws.title
-        self.problems = problems
-        # Read-only sheets fill gaps with empty cells that know no position: count it here.
-        rows = enumerate(ws.iter_rows(min_row=1), 1)
-        _, header_cells = next(rows, (1, ()))
-        self.columns: dict[str, int] = {}
-        for column, cell in enumerate(header_cells, 1):
-            header = _text(cell.value)
-            if header:
-                self.columns[header] = column
-        self.valid = True
-        for header in required:
-            if header not in self.columns:
-                self._problem(None, None, f"缺少列“{header}”")
-                self.valid = False
-        allowed = set(required) | set(optional)
-        for header, col in self.columns.items():
-            if header not in allowed and not MONTH_HEADER.match(header):
-                self._problem(1, header, f"未知的列“{header}”（列名须与模板一致）", col)
-        self.rows = []
-        for number, cells in rows:
-            values = {}
-            for column, cell in enumerate(cells, 1):
-                if cell.value is not None:
-                    values[column] = cell
-            if any(_text(c.value) for c in values.values()):
-                self.rows.append((number, values))
-
-    def _problem(self, row, header, message, col=None) -> None:
-        col = col or self.columns.get(header or "")
-        column = f"{get_column_letter(col)}列（{header}）" if col and header else header
-        self.problems.append(Problem(self.title, row, column, message))
-
-    def value(self, row: int, cells: dict, header: str):
-        col = self.columns.get(header)
-        cell = cells.get(col) if col else None
-        return None if cell is None else cell.value
-
-    def text(self, row, cells, header, *, required=False, max_length=None) -> str:
-        text = _text(self.value(row, cells, header))
-        if required and not text:
-            self._problem(row, header, "不能为空")
-        if max_length and len(text) > max_length:
-            self._problem(row, header, f"过长（最多 {max_length} 个字符）")
-        return text
-
-    def code(self, row, cells, header, *, max_length: int) -> str:
-        """A unit or project code: letters, digits, - and _ only."""
-        text = self.text(row, cells, header, required=True, max_length=max_length)
-        if text and len(text) <= max_length:
-            try:
-                code_validator(text)
-            except ValidationError as refused:
-                self._problem(row, header, refused.messages[0])
-        return text
-
-    def integer(self, row, cells, header, *, required=True, low=None, high=None) -> int | None:
-        raw = self.value(row, cells, header)
-        if raw is None or _text(raw) == "":
-            if required:
-                self._problem(row, header, "不能为空")
-            return None
-        try:
-            number = _finite(raw, _text(raw))
-        except NotANumber:
-            number = None
-        if number is None or number != number.to_integral_value():
-            self._problem(row, header, f"“{_text(raw)}”不是整数")
-            return None
-        value = int(number)
-        if (low is not None and value < low) or (high is not None and value > high):
-            self._problem(row, header, f"应在 {low} 到 {high} 之间")
-            return None
-        return value
-
-    def money(self, row, cells, header, *, required=True) -> Decimal | None:
-        raw = self.value(row, cells, header)
-        text = _text(raw).replace(",", "").replace("，", "")
-        if not text:
-            if required:
-                self._problem(row, header, "不能为空")
-            return None
-        try:
-            value = _finite(raw, text)
-        except NotANumber:
-            self._problem(row, header, f"“{_text(raw)}”不是有效的金额（万元）")
-            return None
-        if value < 0:
-            self._problem(row, header, "金额不能为负数")
-            return None
-        if value.as_tuple().exponent < -6 or abs(value) >= Decimal(10) ** 14:
-            self._problem(row, header, "金额最多保留6位小数（万元），且不超过14位整数")
-            return None
-        return value
-
-    def percent(self, row, cells, header) -> Decimal | None:
-        col = self.columns.get(header)
-        cell = cells.get(col) if col else None
-        if cell is None or _text(cell.value) == "":
-            return None
-        raw = cell.value
-        try:
-            value = _finite(raw, _text(raw).rstrip("%％").strip())
-        except NotANumber:
-            self._problem(row, header, f"“{_text(raw)}”不是有效的百分比")
-            return None
-        if isinstance(raw, int | float) and "%" in (cell.number_format or ""):
-            value *= 100
-        if not (0 <= value <= 100):
-            self._problem(row, header, "百分比应在 0% 到 100% 之间")
-            return None
-        return value.normalize() if value == value.to_integral() else value
-
-
-def _finite(raw, text: str) -> Decimal:
-    """A cell's number: a float exactly as Excel shows it, anything else from its text.
-    NotANumber for what is not a finite number (NaN and Infinity included)."""
-    if isinstance(raw, float):
-        return finite_decimal(repr(raw))
-    if isinstance(raw, int):
-        return finite_decimal(str(int(raw)))
-    return finite_decimal(text)
-
-
-def _open(data: bytes):
-    """The workbook, read-only (streamed), once every sheet has been walked within the limits:
-    the walk stops at the first row, column or cell past a limit, so a huge sheet costs no more
-    than a legal one. Formulas and control characters are refused cell by cell."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportRejected(
-            [Problem("文件", None, None, TOO_LARGE.format(limit=MAX_FILE_BYTES // 2**20))]
-        )
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise ImportRejected([Problem("文件", None, None, UNPACKS_TOO_LARGE)])
-            _count_sheet_parts(archive)
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
-        problems = _walk_within_limits(wb)
-    except ImportRejected:
-        raise
-    except Exception:  # openpyxl raises many kinds of errors on damaged parts
-        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
-    if problems:
-        raise ImportRejected(problems)
-    return wb
-
-
-_COLUMN_OF = re.compile(r"^([A-Z]+)")
-
-
-def _too_many_cells() -> str:
-    return (
-        f"工作簿的行数、列数或单元格过多（每个工作表最多 {MAX_ROWS} 行，“指标”最多 "
-        f"{SHEET_ROWS.get('指标', MAX_ROWS)} 行；最多 {MAX_COLUMNS} 列；共最多 {MAX_CELLS} 个"
-        "单元格），请拆分后分批导入"
-    )
-
-
-def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
-    """Count the rows and cells of every sheet's XML as it streams past, stopping at the
-    largest limit any sheet has. openpyxl, even read-only, parses a whole sheet once just to
-    learn its size when the file does not state it; after this count that parse is short."""
-    row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
-    cells = 0
-    for name in archive.namelist():
-        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            continue
-        rows = 0
-        with archive.open(name) as source:
-            for event, element in iterparse(source, events=("start", "end")):
-                tag = element.tag.rsplit("}", 1)[-1]
-                if event == "start":
-                    if tag == "row":
-                        rows += 1
-                    elif tag == "c":
-                        cells += 1
-                        column = _COLUMN_OF.match(element.get("r") or "")
-                        if column and column_index_from_string(column[1]) > MAX_COLUMNS:
-                            rows = row_limit + 1
-                    if rows > row_limit or cells > MAX_CELLS:
-                        raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
-                elif tag == "row":
-                    element.clear()
-
-
-def _too_many(title: str, limit: int) -> Problem:
-    return Problem(
-        title,
-        None,
-        None,
-        f"行数或列数过多（此工作表最多 {limit} 行、{MAX_COLUMNS} 列，全部工作表共最多 "
-        f"{MAX_CELLS} 个非空单元格），请拆分后分批导入",
-    )
-
-
-def _walk_within_limits(wb) -> list[Problem]:
-    problems: list[Problem] = []
-    cells_seen = 0
-    for ws in wb.worksheets:
-        limit = SHEET_ROWS.get(ws.title, MAX_ROWS)
-        # The sheet's own claim first (cheap), then the rows as they really are.
-        if (ws.max_row or 0) > limit or (ws.max_column or 0) > MAX_COLUMNS:
-            return [*problems, _too_many(ws.title, limit)]
-        for number, row in enumerate(ws.iter_rows(min_row=1), 1):
-            if number > limit:
-                return [*problems, _too_many(ws.title, limit)]
-            for cell in row:
-                value = cell.value
-                if value is None:
-                    continue
-                cells_seen += 1
-                if cell.column > MAX_COLUMNS or cells_seen > MAX_CELLS:
-                    return [*problems, _too_many(ws.title, limit)]
-                where = f"{get_column_letter(cell.column)}列"
-                if cell.data_type == "f" or type(value).__name__ in (
-                    "ArrayFormula",
-                    "DataTableFormula",
-                ):
-                    problems.append(Problem(ws.title, number, where, FORMULA))
-                elif isinstance(value, str) and has_control_characters(value):
-                    problems.append(Problem(ws.title, number, where, CONTROL_CHARACTER))
-    return problems
-
-
-def _open_form(data: bytes):
-    """A form workbook in the normal mode, for its merged cells (read-only mode has none);
-    only after `_open` has walked it within the limits."""
-    try:
-        return load_workbook(BytesIO(data), data_only=False)
-    except Exception:
-        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
-
-
 # --- the data workbook -----------------------------------------------------------------------
 
 
-def _read_projects(sheet: _Sheet) -> list[ProjectSpec]:
+def _read_projects(sheet: Sheet) -> list[ProjectSpec]:
     months = sorted(
         (int(m[1]), header)
         for header in sheet.columns
@@ -372,7 +112,7 @@ def _read_projects(sheet: _Sheet) -> list[ProjectSpec]:
         _check_schedule(sheet, spec, dict(months))
         key = (spec.year, spec.code)
         if key in seen:
-            sheet._problem(
+            sheet.problem(
                 row, "项目编码", f"项目编码与第{seen[key]}行重复（{spec.year}年 {spec.code}）"
             )
             continue
@@ -381,27 +121,27 @@ def _read_projects(sheet: _Sheet) -> list[ProjectSpec]:
     return specs
 
 
-def _check_funds(sheet: _Sheet, spec: ProjectSpec) -> None:
+def _check_funds(sheet: Sheet, spec: ProjectSpec) -> None:
     total = spec.fiscal_funds + (spec.other_funds or 0)
     if total != spec.budget_total:
-        sheet._problem(
+        sheet.problem(
             spec.row,
             "预算数",
             f"财政资金与其他资金之和（{format_money(total)}）不等于预算数（{format_money(spec.budget_total)}）",
         )
 
 
-def _check_schedule(sheet: _Sheet, spec: ProjectSpec, headers: dict[int, str]) -> None:
+def _check_schedule(sheet: Sheet, spec: ProjectSpec, headers: dict[int, str]) -> None:
     filled = [(m, p) for m, p in sorted(spec.schedule.items()) if p is not None]
     for (_, earlier), (month, later) in zip(filled, filled[1:], strict=False):
         if later < earlier:
-            sheet._problem(spec.row, headers[month], "资金支出计划为累计百分比，不能比前一节点小")
+            sheet.problem(spec.row, headers[month], "资金支出计划为累计百分比，不能比前一节点小")
             return
     if filled and filled[-1][1] != 100:
-        sheet._problem(spec.row, headers[filled[-1][0]], "资金支出计划最后一个节点应为 100%")
+        sheet.problem(spec.row, headers[filled[-1][0]], "资金支出计划最后一个节点应为 100%")
 
 
-def _read_indicators(sheet: _Sheet) -> dict[tuple[int, str], list[IndicatorSpec]]:
+def _read_indicators(sheet: Sheet) -> dict[tuple[int, str], list[IndicatorSpec]]:
     by_project: dict[tuple[int, str], list[IndicatorSpec]] = {}
     for row, cells in sheet.rows:
         before = len(sheet.problems)
@@ -421,7 +161,7 @@ def _read_indicators(sheet: _Sheet) -> dict[tuple[int, str], list[IndicatorSpec]
         if len(sheet.problems) == before:
             rows = by_project.setdefault((year, code), [])
             if len(rows) == MAX_INDICATORS_PER_PROJECT:
-                sheet._problem(row, "项目编码", _too_many_indicators(code))
+                sheet.problem(row, "项目编码", _too_many_indicators(code))
                 break
             rows.append(spec)
     return by_project
@@ -434,7 +174,7 @@ def _too_many_indicators(code: str) -> str:
     )
 
 
-def _rows_of(sheet: _Sheet, build) -> list:
+def _rows_of(sheet: Sheet, build) -> list:
     """One record per sheet row, keeping only the rows that raised no problem."""
     specs = []
     for row, cells in sheet.rows:
@@ -445,7 +185,7 @@ def _rows_of(sheet: _Sheet, build) -> list:
     return specs
 
 
-def _read_departments(sheet: _Sheet) -> list[DepartmentSpec]:
+def _read_departments(sheet: Sheet) -> list[DepartmentSpec]:
     return _rows_of(
         sheet,
         lambda row, cells: DepartmentSpec(
@@ -460,7 +200,7 @@ def _read_departments(sheet: _Sheet) -> list[DepartmentSpec]:
     )
 
 
-def _read_sections(sheet: _Sheet) -> list[SectionSpec]:
+def _read_sections(sheet: Sheet) -> list[SectionSpec]:
     return _rows_of(
         sheet,
         lambda row, cells: SectionSpec(
@@ -474,7 +214,7 @@ def _read_sections(sheet: _Sheet) -> list[SectionSpec]:
     )
 
 
-def _read_section_indicators(sheet: _Sheet) -> list[SectionIndicatorSpec]:
+def _read_section_indicators(sheet: Sheet) -> list[SectionIndicatorSpec]:
     specs = []
     fields = (
         ("优", "excellent", "≥"),
@@ -490,7 +230,7 @@ def _read_section_indicators(sheet: _Sheet) -> list[SectionIndicatorSpec]:
                 op, value = parse_bound(sheet.text(row, cells, grade, required=True), default_op)
                 bounds[f"{name}_op"], bounds[f"{name}_bound"] = op, value
             except ValueError as error:
-                sheet._problem(row, grade, str(error))
+                sheet.problem(row, grade, str(error))
         spec = SectionIndicatorSpec(
             year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
             department_code=sheet.code(row, cells, "单位编码", max_length=32),
@@ -507,12 +247,12 @@ def _read_section_indicators(sheet: _Sheet) -> list[SectionIndicatorSpec]:
 
 def _read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
     plan = ImportPlan(kind="数据工作簿")
-    projects = _Sheet(wb["项目"], problems, PROJECT_COLUMNS + ["绩效目标"], PROJECT_TAIL)
+    projects = Sheet(wb["项目"], problems, PROJECT_COLUMNS + ["绩效目标"], PROJECT_TAIL)
     if projects.valid:
         plan.projects = _read_projects(projects)
     indicators: dict = {}
     if "指标" in wb.sheetnames:
-        sheet = _Sheet(wb["指标"], problems, INDICATOR_COLUMNS, [INDICATOR_KEY])
+        sheet = Sheet(wb["指标"], problems, INDICATOR_COLUMNS, [INDICATOR_KEY])
         if sheet.valid:
             indicators = _read_indicators(sheet)
     for spec in plan.projects:
@@ -548,7 +288,7 @@ def _read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
     )
     for title, columns, tail, reader, attr in optional:
         if title in wb.sheetnames:
-            sheet = _Sheet(wb[title], problems, columns, tail)
+            sheet = Sheet(wb[title], problems, columns, tail)
             if sheet.valid:
                 setattr(plan, attr, reader(sheet))
     return plan
@@ -609,14 +349,14 @@ class _Form:
 
     def find_row(self, label: str) -> int | None:
         for r in range(1, self.ws.max_row + 1):
-            if _text(self.ws.cell(row=r, column=1).value) == label:
+            if cell_text(self.ws.cell(row=r, column=1).value) == label:
                 return r
         return None
 
     def after(self, r: int, label: str):
         anchors = self.anchors(r)
         for i, (_, value) in enumerate(anchors):
-            if _text(value) == label and i + 1 < len(anchors):
+            if cell_text(value) == label and i + 1 < len(anchors):
                 return anchors[i + 1][1]
         return None
 
@@ -626,14 +366,14 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
     meta = {}
     if META_SHEET in wb.sheetnames:
         for key, value, *_ in wb[META_SHEET].iter_rows(values_only=True):
-            meta[_text(key)] = _text(value)
+            meta[cell_text(key)] = cell_text(value)
     form = _Form(ws)
     title = ws.title
 
     def problem(row, message):
         problems.append(Problem(title, row, None, message))
 
-    heading = re.match(r"^(\d+)[.．、](.+?)绩效目标表$", _text(ws["A1"].value))
+    heading = re.match(r"^(\d+)[.．、](.+?)绩效目标表$", cell_text(ws["A1"].value))
     code_row, funds_row = form.find_row("项目编码"), form.find_row("预算规模及资金用途")
     schedule_row, target_row = form.find_row("资金支出计划（%）"), form.find_row("绩效目标")
     grid_row = form.find_row("一级指标")
@@ -643,7 +383,7 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
             "表格结构与绩效目标表不符（找不到标题、项目编码、预算规模及资金用途、资金支出计划、绩效目标或指标表头）",
         )
         return ImportPlan(kind="绩效目标表")
-    unit_line = _text(ws.cell(row=code_row - 1, column=1).value)
+    unit_line = cell_text(ws.cell(row=code_row - 1, column=1).value)
     unit = re.match(r"^([0-9A-Za-z]+)(.*)$", unit_line)
     year_text = meta.get("年度") or (str(default_year) if default_year else "")
     if not year_text.isdigit():
@@ -670,8 +410,8 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
     }
     percent_cells = {}
     for col, label in form.anchors(schedule_row)[1:]:
-        if MONTH_HEADER.match(_text(label)):
-            percent_cells[_text(label)] = ws.cell(row=schedule_row + 1, column=col)
+        if MONTH_HEADER.match(cell_text(label)):
+            percent_cells[cell_text(label)] = ws.cell(row=schedule_row + 1, column=col)
     sheet = _FormSheet(title, problems, values, percent_cells)
     specs = _read_projects(sheet)
     if not specs:
@@ -681,7 +421,7 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
     spec.row = code_row
     spec.indicators = []
     for r in range(grid_row + 1, ws.max_row + 1):
-        cells = [_text(form.value(r, c)) for c in (1, 2, 3, 4, 6, 7)]
+        cells = [cell_text(form.value(r, c)) for c in (1, 2, 3, 4, 6, 7)]
         if not any(cells[2:]):
             continue  # a 二级 with no 三级 under it
         if not cells[2]:
@@ -706,7 +446,7 @@ def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -
     return ImportPlan(kind="绩效目标表", projects=[spec])
 
 
-class _FormSheet(_Sheet):
+class _FormSheet(Sheet):
     """The form's values presented as a one-row data sheet, so the same checks apply."""
 
     def __init__(self, title, problems, values, percent_cells):
@@ -722,7 +462,7 @@ class _FormSheet(_Sheet):
         self.rows = [(0, cells)]
         self.valid = True
 
-    def _problem(self, row, header, message, col=None) -> None:
+    def problem(self, row, header, message, col=None) -> None:
         self.problems.append(Problem(self.title, None, header, message))
 
 
@@ -1147,12 +887,12 @@ def import_prepare(
     create units; otherwise only units where the user may write are accepted. `seen` is the
     (versions, unit_versions) of the plan a user previewed: anything changed since is refused,
     so a confirmation never writes over what the preview did not show."""
-    wb = _open(data)
+    wb = open_workbook(data)
     problems: list[Problem] = []
     if "项目" in wb.sheetnames:
         plan = _read_data_workbook(wb, problems, user)
-    elif wb.worksheets and "绩效目标表" in _text(wb.worksheets[0]["A1"].value):
-        plan = _read_form_workbook(_open_form(data), problems, default_year)
+    elif wb.worksheets and "绩效目标表" in cell_text(wb.worksheets[0]["A1"].value):
+        plan = _read_form_workbook(open_form(data), problems, default_year)
     else:
         raise ImportRejected([Problem("文件", None, None, UNKNOWN_LAYOUT)])
     if not problems and not (
