@@ -23,6 +23,19 @@ from projects.models import (
     ScheduleEntry,
 )
 
+# A project's own values, carried over as they are by a copy to another year and compared and
+# written by an import (code, unit, year, framework and section are keys or looked up).
+PROJECT_FIELDS = (
+    "table_number",
+    "table_name",
+    "name",
+    "budget_total",
+    "fiscal_funds",
+    "other_funds",
+    "fund_use",
+    "target",
+)
+
 GRADE_KEYS = (
     ("优", "excellent", "≥"),
     ("良", "good", "≥"),
@@ -424,16 +437,9 @@ def _copy_project(project: Project, budget_year: BudgetYear) -> Project:
         department=project.department,
         year=year,
         section=project.section,
-        table_number=project.table_number,
         booklet_order=project.booklet_order,
-        table_name=project.table_name,
         code=project.code,
-        name=project.name,
-        budget_total=project.budget_total,
-        fiscal_funds=project.fiscal_funds,
-        other_funds=project.other_funds,
-        fund_use=project.fund_use,
-        target=project.target,
+        **{name: getattr(project, name) for name in PROJECT_FIELDS},
         framework=framework,
         source=project,
     )

@@ -50,6 +50,7 @@ from projects.importer.plan import (
 from projects.importer.read import Sheet, cell_text, open_form, open_workbook
 from projects.models import MAX_INDICATORS_PER_PROJECT, BudgetYear, Project
 from projects.services import (
+    PROJECT_FIELDS,
     TreeChanges,
     framework_categories,
     schedule_replace,
@@ -299,16 +300,9 @@ def _spec_of_existing(project: Project, indicators: list[IndicatorSpec]) -> Proj
         year=project.year,
         department_code=project.department.code,
         department_name=project.department.name,
-        table_number=project.table_number,
-        table_name=project.table_name,
         code=project.code,
-        name=project.name,
-        budget_total=project.budget_total,
-        fiscal_funds=project.fiscal_funds,
-        other_funds=project.other_funds,
-        fund_use=project.fund_use,
+        **{name: getattr(project, name) for name in PROJECT_FIELDS},
         schedule={e.month: e.planned_percent for e in project.schedule.all()},
-        target=project.target,
         framework_code=project.framework.code,
         section_name=project.section.name if project.section else "",
         row=0,
@@ -938,18 +932,6 @@ def _existing_projects(plan: ImportPlan) -> dict[tuple[int, str], Project]:
         .select_related("department", "framework", "section")
         .prefetch_related("schedule", Prefetch("indicators", queryset=indicators))
     }
-
-
-PROJECT_FIELDS = (
-    "table_number",
-    "table_name",
-    "name",
-    "budget_total",
-    "fiscal_funds",
-    "other_funds",
-    "fund_use",
-    "target",
-)
 
 
 STALE_PROJECT = (
