@@ -6,11 +6,6 @@ nothing is written. Its plan lists what would be created and changed, for the dr
 upload page's preview. `import_apply` writes the plan in one transaction.
 """
 
-import copy
-import re
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Prefetch
@@ -21,26 +16,23 @@ from departments.models import Department, DepartmentYear, Section, SectionIndic
 from departments.services import confirmed_ratings_unchanged
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory, SelfEvaluation
 from perfbudget.lib.grades import Status
-from perfbudget.lib.numbers import format_money
 from projects.importer.contract import (
     MAX_FILE_BYTES,
-    META_SHEET,
-    MONTH_HEADER,
     VERSION_HEADER,
 )
-from projects.importer.data_sheets import read_data_workbook, read_projects, too_many_indicators
+from projects.importer.data_sheets import read_data_workbook
+from projects.importer.describe import describe, project_changes, read_only_state
+from projects.importer.form import read_form_workbook
 from projects.importer.plan import (
     ImportPlan,
     ImportRejected,
-    IndicatorSpec,
     Problem,
     ProjectSpec,
 )
-from projects.importer.read import Sheet, cell_text, open_form, open_workbook
-from projects.models import MAX_INDICATORS_PER_PROJECT, BudgetYear, Project
+from projects.importer.read import cell_text, open_form, open_workbook
+from projects.models import BudgetYear, Project
 from projects.services import (
     PROJECT_FIELDS,
-    TreeChanges,
     framework_categories,
     schedule_replace,
     tree_apply,
@@ -62,161 +54,6 @@ NO_SUCH_UNIT = "单位 {code} 不存在，或您没有在该单位导入数据�
 
 
 NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能导入该年度的数据（预算年度由系统管理员设置）"
-
-
-# --- the form workbook -----------------------------------------------------------------------
-
-
-class _Form:
-    """A 绩效目标表 sheet read by its labels, merged cells resolved to their top-left value."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.merged = {}
-        for rng in ws.merged_cells.ranges:
-            top_left = ws.cell(row=rng.min_row, column=rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    self.merged[(r, c)] = (rng.min_row, rng.min_col, top_left)
-
-    def value(self, r: int, c: int):
-        if (r, c) in self.merged:
-            return self.merged[(r, c)][2]
-        return self.ws.cell(row=r, column=c).value
-
-    def anchors(self, r: int) -> list[tuple[int, object]]:
-        """(column, value) of the cells that start in row r's columns, left to right."""
-        out = []
-        for c in range(1, self.ws.max_column + 1):
-            origin = self.merged.get((r, c))
-            if origin and origin[1] != c:
-                continue
-            out.append((c, self.value(r, c)))
-        return out
-
-    def find_row(self, label: str) -> int | None:
-        for r in range(1, self.ws.max_row + 1):
-            if cell_text(self.ws.cell(row=r, column=1).value) == label:
-                return r
-        return None
-
-    def after(self, r: int, label: str):
-        anchors = self.anchors(r)
-        for i, (_, value) in enumerate(anchors):
-            if cell_text(value) == label and i + 1 < len(anchors):
-                return anchors[i + 1][1]
-        return None
-
-
-def _read_form_workbook(wb, problems: list[Problem], default_year: int | None) -> ImportPlan:
-    ws = wb.worksheets[0]
-    meta = {}
-    if META_SHEET in wb.sheetnames:
-        for key, value, *_ in wb[META_SHEET].iter_rows(values_only=True):
-            meta[cell_text(key)] = cell_text(value)
-    form = _Form(ws)
-    title = ws.title
-
-    def problem(row, message):
-        problems.append(Problem(title, row, None, message))
-
-    heading = re.match(r"^(\d+)[.．、](.+?)绩效目标表$", cell_text(ws["A1"].value))
-    code_row, funds_row = form.find_row("项目编码"), form.find_row("预算规模及资金用途")
-    schedule_row, target_row = form.find_row("资金支出计划（%）"), form.find_row("绩效目标")
-    grid_row = form.find_row("一级指标")
-    if not all([heading, code_row, funds_row, schedule_row, target_row, grid_row]):
-        problem(
-            None,
-            "表格结构与绩效目标表不符（找不到标题、项目编码、预算规模及资金用途、资金支出计划、绩效目标或指标表头）",
-        )
-        return ImportPlan(kind="绩效目标表")
-    unit_line = cell_text(ws.cell(row=code_row - 1, column=1).value)
-    unit = re.match(r"^([0-9A-Za-z]+)(.*)$", unit_line)
-    year_text = meta.get("年度") or (str(default_year) if default_year else "")
-    if not year_text.isdigit():
-        problem(None, "无法确定年度：请使用本系统导出的表格，或在导入时指定年度")
-        return ImportPlan(kind="绩效目标表")
-
-    # Reuse the data-sheet checks by presenting the form's values under the data headers.
-    values = {
-        "年度": int(year_text),
-        "单位编码": meta.get("单位编码") or (unit[1] if unit else ""),
-        "单位名称": meta.get("单位名称") or (unit[2] if unit else ""),
-        "表序号": meta.get("表序号") or heading[1],
-        "表名称": meta.get("表名称") or heading[2],
-        "项目编码": form.after(code_row, "项目编码"),
-        "项目名称": form.after(code_row, "项目名称"),
-        "预算数": form.after(funds_row, "预算数"),
-        "财政资金": form.after(funds_row, "其中：财政资金"),
-        "其他资金": form.after(funds_row, "其他资金"),
-        "资金用途": form.value(funds_row + 1, 2),
-        "绩效目标": form.value(target_row, 2),
-        "指标体系": meta.get("指标体系", ""),
-        "责任科室": meta.get("责任科室", ""),
-        VERSION_HEADER: meta.get(VERSION_HEADER, ""),
-    }
-    percent_cells = {}
-    for col, label in form.anchors(schedule_row)[1:]:
-        if MONTH_HEADER.match(cell_text(label)):
-            percent_cells[cell_text(label)] = ws.cell(row=schedule_row + 1, column=col)
-    sheet = _FormSheet(title, problems, values, percent_cells)
-    specs = read_projects(sheet)
-    if not specs:
-        return ImportPlan(kind="绩效目标表")
-    spec = specs[0]
-    spec.sheet = title
-    spec.row = code_row
-    spec.indicators = []
-    for r in range(grid_row + 1, ws.max_row + 1):
-        cells = [cell_text(form.value(r, c)) for c in (1, 2, 3, 4, 6, 7)]
-        if not any(cells[2:]):
-            continue  # a 二级 with no 三级 under it
-        if not cells[2]:
-            problems.append(Problem(title, r, "C列（三级指标）", "不能为空"))
-            continue
-        too_long = [
-            Problem(title, r, column, "过长（最多 200 个字符）")
-            for column, text in (
-                ("C列（三级指标）", cells[2]),
-                ("F列（指标值）", cells[4]),
-                ("G列（指标值确定依据）", cells[5]),
-            )
-            if len(text) > 200
-        ]
-        if too_long:
-            problems.extend(too_long)
-            continue
-        if len(spec.indicators) == MAX_INDICATORS_PER_PROJECT:
-            problems.append(Problem(title, r, None, too_many_indicators(spec.code)))
-            break
-        spec.indicators.append(IndicatorSpec(*cells, row=r))
-    return ImportPlan(kind="绩效目标表", projects=[spec])
-
-
-class _FormSheet(Sheet):
-    """The form's values presented as a one-row data sheet, so the same checks apply."""
-
-    def __init__(self, title, problems, values, percent_cells):
-        self.title = title
-        self.problems = problems
-        headers = list(values) + list(percent_cells)
-        self.columns = {h: i for i, h in enumerate(headers, 1)}
-        cells = {}
-        for header, value in values.items():
-            cells[self.columns[header]] = _Value(value, "General")
-        for header, cell in percent_cells.items():
-            cells[self.columns[header]] = _Value(cell.value, cell.number_format)
-        self.rows = [(0, cells)]
-        self.valid = True
-
-    def problem(self, row, header, message, col=None) -> None:
-        self.problems.append(Problem(self.title, None, header, message))
-
-
-@dataclass
-class _Value:
-    value: object
-    number_format: str
 
 
 # --- checks against the database and the plan -------------------------------------------------
@@ -400,7 +237,7 @@ def _check_against_database(plan: ImportPlan, problems: list[Problem], user) -> 
                 )
             )
     if not problems:
-        plan.changes = _describe(plan, existing, categories)
+        plan.changes = describe(plan, existing, categories)
 
 
 CODE_TAKEN = "{spec.year}年的项目编码 {spec.code} 已被使用，不能导入到单位 {spec.department_code}"
@@ -450,12 +287,6 @@ def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Proble
             )
 
 
-def _read_only_state(project: Project) -> str:
-    if project.status != Status.DRAFT:
-        return project.get_status_display()
-    return "绩效自评已确认"
-
-
 STALE_FILE = (
     "项目 {code} 在本文件导出之后已被修改（文件中为第 {old} 版，现为第 {new} 版），"
     "导入会撤销这些修改；请重新下载工作簿，在新文件上修改后再导入。"
@@ -475,7 +306,7 @@ def _check_file_versions(plan, existing, categories, problems) -> None:
         current = existing.get((spec.year, spec.code))
         if spec.version is None or spec.skip or current is None:
             continue
-        if current.version != spec.version and _project_changes(current, spec, categories):
+        if current.version != spec.version and project_changes(current, spec, categories):
             message = STALE_FILE.format(code=spec.code, old=spec.version, new=current.version)
             problems.append(Problem(spec.sheet, spec.row, VERSION_HEADER, message))
 
@@ -485,7 +316,7 @@ def _check_read_only(plan, read_only, existing, categories, problems) -> None:
     the preview); only a real change to one is refused."""
     for spec in read_only:
         current = existing[(spec.year, spec.code)]
-        changes = _project_changes(current, spec, categories)
+        changes = project_changes(current, spec, categories)
         if changes:
             problems.append(
                 Problem(
@@ -494,134 +325,13 @@ def _check_read_only(plan, read_only, existing, categories, problems) -> None:
                     "项目编码",
                     READ_ONLY.format(
                         code=spec.code,
-                        status=_read_only_state(current),
+                        status=read_only_state(current),
                         changes="；".join(changes),
                     ),
                 )
             )
         else:
             spec.skip = True
-
-
-def _tree_preview(current: Project, spec: ProjectSpec, categories: dict) -> TreeChanges:
-    """What the import would write to the project's indicators, worked out on copies."""
-    return tree_changes(
-        project=current,
-        rows=[i.as_row() for i in spec.indicators],
-        current=[copy.copy(i) for i in current.indicators.all()],
-        categories=categories[spec.framework_code],
-    )
-
-
-def _describe_tree(changes: TreeChanges) -> str:
-    parts = []
-    if changes.update:
-        parts.append(f"修改 {len(changes.update)} 条")
-    if changes.create:
-        parts.append(f"新增 {len(changes.create)} 条")
-    if changes.delete:
-        names = "、".join(
-            i.name + ("（含已记录的实际完成值）" if hasattr(i, "result") else "")
-            for i in changes.delete
-        )
-        parts.append(f"删除 {len(changes.delete)} 条：{names}")
-    return "指标" + "，".join(parts)
-
-
-def _project_changes(current: Project, spec: ProjectSpec, categories: dict) -> list[str]:
-    """What the spec would change of the existing project, worked out once per spec (the
-    read-only, file-version and preview checks all ask; the indicator pairing is the costly
-    part)."""
-    if spec.changes is None:
-        spec.changes = _work_out_changes(current, spec, categories)
-    return list(spec.changes)
-
-
-def _work_out_changes(current: Project, spec: ProjectSpec, categories: dict) -> list[str]:
-    changes = _changed_fields(current, spec)
-    if spec.section_name and spec.section_name != (current.section.name if current.section else ""):
-        changes.append("责任科室已修改")
-    if spec.framework_code and spec.framework_code != current.framework.code:
-        changes.append(f"指标体系 {current.framework.code} → {spec.framework_code}")
-    if spec.indicators is not None:
-        tree = _tree_preview(current, spec, categories)
-        if tree:
-            changes.append(_describe_tree(tree))
-    return changes
-
-
-def _describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
-    lines = [f"新建单位 {code} {name}" for code, name in plan.new_departments.items()]
-    for spec in plan.departments:
-        current = DepartmentYear.objects.filter(department__code=spec.code, year=spec.year).first()
-        if current is None:
-            lines.append(f"新建部门年度绩效目标 {spec.code} {spec.year}年")
-        elif (current.overall_target, current.safeguards) != (
-            spec.overall_target,
-            spec.safeguards,
-        ):
-            lines.append(f"更新部门年度绩效目标 {spec.code} {spec.year}年")
-    sections = {
-        (s.department.code, s.name): s
-        for s in Section.objects.filter(
-            department__code__in={s.department_code for s in plan.sections}
-        ).select_related("department")
-    }
-    for spec in plan.sections:
-        current = sections.get((spec.department_code, spec.name))
-        if current is None:
-            lines.append(f"新建科室 {spec.name}")
-        elif (current.order, current.duties) != (spec.order, spec.duties):
-            lines.append(f"更新科室 {spec.name}")
-    if plan.section_indicators:
-        lines.append(
-            f"核对科室绩效指标 {len(plan.section_indicators)} 条（未改动的不写入，不留修改记录）"
-        )
-    for spec in plan.projects:
-        current = existing.get((spec.year, spec.code))
-        count = "保留原有指标" if spec.indicators is None else f"{len(spec.indicators)} 条指标"
-        if current is None:
-            lines.append(f"新建项目 {spec.year}年 {spec.code} {spec.name}（{count}）")
-            continue
-        if spec.skip:
-            lines.append(
-                f"跳过项目 {spec.year}年 {spec.code} {spec.name}"
-                f"（{_read_only_state(current)}，无变化）"
-            )
-            continue
-        changed = _project_changes(current, spec, categories)
-        lines.append(
-            f"更新项目 {spec.year}年 {spec.code} {spec.name}：{'；'.join(changed)}"
-            if changed
-            else f"项目 {spec.year}年 {spec.code} {spec.name}：无变化"
-        )
-    return lines
-
-
-def _changed_fields(current: Project, spec: ProjectSpec) -> list[str]:
-    fields = [
-        ("表序号", current.table_number, spec.table_number),
-        ("表名称", current.table_name, spec.table_name),
-        ("项目名称", current.name, spec.name),
-        ("预算数", current.budget_total, spec.budget_total),
-        ("财政资金", current.fiscal_funds, spec.fiscal_funds),
-        ("其他资金", current.other_funds, spec.other_funds),
-        ("资金用途", current.fund_use, spec.fund_use),
-        ("绩效目标", current.target, spec.target),
-    ]
-    out = []
-    for label, old, new in fields:
-        if old != new:
-            if isinstance(new, Decimal) or isinstance(old, Decimal):
-                out.append(f"{label} {format_money(old)} → {format_money(new)}")
-            else:
-                out.append(f"{label}已修改")
-    planned = {e.month: e.planned_percent for e in current.schedule.all()}
-    if {m: p for m, p in planned.items() if p is not None} != {
-        m: p for m, p in spec.schedule.items() if p is not None
-    }:
-        out.append("资金支出计划已修改")
-    return out
 
 
 # --- entry points ----------------------------------------------------------------------------
@@ -639,7 +349,7 @@ def import_prepare(
     if "项目" in wb.sheetnames:
         plan = read_data_workbook(wb, problems, user)
     elif wb.worksheets and "绩效目标表" in cell_text(wb.worksheets[0]["A1"].value):
-        plan = _read_form_workbook(open_form(data), problems, default_year)
+        plan = read_form_workbook(open_form(data), problems, default_year)
     else:
         raise ImportRejected([Problem("文件", None, None, UNKNOWN_LAYOUT)])
     if not problems and not (
