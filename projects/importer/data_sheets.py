@@ -23,6 +23,7 @@ from projects.importer.contract import (
     VERSION_HEADER,
 )
 from projects.importer.plan import (
+    DATA_WORKBOOK,
     DepartmentSpec,
     ImportPlan,
     IndicatorSpec,
@@ -199,7 +200,7 @@ def _read_section_indicators(sheet: Sheet) -> list[SectionIndicatorSpec]:
 
 
 def read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
-    plan = ImportPlan(kind="数据工作簿")
+    plan = ImportPlan(kind=DATA_WORKBOOK)
     projects = Sheet(wb[PROJECT_SHEET], problems, PROJECT_COLUMNS + ["绩效目标"], PROJECT_TAIL)
     if projects.valid:
         plan.projects = read_projects(projects)

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from projects.importer.contract import META_SHEET, MONTH_HEADER, VERSION_HEADER
 from projects.importer.data_sheets import read_projects, too_many_indicators
-from projects.importer.plan import ImportPlan, IndicatorSpec, Problem
+from projects.importer.plan import FORM_WORKBOOK, ImportPlan, IndicatorSpec, Problem
 from projects.importer.read import Sheet, cell_text
 from projects.models import MAX_INDICATORS_PER_PROJECT
 
-FORM = "绩效目标表"
 HEADING = re.compile(r"^(\d+)[.．、](.+?)绩效目标表$")
 UNIT_LINE = re.compile(r"^([0-9A-Za-z]+)(.*)$")
 NOT_A_FORM = (
@@ -87,21 +86,21 @@ def read_form_workbook(wb, problems: list[Problem], default_year: int | None) ->
     parts = _parts(form)
     if not (heading and parts):
         problems.append(Problem(ws.title, None, None, NOT_A_FORM))
-        return ImportPlan(kind=FORM)
+        return ImportPlan(kind=FORM_WORKBOOK)
     year_text = meta.get("年度") or (str(default_year) if default_year else "")
     if not year_text.isdigit():
         problems.append(Problem(ws.title, None, None, NO_YEAR))
-        return ImportPlan(kind=FORM)
+        return ImportPlan(kind=FORM_WORKBOOK)
     values = _values(form, parts, heading, meta, int(year_text))
     sheet = _FormSheet(ws.title, problems, values, _percent_cells(form, parts.schedule))
     specs = read_projects(sheet)
     if not specs:
-        return ImportPlan(kind=FORM)
+        return ImportPlan(kind=FORM_WORKBOOK)
     spec = specs[0]
     spec.sheet = ws.title
     spec.row = parts.code
     spec.indicators = _read_grid(form, parts.grid, spec.code, problems)
-    return ImportPlan(kind=FORM, projects=[spec])
+    return ImportPlan(kind=FORM_WORKBOOK, projects=[spec])
 
 
 def _meta(wb) -> dict[str, str]:

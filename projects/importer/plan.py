@@ -7,6 +7,10 @@ from decimal import Decimal
 
 from projects.importer.contract import PROJECT_SHEET
 
+# The two kinds of workbook an import reads.
+DATA_WORKBOOK = "数据工作簿"
+FORM_WORKBOOK = "绩效目标表"
+
 
 @dataclass(frozen=True)
 class Problem:
