@@ -23,19 +23,6 @@ from projects.models import (
     ScheduleEntry,
 )
 
-# A project's own values, carried over as they are by a copy to another year and compared and
-# written by an import (code, unit, year, framework and section are keys or looked up).
-PROJECT_FIELDS = (
-    "table_number",
-    "table_name",
-    "name",
-    "budget_total",
-    "fiscal_funds",
-    "other_funds",
-    "fund_use",
-    "target",
-)
-
 GRADE_KEYS = (
     ("优", "excellent", "≥"),
     ("良", "good", "≥"),
@@ -439,7 +426,7 @@ def _copy_project(project: Project, budget_year: BudgetYear) -> Project:
         section=project.section,
         booklet_order=project.booklet_order,
         code=project.code,
-        **{name: getattr(project, name) for name in PROJECT_FIELDS},
+        **{name: getattr(project, name) for name in Project.OWN_FIELDS},
         framework=framework,
         source=project,
     )

@@ -16,7 +16,6 @@ from projects.importer.contract import INDICATOR_SHEET, SECTION_INDICATOR_SHEET,
 from projects.importer.plan import ImportPlan, ImportRejected, Problem
 from projects.models import BudgetYear, Project
 from projects.services import (
-    PROJECT_FIELDS,
     department_year_ensure,
     framework_categories,
     schedule_replace,
@@ -192,7 +191,7 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
 
 
 def _apply_project(project, spec, framework, sections, categories, user) -> None:
-    values = {name: getattr(spec, name) for name in PROJECT_FIELDS}
+    values = {name: getattr(spec, name) for name in Project.OWN_FIELDS}
     values["framework_id"] = framework.pk
     if spec.section_name:
         values["section_id"] = sections[(spec.department_code, spec.section_name)].pk

@@ -34,7 +34,7 @@ from projects.importer.plan import (
 )
 from projects.importer.read import Sheet
 from projects.models import MAX_INDICATORS_PER_PROJECT, Project
-from projects.services import GRADE_KEYS, PROJECT_FIELDS
+from projects.services import GRADE_KEYS
 
 
 def read_projects(sheet: Sheet) -> list[ProjectSpec]:
@@ -262,7 +262,7 @@ def _spec_of_existing(project: Project, indicators: list[IndicatorSpec]) -> Proj
         department_code=project.department.code,
         department_name=project.department.name,
         code=project.code,
-        **{name: getattr(project, name) for name in PROJECT_FIELDS},
+        **{name: getattr(project, name) for name in Project.OWN_FIELDS},
         schedule={e.month: e.planned_percent for e in project.schedule.all()},
         framework_code=project.framework.code,
         section_name=project.section.name if project.section else "",

@@ -9,7 +9,7 @@ from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import format_money
 from projects.importer.plan import ImportPlan, ProjectSpec
 from projects.models import Project
-from projects.services import PROJECT_FIELDS, TreeChanges, tree_changes
+from projects.services import TreeChanges, tree_changes
 
 # How the preview names each of a project's own fields: its column in 项目.
 FIELD_LABELS = {
@@ -97,7 +97,7 @@ def _work_out_changes(current: Project, spec: ProjectSpec, categories: dict) -> 
 
 def _changed_fields(current: Project, spec: ProjectSpec) -> list[str]:
     out = []
-    for name in PROJECT_FIELDS:
+    for name in Project.OWN_FIELDS:
         label, old, new = FIELD_LABELS[name], getattr(current, name), getattr(spec, name)
         if old != new:
             if isinstance(new, Decimal) or isinstance(old, Decimal):
