@@ -37,7 +37,82 @@ from projects.models import MAX_INDICATORS_PER_PROJECT, Project
 from projects.services import GRADE_KEYS
 
 
+def read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
+    """Every sheet of the data workbook; only 项目 is required."""
+    plan = ImportPlan(kind=DATA_WORKBOOK)
+    projects = Sheet(wb[PROJECT_SHEET], problems, PROJECT_COLUMNS + ["绩效目标"], PROJECT_TAIL)
+    if projects.valid:
+        plan.projects = read_projects(projects)
+    indicators: dict = {}
+    if INDICATOR_SHEET in wb.sheetnames:
+        sheet = Sheet(wb[INDICATOR_SHEET], problems, INDICATOR_COLUMNS, [INDICATOR_KEY])
+        if sheet.valid:
+            indicators = _read_indicators(sheet)
+    for spec in plan.projects:
+        rows = indicators.pop((spec.year, spec.code), None)
+        if rows is not None:
+            spec.indicators = rows
+    plan.projects += _projects_of_indicator_rows(indicators, problems, user)
+    optional = (
+        (DEPARTMENT_SHEET, DEPARTMENT_COLUMNS, DEPARTMENT_TAIL, _read_departments, "departments"),
+        (SECTION_SHEET, SECTION_COLUMNS, (), _read_sections, "sections"),
+        (
+            SECTION_INDICATOR_SHEET,
+            SECTION_INDICATOR_COLUMNS,
+            [INDICATOR_KEY],
+            _read_section_indicators,
+            "section_indicators",
+        ),
+    )
+    for title, columns, tail, reader, attr in optional:
+        if title in wb.sheetnames:
+            sheet = Sheet(wb[title], problems, columns, tail)
+            if sheet.valid:
+                setattr(plan, attr, reader(sheet))
+    return plan
+
+
+def _projects_of_indicator_rows(
+    indicators: dict, problems: list[Problem], user
+) -> list[ProjectSpec]:
+    """Indicator rows of projects not in 项目: they must exist already, in a unit the user may
+    write (another unit's project reads exactly as one that does not exist)."""
+    specs = []
+    for (year, code), rows in indicators.items():
+        project = Project.objects.filter(year=year, code=code).select_related("department").first()
+        if project is None or (user is not None and not can_write(user, project.department)):
+            for spec in rows:
+                problems.append(
+                    Problem(
+                        INDICATOR_SHEET,
+                        spec.row,
+                        "B列（项目编码）",
+                        f"项目 {year}年 {code} 不在“项目”工作表中，也不存在于系统中",
+                    )
+                )
+            continue
+        specs.append(_spec_of_existing(project, rows))
+    return specs
+
+
+def _spec_of_existing(project: Project, indicators: list[IndicatorSpec]) -> ProjectSpec:
+    return ProjectSpec(
+        year=project.year,
+        department_code=project.department.code,
+        department_name=project.department.name,
+        code=project.code,
+        **{name: getattr(project, name) for name in Project.OWN_FIELDS},
+        schedule={e.month: e.planned_percent for e in project.schedule.all()},
+        framework_code=project.framework.code,
+        section_name=project.section.name if project.section else "",
+        row=0,
+        sheet=INDICATOR_SHEET,
+        indicators=indicators,
+    )
+
+
 def read_projects(sheet: Sheet) -> list[ProjectSpec]:
+    """The rows of 项目; a form workbook's values come here too, as a one-row sheet."""
     months = sorted(
         (int(m[1]), header)
         for header in sheet.columns
@@ -197,76 +272,3 @@ def _read_section_indicators(sheet: Sheet) -> list[SectionIndicatorSpec]:
         if len(sheet.problems) == before:
             specs.append(spec)
     return specs
-
-
-def read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
-    plan = ImportPlan(kind=DATA_WORKBOOK)
-    projects = Sheet(wb[PROJECT_SHEET], problems, PROJECT_COLUMNS + ["绩效目标"], PROJECT_TAIL)
-    if projects.valid:
-        plan.projects = read_projects(projects)
-    indicators: dict = {}
-    if INDICATOR_SHEET in wb.sheetnames:
-        sheet = Sheet(wb[INDICATOR_SHEET], problems, INDICATOR_COLUMNS, [INDICATOR_KEY])
-        if sheet.valid:
-            indicators = _read_indicators(sheet)
-    for spec in plan.projects:
-        rows = indicators.pop((spec.year, spec.code), None)
-        if rows is not None:
-            spec.indicators = rows
-    plan.projects += _projects_of_indicator_rows(indicators, problems, user)
-    optional = (
-        (DEPARTMENT_SHEET, DEPARTMENT_COLUMNS, DEPARTMENT_TAIL, _read_departments, "departments"),
-        (SECTION_SHEET, SECTION_COLUMNS, (), _read_sections, "sections"),
-        (
-            SECTION_INDICATOR_SHEET,
-            SECTION_INDICATOR_COLUMNS,
-            [INDICATOR_KEY],
-            _read_section_indicators,
-            "section_indicators",
-        ),
-    )
-    for title, columns, tail, reader, attr in optional:
-        if title in wb.sheetnames:
-            sheet = Sheet(wb[title], problems, columns, tail)
-            if sheet.valid:
-                setattr(plan, attr, reader(sheet))
-    return plan
-
-
-def _projects_of_indicator_rows(
-    indicators: dict, problems: list[Problem], user
-) -> list[ProjectSpec]:
-    """Indicator rows of projects not in 项目: they must exist already, in a unit the user may
-    write (another unit's project reads exactly as one that does not exist)."""
-    specs = []
-    for (year, code), rows in indicators.items():
-        project = Project.objects.filter(year=year, code=code).select_related("department").first()
-        if project is None or (user is not None and not can_write(user, project.department)):
-            for spec in rows:
-                problems.append(
-                    Problem(
-                        INDICATOR_SHEET,
-                        spec.row,
-                        "B列（项目编码）",
-                        f"项目 {year}年 {code} 不在“项目”工作表中，也不存在于系统中",
-                    )
-                )
-            continue
-        specs.append(_spec_of_existing(project, rows))
-    return specs
-
-
-def _spec_of_existing(project: Project, indicators: list[IndicatorSpec]) -> ProjectSpec:
-    return ProjectSpec(
-        year=project.year,
-        department_code=project.department.code,
-        department_name=project.department.name,
-        code=project.code,
-        **{name: getattr(project, name) for name in Project.OWN_FIELDS},
-        schedule={e.month: e.planned_percent for e in project.schedule.all()},
-        framework_code=project.framework.code,
-        section_name=project.section.name if project.section else "",
-        row=0,
-        sheet=INDICATOR_SHEET,
-        indicators=indicators,
-    )

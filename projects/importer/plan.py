@@ -14,6 +14,9 @@ FORM_WORKBOOK = "绩效目标表"
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with a file: where (sheet, row as the spreadsheet numbers it, column)
+    and what, in Chinese."""
+
     sheet: str
     row: int | None
     column: str | None
@@ -31,6 +34,8 @@ class Problem:
 
 
 class ImportRejected(Exception):
+    """A file refused, with every problem found; nothing was written."""
+
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems

@@ -36,6 +36,7 @@ CONTROL_CHARACTER = "单元格含有控制字符（如 \\x01、\\x1b 等不可�
 
 
 def cell_text(value) -> str:
+    """A cell's value as text: dates as ISO dates, a whole float without its .0, trimmed."""
     if value is None:
         return ""
     if isinstance(value, datetime):
