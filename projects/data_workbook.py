@@ -1,6 +1,7 @@
 """The data workbook (DESIGN §7): one row per record, for bulk entry and round trips.
 
-Sheet and column names are the contract; `projects/importer.py` reads the same names."""
+Sheet and column names are the contract (`projects/importer/contract.py`), which the importer
+reads back."""
 
 from dataclasses import dataclass
 from io import BytesIO
@@ -10,41 +11,25 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from departments.models import DepartmentYear, Section, SectionIndicator
+from projects.importer.contract import (
+    DEPARTMENT_COLUMNS,
+    DEPARTMENT_SHEET,
+    DEPARTMENT_TAIL,
+    INDICATOR_COLUMNS,
+    INDICATOR_KEY,
+    INDICATOR_SHEET,
+    PROJECT_COLUMNS,
+    PROJECT_SHEET,
+    PROJECT_TAIL,
+    SECTION_COLUMNS,
+    SECTION_INDICATOR_COLUMNS,
+    SECTION_INDICATOR_SHEET,
+    SECTION_SHEET,
+)
 from projects.models import BudgetYear, Project
 from projects.target_table import milestones_for_year
-from projects.xlsx import VERSION_HEADER, set_text
+from projects.xlsx import set_text
 
-PROJECT_COLUMNS = [
-    "年度",
-    "单位编码",
-    "单位名称",
-    "表序号",
-    "表名称",
-    "项目编码",
-    "项目名称",
-    "预算数",
-    "财政资金",
-    "其他资金",
-    "资金用途",
-]  # then one column per milestone, then 绩效目标, 指标体系, 责任科室
-PROJECT_TAIL = ["绩效目标", "指标体系", "责任科室", VERSION_HEADER]
-INDICATOR_COLUMNS = [
-    "年度",
-    "项目编码",
-    "一级指标",
-    "二级指标",
-    "三级指标",
-    "绩效指标描述",
-    "指标值",
-    "指标值确定依据",
-]
-DEPARTMENT_COLUMNS = ["年度", "单位编码", "单位名称", "总体绩效目标", "工作保障措施"]
-DEPARTMENT_TAIL = [VERSION_HEADER]
-SECTION_COLUMNS = ["年度", "单位编码", "科室", "序号", "职责"]
-SECTION_INDICATOR_COLUMNS = ["年度", "单位编码", "科室", "绩效指标", "优", "良", "中", "差"]
-# The last column of 指标 and 科室指标: the record's id, so that a re-import pairs each row with
-# its own record whatever the rows' order or names (optional on import).
-INDICATOR_KEY = "指标编号"
 WIDE = {"项目名称", "资金用途", "绩效目标", "总体绩效目标", "工作保障措施", "职责", "绩效指标描述"}
 
 
@@ -135,14 +120,14 @@ def _unit_sheets(department_year: DepartmentYear) -> list[DataSheet]:
         department_year.version,
     ]
     return [
-        DataSheet("部门", DEPARTMENT_COLUMNS + DEPARTMENT_TAIL, [unit_row]),
+        DataSheet(DEPARTMENT_SHEET, DEPARTMENT_COLUMNS + DEPARTMENT_TAIL, [unit_row]),
         DataSheet(
-            "科室",
+            SECTION_SHEET,
             SECTION_COLUMNS,
             [[year, department.code, s.name, s.order, s.duties] for s in sections],
         ),
         DataSheet(
-            "科室指标",
+            SECTION_INDICATOR_SHEET,
             [*SECTION_INDICATOR_COLUMNS, INDICATOR_KEY],
             [
                 [year, department.code, i.section.name, i.name, *i.criteria(), i.pk]
@@ -164,8 +149,8 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
     project_rows = [_project_row(project, milestones) for project in projects]
     indicator_rows = [row for project in projects for row in _indicator_rows(project)]
     return [
-        DataSheet("项目", PROJECT_COLUMNS + milestone_headers + PROJECT_TAIL, project_rows),
-        DataSheet("指标", [*INDICATOR_COLUMNS, INDICATOR_KEY], indicator_rows),
+        DataSheet(PROJECT_SHEET, PROJECT_COLUMNS + milestone_headers + PROJECT_TAIL, project_rows),
+        DataSheet(INDICATOR_SHEET, [*INDICATOR_COLUMNS, INDICATOR_KEY], indicator_rows),
         *_unit_sheets(department_year),
     ]
 

@@ -112,6 +112,19 @@ class Project(Reviewed):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     history = HistoricalRecords()
 
+    # The project's own values, not its keys, unit, framework or section: what a copy to another
+    # year carries over as it is, and what an import compares and writes.
+    OWN_FIELDS = (
+        "table_number",
+        "table_name",
+        "name",
+        "budget_total",
+        "fiscal_funds",
+        "other_funds",
+        "fund_use",
+        "target",
+    )
+
     objects = ProjectQuerySet.as_manager()
 
     class Meta:

@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from departments.models import DepartmentYear
 from departments.part_one import PartOne, build_part_one
+from projects.importer.contract import META_SHEET, VERSION_HEADER
 from projects.target_table import COLUMNS, Cell, TargetTable
 
 FONT_NAME = "宋体"
@@ -21,10 +22,6 @@ TABLE_WIDTHS = [12, 14, 17, 14, 13, 16, 14]
 RATING_WIDTHS = [34, 14, 14, 14, 14]
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-META_SHEET = "元数据"
-# The record's version when the file was written: an import of an older file that would change
-# the record is refused instead of undoing what colleagues saved since.
-VERSION_HEADER = "数据版本"
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 

@@ -27,9 +27,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from indicators.models import Indicator
-from projects import importer
 from projects.data_workbook import data_workbook
-from projects.importer import import_apply, import_prepare
+from projects.importer import apply, import_apply, import_prepare
 from projects.models import Project
 from tests.test_editor import _post_data, _rows
 from tests.test_import import _department_year, _snapshot
@@ -193,7 +192,7 @@ def test_an_import_interrupted_half_way_leaves_nothing_half_written(reference, m
     plan = import_prepare(_changed_workbook())
     before = _snapshot()
     calls = {"n": 0}
-    original = importer.schedule_replace
+    original = apply.schedule_replace
 
     def interrupted(**kwargs):
         calls["n"] += 1
@@ -201,7 +200,7 @@ def test_an_import_interrupted_half_way_leaves_nothing_half_written(reference, m
             raise KeyboardInterrupt  # as when the operator presses Ctrl-C
         return original(**kwargs)
 
-    monkeypatch.setattr(importer, "schedule_replace", interrupted)
+    monkeypatch.setattr(apply, "schedule_replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         import_apply(plan)
     assert calls["n"] == 3

@@ -10,10 +10,9 @@ from openpyxl import Workbook, load_workbook
 
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from indicators.models import Indicator
-from projects import importer
 from projects.data_workbook import data_workbook
 from projects.exports import department_tables
-from projects.importer import ImportRejected, import_apply, import_prepare
+from projects.importer import ImportRejected, import_apply, import_prepare, read
 from projects.models import Project
 from projects.xlsx import table_workbook
 
@@ -243,14 +242,14 @@ def test_formulas_are_refused(reference):
 
 
 def test_oversized_sheet_is_refused(reference, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_ROWS", 100)
+    monkeypatch.setattr(read, "MAX_ROWS", 100)
     data = _workbook_bytes(lambda wb: [wb.active.append([i]) for i in range(150)])
     with pytest.raises(ImportRejected, match="行数或列数过多"):
         import_prepare(data)
 
 
 def test_oversized_file_is_refused(reference, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 1000)
     with pytest.raises(ImportRejected, match="文件过大"):
         import_prepare(_export())
 

@@ -12,9 +12,8 @@ from openpyxl import Workbook, load_workbook
 
 from departments.models import DepartmentYear
 from indicators.models import Indicator, SecondaryCategory
-from projects import importer
 from projects.data_workbook import data_workbook
-from projects.importer import ImportRejected, import_prepare
+from projects.importer import ImportRejected, contract, import_prepare, read
 from projects.models import MAX_INDICATORS_PER_PROJECT, Project
 from projects.services import indicators_sync, project_tree_replace
 from tests.test_editor import _post_data, _rows
@@ -34,12 +33,12 @@ def _export() -> bytes:
 
 
 def test_limits_are_far_above_real_units_and_as_documented():
-    assert importer.MAX_ROWS == 5_000 and importer.SHEET_ROWS == {"指标": 20_000}
-    assert importer.MAX_COLUMNS == 60 and MAX_INDICATORS_PER_PROJECT == 300
+    assert contract.MAX_ROWS == 5_000 and contract.SHEET_ROWS == {"指标": 20_000}
+    assert contract.MAX_COLUMNS == 60 and MAX_INDICATORS_PER_PROJECT == 300
 
 
 def test_a_sheet_with_more_rows_than_its_limit_is_refused(reference, monkeypatch):
-    monkeypatch.setattr(importer, "SHEET_ROWS", {"指标": 40})
+    monkeypatch.setattr(read, "SHEET_ROWS", {"指标": 40})
     wb = load_workbook(io.BytesIO(_export()))
     for i in range(60):
         wb["指标"].append([2024, CODE, "产出指标", "数量指标", f"指标{i}", "", "1个", ""])
@@ -49,7 +48,7 @@ def test_a_sheet_with_more_rows_than_its_limit_is_refused(reference, monkeypatch
 
 def test_rows_are_counted_as_read_not_as_the_sheet_claims(reference, monkeypatch):
     """A sheet whose dimension says A1:B2 but holds more rows is still stopped at the limit."""
-    monkeypatch.setattr(importer, "MAX_ROWS", 100)
+    monkeypatch.setattr(read, "MAX_ROWS", 100)
     wb = Workbook()
     for i in range(150):
         wb.active.append([i])
@@ -75,7 +74,7 @@ def test_a_cell_beyond_the_last_allowed_column_is_refused(reference):
 
 
 def test_a_workbook_with_too_many_cells_is_refused(reference, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_CELLS", 50)
+    monkeypatch.setattr(read, "MAX_CELLS", 50)
     with pytest.raises(ImportRejected, match="最多 50 个"):
         import_prepare(_export())
 
@@ -185,10 +184,10 @@ def test_a_project_over_the_indicator_limit_is_refused_by_the_editor_with_a_mess
 def test_the_sheet_xml_is_counted_before_openpyxl_reads_it(reference, monkeypatch):
     """openpyxl parses a whole sheet to learn its size when the file does not state it: the
     rows are counted on the raw XML first, stopping at the largest limit."""
-    monkeypatch.setattr(importer, "MAX_ROWS", 40)
-    monkeypatch.setattr(importer, "SHEET_ROWS", {"指标": 50})
+    monkeypatch.setattr(read, "MAX_ROWS", 40)
+    monkeypatch.setattr(read, "SHEET_ROWS", {"指标": 50})
     opened = []
-    monkeypatch.setattr(importer, "load_workbook", lambda *a, **k: opened.append(1))
+    monkeypatch.setattr(read, "load_workbook", lambda *a, **k: opened.append(1))
     wb = Workbook()
     for i in range(150):
         wb.active.append([i])

@@ -31,6 +31,7 @@ _DRAWING_SOURCES = [
     "projects/xlsx.py",
     "projects/target_table.py",
     "projects/data_workbook.py",
+    "projects/importer/contract.py",
     "static/css/form-table.css",
     "static/css/pdf.css",
     "templates/pdf",

@@ -1,0 +1,228 @@
+"""Writing a checked plan, in one transaction: every record the plan was checked against is
+locked and compared again first; then units, 第一部分, sections, section indicators and
+projects are written, unchanged records left alone. A project's fields are the services' one
+list, its schedule and indicators are written by the services the editor uses."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from departments.models import Department, DepartmentYear, Section, SectionIndicator
+from departments.services import confirmed_ratings_unchanged
+from indicators.models import FrameworkVersion
+from projects.importer.check import STALE_UNIT_FILE, existing_projects, version_problems
+from projects.importer.contract import INDICATOR_SHEET, SECTION_INDICATOR_SHEET, SECTION_SHEET
+from projects.importer.plan import ImportPlan, ImportRejected, Problem
+from projects.models import BudgetYear, Project
+from projects.services import (
+    department_year_ensure,
+    framework_categories,
+    schedule_replace,
+    tree_apply,
+    tree_changes,
+)
+
+
+@transaction.atomic
+def import_apply(plan: ImportPlan, *, user=None) -> ImportPlan:
+    """Write a checked plan; everything or nothing. Unchanged records are not written, and
+    every record that is written gets a new version (an editor page opened before the import is
+    then refused on save instead of silently undoing it)."""
+    _lock_and_recheck(plan)
+    for code, name in plan.new_departments.items():
+        Department.objects.create(code=code, name=name)
+    departments = {d.code: d for d in Department.objects.all()}
+    frameworks = {f.code: f for f in FrameworkVersion.objects.all()}
+    touched: set[tuple[str, int | None]] = set()  # unit-years whose 第一部分 changed
+    _apply_departments(plan, departments, touched)
+    _apply_sections(plan, departments, touched)
+    sections = {
+        (s.department.code, s.name): s
+        for s in Section.objects.filter(
+            department__code__in={s.department_code for s in plan.section_indicators}
+            | {p.department_code for p in plan.projects}
+        ).select_related("department")
+    }
+    _apply_section_indicators(plan, sections, touched)
+    _bump_unit_years(touched)
+    _apply_projects(plan, departments, frameworks, sections, user)
+    return plan
+
+
+def _apply_departments(plan: ImportPlan, departments: dict, touched: set) -> None:
+    for spec in plan.departments:
+        department_year = department_year_ensure(department=departments[spec.code], year=spec.year)
+        texts = {"overall_target": spec.overall_target, "safeguards": spec.safeguards}
+        if any(getattr(department_year, k) != v for k, v in texts.items()):
+            for key, value in texts.items():
+                setattr(department_year, key, value)
+            department_year.save(update_fields=list(texts))
+            touched.add((spec.code, spec.year))
+
+
+def _apply_sections(plan: ImportPlan, departments: dict, touched: set) -> None:
+    for spec in plan.sections:
+        section, created = Section.objects.get_or_create(
+            department=departments[spec.department_code],
+            name=spec.name,
+            defaults={"order": spec.order, "duties": spec.duties},
+        )
+        if created or (section.order, section.duties) != (spec.order, spec.duties):
+            _refuse_if_stale(plan, spec.department_code, None, SECTION_SHEET, spec.row)
+            section.order, section.duties = spec.order, spec.duties
+            section.save()
+            touched.add((spec.department_code, None))  # sections print in every year
+
+
+def _lock_and_recheck(plan: ImportPlan) -> None:
+    """Lock every project and unit-year the plan compared against, in a fixed order, and refuse
+    the whole import when any of them changed since: a preview is never trusted at write time."""
+    codes = {spec.code for spec in plan.projects}
+    locked = Project.objects.select_for_update().filter(code__in=codes).order_by("pk")
+    now_projects = {(p.year, p.code): p.version for p in locked}
+    unit_years = (
+        DepartmentYear.objects.select_for_update(of=("self",))
+        .filter(department__code__in=[code for code, _ in plan.unit_versions])
+        .select_related("department")
+        .order_by("pk")
+    )
+    now_units = {
+        (dy.department.code, dy.year): dy.version
+        for dy in unit_years
+        if (dy.department.code, dy.year) in plan.unit_versions
+    }
+    seen = (plan.versions, plan.unit_versions)
+    if problems := version_problems(plan, seen, (now_projects, now_units)):
+        raise ImportRejected(problems)
+
+
+def _apply_section_indicators(plan: ImportPlan, sections: dict, touched: set) -> None:
+    """Section indicators matched by key, then by (科室, name); a matched one keeps its place."""
+    current = list(
+        SectionIndicator.objects.filter(
+            section__in=sections.values(), year__in={s.year for s in plan.section_indicators}
+        )
+    )
+    by_key = {i.pk: i for i in current}
+    by_name = {(i.section_id, i.year, i.name): i for i in current}
+    last: dict = {}
+    for indicator in current:
+        slot = (indicator.section_id, indicator.year)
+        last[slot] = max(last.get(slot, 0), indicator.order)
+    for spec in plan.section_indicators:
+        section = sections[(spec.department_code, spec.section)]
+        indicator = by_key.get(spec.key)
+        if indicator is None or indicator.year != spec.year:
+            indicator = by_name.get((section.pk, spec.year, spec.name))
+        values = {"section_id": section.pk, "name": spec.name, **spec.bounds}
+        if indicator is None or indicator.section_id != section.pk:
+            slot = (section.pk, spec.year)
+            last[slot] = last.get(slot, 0) + 1
+            values["order"] = last[slot]
+        if indicator is not None and all(getattr(indicator, k) == v for k, v in values.items()):
+            continue
+        _refuse_if_stale(plan, spec.department_code, spec.year, SECTION_INDICATOR_SHEET, spec.row)
+        if indicator is not None:
+            try:
+                confirmed_ratings_unchanged([indicator])
+            except ValidationError as refused:
+                raise ImportRejected(
+                    [Problem(SECTION_INDICATOR_SHEET, spec.row, None, refused.messages[0])]
+                ) from None
+        indicator = indicator or SectionIndicator(year=spec.year)
+        for key, value in values.items():
+            setattr(indicator, key, value)
+        indicator.full_clean()
+        indicator.save()
+        touched.add((spec.department_code, spec.year))
+
+
+def _refuse_if_stale(plan: ImportPlan, code: str, year: int | None, sheet: str, row) -> None:
+    """A 科室 or 科室指标 row that would change a 第一部分 written since the file was."""
+    for (unit, unit_year), (old, new) in plan.stale_units.items():
+        if unit == code and year in (None, unit_year):
+            message = STALE_UNIT_FILE.format(code=code, year=unit_year, old=old, new=new)
+            raise ImportRejected([Problem(sheet, row, None, message)])
+
+
+def _bump_unit_years(touched: set) -> None:
+    for code, year in touched:
+        years = DepartmentYear.objects.filter(department__code=code)
+        if year is not None:
+            years = years.filter(year=year)
+        years.update(version=F("version") + 1)
+
+
+def _apply_projects(plan, departments, frameworks, sections, user) -> None:
+    existing = existing_projects(plan)
+    categories = {code: framework_categories(f) for code, f in frameworks.items()}
+    last_order = {
+        (row["department_id"], row["year"]): row["last"]
+        for row in Project.objects.values("department_id", "year").annotate(
+            last=Max("booklet_order")
+        )
+    }
+    ensured = set()
+    for spec in plan.projects:
+        if spec.skip:
+            continue
+        department, framework = departments[spec.department_code], frameworks[spec.framework_code]
+        if (department.pk, spec.year) not in ensured:
+            # Only the superuser's command (user None) gets here with a year not set up yet.
+            BudgetYear.objects.get_or_create(
+                year=spec.year,
+                defaults={
+                    "framework": framework,
+                    "milestone_months": sorted(spec.schedule) or [3, 6, 10, 12],
+                },
+            )
+            department_year_ensure(department=department, year=spec.year)
+            ensured.add((department.pk, spec.year))
+        project = existing.get((spec.year, spec.code))
+        if project is None:
+            key = (department.pk, spec.year)
+            last_order[key] = last_order.get(key) or 0
+            last_order[key] += 1
+            project = Project(
+                year=spec.year, code=spec.code, department=department, booklet_order=last_order[key]
+            )
+        _apply_project(project, spec, framework, sections, categories, user)
+
+
+def _apply_project(project, spec, framework, sections, categories, user) -> None:
+    values = {name: getattr(spec, name) for name in Project.OWN_FIELDS}
+    values["framework_id"] = framework.pk
+    if spec.section_name:
+        values["section_id"] = sections[(spec.department_code, spec.section_name)].pk
+    is_new = project._state.adding
+    fields_changed = [k for k, v in values.items() if getattr(project, k) != v]
+    if is_new or fields_changed:
+        for name, value in values.items():
+            setattr(project, name, value)
+        project.full_clean(
+            exclude=["department", "framework", "section", "source"],
+            validate_unique=is_new,
+            validate_constraints=False,
+        )
+    if is_new:
+        project.save()
+    elif fields_changed:
+        project.version += 1
+        project.save(update_fields=[*fields_changed, "version", "updated_at"])
+    written = spec.sheet != INDICATOR_SHEET and schedule_replace(
+        project=project, planned=spec.schedule
+    )
+    if spec.indicators is not None:
+        changes = tree_changes(
+            project=project,
+            rows=[i.as_row() for i in spec.indicators],
+            current=[] if is_new else list(project.indicators.all()),
+            categories=categories[spec.framework_code],
+        )
+        tree_apply(changes, user=user)
+        written = written or bool(changes)
+    if written and not (is_new or fields_changed):
+        Project.objects.filter(pk=project.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )

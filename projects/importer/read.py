@@ -1,0 +1,286 @@
+"""Opening an uploaded workbook within the import limits, and reading its cells: a data sheet's
+rows by header, each value checked as text, code, integer, money or percent, every problem
+reported by row and column."""
+
+import re
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.xml.functions import iterparse
+
+from perfbudget.lib.codes import code_validator
+from perfbudget.lib.numbers import NotANumber, finite_decimal
+from perfbudget.lib.security import has_control_characters
+from projects.importer.contract import (
+    INDICATOR_SHEET,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    MONTH_HEADER,
+    SHEET_ROWS,
+)
+from projects.importer.plan import ImportRejected, Problem
+
+NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
+TOO_LARGE = "文件过大（超过 {limit} MB），请拆分后分批导入。"
+UNPACKS_TOO_LARGE = "工作簿解压后过大，疑似异常文件，已拒绝。"
+FORMULA = "单元格含有公式，请先将公式转换为数值后再导入。"
+CONTROL_CHARACTER = "单元格含有控制字符（如 \\x01、\\x1b 等不可见字符），请删除后再导入。"
+
+
+def cell_text(value) -> str:
+    """A cell's value as text: dates as ISO dates, a whole float without its .0, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class Sheet:
+    """Rows of a data sheet as dicts by header, with problems reported by row and column."""
+
+    def __init__(self, ws, problems: list[Problem], required: list[str], optional=()):
+        self.title = ws.title
+        self.problems = problems
+        # Read-only sheets fill gaps with empty cells that know no position: count it here.
+        rows = enumerate(ws.iter_rows(min_row=1), 1)
+        _, header_cells = next(rows, (1, ()))
+        self.columns: dict[str, int] = {}
+        for column, cell in enumerate(header_cells, 1):
+            header = cell_text(cell.value)
+            if header:
+                self.columns[header] = column
+        self.valid = True
+        for header in required:
+            if header not in self.columns:
+                self.problem(None, None, f"缺少列“{header}”")
+                self.valid = False
+        allowed = set(required) | set(optional)
+        for header, col in self.columns.items():
+            if header not in allowed and not MONTH_HEADER.match(header):
+                self.problem(1, header, f"未知的列“{header}”（列名须与模板一致）", col)
+        self.rows = []
+        for number, cells in rows:
+            values = {}
+            for column, cell in enumerate(cells, 1):
+                if cell.value is not None:
+                    values[column] = cell
+            if any(cell_text(c.value) for c in values.values()):
+                self.rows.append((number, values))
+
+    def problem(self, row, header, message, col=None) -> None:
+        col = col or self.columns.get(header or "")
+        column = f"{get_column_letter(col)}列（{header}）" if col and header else header
+        self.problems.append(Problem(self.title, row, column, message))
+
+    def value(self, row: int, cells: dict, header: str):
+        col = self.columns.get(header)
+        cell = cells.get(col) if col else None
+        return None if cell is None else cell.value
+
+    def text(self, row, cells, header, *, required=False, max_length=None) -> str:
+        text = cell_text(self.value(row, cells, header))
+        if required and not text:
+            self.problem(row, header, "不能为空")
+        if max_length and len(text) > max_length:
+            self.problem(row, header, f"过长（最多 {max_length} 个字符）")
+        return text
+
+    def code(self, row, cells, header, *, max_length: int) -> str:
+        """A unit or project code: letters, digits, - and _ only."""
+        text = self.text(row, cells, header, required=True, max_length=max_length)
+        if text and len(text) <= max_length:
+            try:
+                code_validator(text)
+            except ValidationError as refused:
+                self.problem(row, header, refused.messages[0])
+        return text
+
+    def integer(self, row, cells, header, *, required=True, low=None, high=None) -> int | None:
+        raw = self.value(row, cells, header)
+        if raw is None or cell_text(raw) == "":
+            if required:
+                self.problem(row, header, "不能为空")
+            return None
+        try:
+            number = _finite(raw, cell_text(raw))
+        except NotANumber:
+            number = None
+        if number is None or number != number.to_integral_value():
+            self.problem(row, header, f"“{cell_text(raw)}”不是整数")
+            return None
+        value = int(number)
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.problem(row, header, f"应在 {low} 到 {high} 之间")
+            return None
+        return value
+
+    def money(self, row, cells, header, *, required=True) -> Decimal | None:
+        raw = self.value(row, cells, header)
+        text = cell_text(raw).replace(",", "").replace("，", "")
+        if not text:
+            if required:
+                self.problem(row, header, "不能为空")
+            return None
+        try:
+            value = _finite(raw, text)
+        except NotANumber:
+            self.problem(row, header, f"“{cell_text(raw)}”不是有效的金额（万元）")
+            return None
+        if value < 0:
+            self.problem(row, header, "金额不能为负数")
+            return None
+        if value.as_tuple().exponent < -6 or abs(value) >= Decimal(10) ** 14:
+            self.problem(row, header, "金额最多保留6位小数（万元），且不超过14位整数")
+            return None
+        return value
+
+    def percent(self, row, cells, header) -> Decimal | None:
+        col = self.columns.get(header)
+        cell = cells.get(col) if col else None
+        if cell is None or cell_text(cell.value) == "":
+            return None
+        raw = cell.value
+        try:
+            value = _finite(raw, cell_text(raw).rstrip("%％").strip())
+        except NotANumber:
+            self.problem(row, header, f"“{cell_text(raw)}”不是有效的百分比")
+            return None
+        if isinstance(raw, int | float) and "%" in (cell.number_format or ""):
+            value *= 100
+        if not (0 <= value <= 100):
+            self.problem(row, header, "百分比应在 0% 到 100% 之间")
+            return None
+        return value.normalize() if value == value.to_integral() else value
+
+
+def _finite(raw, text: str) -> Decimal:
+    """A cell's number: a float exactly as Excel shows it, anything else from its text.
+    NotANumber for what is not a finite number (NaN and Infinity included)."""
+    if isinstance(raw, float):
+        return finite_decimal(repr(raw))
+    if isinstance(raw, int):
+        return finite_decimal(str(int(raw)))
+    return finite_decimal(text)
+
+
+def open_workbook(data: bytes):
+    """The workbook, read-only (streamed), once every sheet has been walked within the limits:
+    the walk stops at the first row, column or cell past a limit, so a huge sheet costs no more
+    than a legal one. Formulas and control characters are refused cell by cell."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRejected(
+            [Problem("文件", None, None, TOO_LARGE.format(limit=MAX_FILE_BYTES // 2**20))]
+        )
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise ImportRejected([Problem("文件", None, None, UNPACKS_TOO_LARGE)])
+            _count_sheet_parts(archive)
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
+        problems = _walk_within_limits(wb)
+    except ImportRejected:
+        raise
+    except Exception:  # openpyxl raises many kinds of errors on damaged parts
+        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
+    if problems:
+        raise ImportRejected(problems)
+    return wb
+
+
+_COLUMN_OF = re.compile(r"^([A-Z]+)")
+
+
+def _too_many_cells() -> str:
+    return (
+        f"工作簿的行数、列数或单元格过多（每个工作表最多 {MAX_ROWS} 行，“指标”最多 "
+        f"{SHEET_ROWS.get(INDICATOR_SHEET, MAX_ROWS)} 行；最多 {MAX_COLUMNS} 列；"
+        f"共最多 {MAX_CELLS} 个单元格），请拆分后分批导入"
+    )
+
+
+def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
+    """Count the rows and cells of every sheet's XML as it streams past, stopping at the
+    largest limit any sheet has. openpyxl, even read-only, parses a whole sheet once just to
+    learn its size when the file does not state it; after this count that parse is short."""
+    row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
+    cells = 0
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        rows = 0
+        with archive.open(name) as source:
+            for event, element in iterparse(source, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    if tag == "row":
+                        rows += 1
+                    elif tag == "c":
+                        cells += 1
+                        column = _COLUMN_OF.match(element.get("r") or "")
+                        if column and column_index_from_string(column[1]) > MAX_COLUMNS:
+                            rows = row_limit + 1
+                    if rows > row_limit or cells > MAX_CELLS:
+                        raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
+                elif tag == "row":
+                    element.clear()
+
+
+def _too_many(title: str, limit: int) -> Problem:
+    return Problem(
+        title,
+        None,
+        None,
+        f"行数或列数过多（此工作表最多 {limit} 行、{MAX_COLUMNS} 列，全部工作表共最多 "
+        f"{MAX_CELLS} 个非空单元格），请拆分后分批导入",
+    )
+
+
+def _walk_within_limits(wb) -> list[Problem]:
+    problems: list[Problem] = []
+    cells_seen = 0
+    for ws in wb.worksheets:
+        limit = SHEET_ROWS.get(ws.title, MAX_ROWS)
+        # The sheet's own claim first (cheap), then the rows as they really are.
+        if (ws.max_row or 0) > limit or (ws.max_column or 0) > MAX_COLUMNS:
+            return [*problems, _too_many(ws.title, limit)]
+        for number, row in enumerate(ws.iter_rows(min_row=1), 1):
+            if number > limit:
+                return [*problems, _too_many(ws.title, limit)]
+            for cell in row:
+                value = cell.value
+                if value is None:
+                    continue
+                cells_seen += 1
+                if cell.column > MAX_COLUMNS or cells_seen > MAX_CELLS:
+                    return [*problems, _too_many(ws.title, limit)]
+                where = f"{get_column_letter(cell.column)}列"
+                if cell.data_type == "f" or type(value).__name__ in (
+                    "ArrayFormula",
+                    "DataTableFormula",
+                ):
+                    problems.append(Problem(ws.title, number, where, FORMULA))
+                elif isinstance(value, str) and has_control_characters(value):
+                    problems.append(Problem(ws.title, number, where, CONTROL_CHARACTER))
+    return problems
+
+
+def open_form(data: bytes):
+    """A form workbook in the normal mode, for its merged cells (read-only mode has none);
+    only after `open_workbook` has walked it within the limits."""
+    try:
+        return load_workbook(BytesIO(data), data_only=False)
+    except Exception:
+        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
