@@ -1,11 +1,17 @@
-"""Named users of the reference unit and an outsider of another unit, shared by every test."""
+"""Named users of the reference unit and an outsider of another unit, shared by every test.
+
+A test that needs the database as `migrate` leaves it (no unit, project or user) asks for
+`empty_db`.
+"""
 
 import json
 import os
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from hypothesis import settings as hypothesis_settings
 
 from departments.models import Department, Membership, Role
@@ -29,6 +35,10 @@ REFERENCE_FIXTURE = settings.BASE_DIR / "fixtures" / "reference-2024.json"
 REFERENCE_CODE = "136001"
 PASSWORD = "s3cret-Passw0rd"
 
+# The primary keys of every table's rows as `migrate` left the test database (the frameworks,
+# the indicator library, 审核口径, content types, permissions): what `empty_db` keeps.
+MIGRATED_ROWS: dict[type, list] = {}
+
 
 def make_user(username: str, department: Department | None = None, role: str = "", sections=()):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD)
@@ -43,12 +53,45 @@ def reference_data() -> dict:
     return json.loads(REFERENCE_FIXTURE.read_text(encoding="utf-8"))
 
 
+def _tables() -> list[type]:
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    ]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as pytest-django creates it; the rows `migrate` put in are noted."""
+    with django_db_blocker.unblock():
+        MIGRATED_ROWS.update(
+            (model, list(model._base_manager.values_list("pk", flat=True))) for model in _tables()
+        )
+
+
 @pytest.fixture
 def reference(db, reference_data):
     """The reference unit and year, loaded exactly as `load_demo` loads it."""
     from projects.services import unit_year_load
 
     return unit_year_load(data=reference_data)
+
+
+@pytest.fixture
+def empty_db(db) -> None:
+    """The database as `migrate` leaves it: every row added since is deleted (inside the test's
+    transaction; a transactional test's database is emptied when it finishes anyway)."""
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, kept in MIGRATED_ROWS.items():
+            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+            if kept:
+                placeholders = ", ".join(["%s"] * len(kept))
+                cursor.execute(f"DELETE FROM {table} WHERE {pk} NOT IN ({placeholders})", kept)
+            else:
+                cursor.execute(f"DELETE FROM {table}")
+    assert not Department.objects.exists() and not get_user_model().objects.exists()
 
 
 @pytest.fixture
