@@ -154,7 +154,7 @@ def test_a_damaged_or_foreign_file_is_refused_with_a_message(db, tmp_path):
         call_command("restore", str(tmp_path / "missing.json.gz"))
 
 
-def test_a_backup_of_another_schema_version_is_refused(db, tmp_path, reference_data):
+def test_a_backup_of_another_schema_version_is_refused(empty_db, tmp_path, reference_data):
     path = tmp_path / "b.json.gz"
     unit_year_load(data=reference_data)
     call_command("backup", "--all", "-o", str(path))

@@ -57,11 +57,8 @@ def browser_page():
 
 
 @pytest.fixture
-def clerk(reference_data):
-    from projects.services import unit_year_load
-
-    department_year = unit_year_load(data=reference_data)
-    return make_user("clerk", department_year.department, Role.FINANCE)
+def clerk(reference):
+    return make_user("clerk", reference.department, Role.FINANCE)
 
 
 ROWS = [

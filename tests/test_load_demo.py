@@ -6,7 +6,8 @@ from departments.models import Membership
 from indicators.models import Indicator
 from projects.models import Project
 
-pytestmark = pytest.mark.django_db
+# load_demo runs on a new database: it starts from the one `migrate` leaves.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]
 
 
 def test_load_demo_creates_the_unit_and_users(settings):

@@ -271,12 +271,10 @@ def _booklet_facts(data: bytes):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.slow
-def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference_data, monkeypatch):
+def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference, monkeypatch):
     from projects.exports import department_tables
-    from projects.services import unit_year_load
 
-    department_year = unit_year_load(data=reference_data)
-    department_year = type(department_year).objects.with_part_one(2024).get(pk=department_year.pk)
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     tables = department_tables(department_year)
     single = pdf.booklet_pdf(department_year, tables)
     monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
@@ -308,16 +306,14 @@ def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch)
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_booklet_past_its_time_limit_is_stopped_with_a_chinese_page(
-    reference_data, monkeypatch, settings
+    reference, monkeypatch, settings
 ):
     from django.test import Client
 
     from conftest import make_user
-    from departments.models import Department, Role
-    from projects.services import unit_year_load
+    from departments.models import Role
 
-    unit_year_load(data=reference_data)
-    auditor = make_user("auditor-timeout", Department.objects.get(code="136001"), Role.AUDITOR)
+    auditor = make_user("auditor-timeout", reference.department, Role.AUDITOR)
     monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
     monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
     settings.PDF_RENDER_TIMEOUT = 0
