@@ -381,3 +381,60 @@ def test_a_number_cell_that_is_not_a_finite_number_is_refused(reference, value, 
     with pytest.raises(ImportRejected) as rejected:
         import_prepare(data)
     assert message.format(value) in str(rejected.value), str(rejected.value)
+
+
+def _only_indicator_rows(data: bytes, code: str) -> bytes:
+    """The workbook with no project rows, and 指标 rows only for one existing project."""
+    wb = load_workbook(io.BytesIO(data))
+    projects, indicators = wb["项目"], wb["指标"]
+    projects.delete_rows(2, projects.max_row)
+    for r in range(indicators.max_row, 1, -1):
+        if indicators.cell(row=r, column=2).value != code:
+            indicators.delete_rows(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("state", ["submitted", "approved", "confirmed"])
+def test_indicator_rows_alone_cannot_change_a_read_only_project(reference, state):
+    # Rows of 指标 for a project the file's 项目 sheet leaves out still change that project:
+    # they pass the same read-only check as a project row.
+    from indicators.models import SelfEvaluation
+
+    code = "13081123P000182100018"
+    project = Project.objects.get(code=code)
+    if state == "confirmed":
+        SelfEvaluation.objects.create(
+            project=project, initial_budget=1, annual_budget=1, executed=1, status="confirmed"
+        )
+    else:
+        Project.objects.filter(pk=project.pk).update(status=state)
+    data = _only_indicator_rows(_export(), code)
+    wb = load_workbook(io.BytesIO(data))
+    wb["指标"]["G2"] = "≥99%"
+    out = io.BytesIO()
+    wb.save(out)
+    before = _snapshot()
+    with pytest.raises(ImportRejected, match="只读状态") as refused:
+        import_prepare(out.getvalue())
+    assert "第2行" in str(refused.value)
+    assert _snapshot() == before
+    # The same rows unchanged are no change: nothing to refuse, nothing written.
+    plan = import_prepare(data)
+    import_apply(plan)
+    assert _snapshot() == before
+
+
+def test_a_form_workbook_with_a_one_column_meta_sheet_is_refused_with_a_message(reference):
+    from projects.exports import department_tables
+
+    table = department_tables(_department_year())[0]
+    wb = load_workbook(io.BytesIO(table_workbook(table)))
+    meta = wb["元数据"]
+    meta.delete_cols(2, meta.max_column)
+    out = io.BytesIO()
+    wb.save(out)
+    # Read from the printed form alone (it crashed on unpacking the missing column).
+    plan = import_prepare(out.getvalue(), default_year=2024)
+    assert [spec.code for spec in plan.projects] == [table.code]

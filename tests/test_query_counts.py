@@ -174,3 +174,28 @@ def test_a_unit_year_transition_reads_the_users_access_once(client, finance, uni
     expected = {"submit": "submitted", "review": "approved"}[action]
     assert DepartmentYear.objects.get(year=2024).status == expected
     assert _membership_reads(ctx) == 1
+
+
+def test_indicator_rows_alone_cost_the_same_queries_for_more_projects(reference, unit, finance):
+    """A data workbook with only 指标 rows (the projects as they are) reads all its projects in
+    one query and asks the user's access once per unit."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from projects.data_workbook import data_workbook
+    from projects.importer import import_prepare
+
+    def count() -> int:
+        wb = load_workbook(io.BytesIO(data_workbook(reference)))
+        wb["项目"].delete_rows(2, wb["项目"].max_row)
+        out = io.BytesIO()
+        wb.save(out)
+        with CaptureQueriesContext(connection) as ctx:
+            plan = import_prepare(out.getvalue(), default_year=2024, user=finance)
+        assert len(plan.projects) == Project.objects.count()
+        return len(ctx.captured_queries)
+
+    small = count()
+    _grow(unit, projects=5, indicators=3)
+    assert count() == small

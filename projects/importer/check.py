@@ -165,16 +165,19 @@ def _check_units(known: _Known) -> None:
 
 def _check_project(known: _Known, spec: ProjectSpec) -> None:
     problems, data = known.problems, known.plan.kind == DATA_WORKBOOK
+    current = known.existing.get((spec.year, spec.code))
     if spec.sheet == INDICATOR_SHEET:
+        # Indicator rows of a project the 项目 sheet leaves out: the project as it is, with
+        # these indicators; read-only like any other.
         row = spec.indicators[0].row
-        known.unit_ok(
+        if known.unit_ok(
             spec.department_code, spec.department_name, INDICATOR_SHEET, row, "B列（项目编码）"
-        )
+        ) and (current.status != Status.DRAFT or current.pk in known.confirmed):
+            known.read_only.append(spec)
         return
     column = "B列（单位编码）" if data else "单位编码"
     if not known.unit_ok(spec.department_code, spec.department_name, spec.sheet, spec.row, column):
         return
-    current = known.existing.get((spec.year, spec.code))
     if current and current.department.code != spec.department_code:
         # Codes are unique in a year: say the code is taken, never by whom.
         problems.append(Problem(spec.sheet, spec.row, "项目编码", CODE_TAKEN.format(spec=spec)))
@@ -263,11 +266,13 @@ def _check_read_only(plan, read_only, existing, categories, problems) -> None:
         current = existing[(spec.year, spec.code)]
         changes = project_changes(current, spec, categories)
         if changes:
+            # A project only the 指标 sheet names is refused at its first indicator row.
+            alone = spec.sheet == INDICATOR_SHEET
             problems.append(
                 Problem(
                     spec.sheet,
-                    spec.row,
-                    "项目编码",
+                    spec.indicators[0].row if alone else spec.row,
+                    "B列（项目编码）" if alone else "项目编码",
                     READ_ONLY.format(
                         code=spec.code,
                         status=read_only_state(current),

@@ -2,6 +2,8 @@
 each row's values checked on their own and against the other rows of the file, never yet
 against the database."""
 
+from django.db.models import Q
+
 from departments.access import can_write
 from departments.models import GRADE_FIELDS
 from departments.scales import parse_bound
@@ -78,9 +80,22 @@ def _projects_of_indicator_rows(
     """Indicator rows of projects not in 项目: they must exist already, in a unit the user may
     write (another unit's project reads exactly as one that does not exist)."""
     specs = []
+    keys = Q(pk__in=[])
+    for year, code in indicators:
+        keys |= Q(year=year, code=code)
+    found = {
+        (p.year, p.code): p
+        for p in Project.objects.filter(keys)
+        .select_related("department", "framework", "section")
+        .prefetch_related("schedule")
+    }
+    writable: dict[int, bool] = {}
+    for project in found.values():
+        if user is not None and project.department_id not in writable:
+            writable[project.department_id] = can_write(user, project.department)
     for (year, code), rows in indicators.items():
-        project = Project.objects.filter(year=year, code=code).select_related("department").first()
-        if project is None or (user is not None and not can_write(user, project.department)):
+        project = found.get((year, code))
+        if project is None or (user is not None and not writable[project.department_id]):
             for spec in rows:
                 problems.append(
                     Problem(

@@ -106,7 +106,9 @@ def read_form_workbook(wb, problems: list[Problem], default_year: int | None) ->
 def _meta(wb) -> dict[str, str]:
     meta = {}
     if META_SHEET in wb.sheetnames:
-        for key, value, *_ in wb[META_SHEET].iter_rows(values_only=True):
+        for row in wb[META_SHEET].iter_rows(values_only=True):
+            # A sheet cut down to one column (or an empty row) gives keys without values.
+            key, value = (tuple(row) + (None, None))[:2]
             meta[cell_text(key)] = cell_text(value)
     return meta
 
