@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods
 from departments.access import get_department_year, get_rw_department_year
 from departments.forms import DepartmentYearForm, SectionFormSet, SectionIndicatorFormSet
 from departments.models import SectionIndicator, SectionRating
-from departments.part_one import build_part_one
 from departments.services import (
     RATING_NOT_YOURS,
     RatingsRefused,
@@ -21,6 +20,7 @@ from departments.services import (
 )
 from perfbudget.lib.grades import Grade, Status
 from perfbudget.lib.numbers import format_number, number_or_none
+from projects.documents.part_one import build_part_one
 
 
 def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:

@@ -18,8 +18,8 @@ from indicators.scoring import (
 )
 from indicators.values import format_number, parse_value
 from perfbudget.lib.numbers import format_money
+from projects.documents.target_table import Cell, GridLine, group_spans, merged_lines
 from projects.models import Project
-from projects.target_table import Cell, GridLine, group_spans, merged_lines
 
 MISSING = "未填写实际完成值"
 CONFIRMED = "自评已确认，不能再修改"

@@ -14,8 +14,7 @@ from indicators.checks import (
 )
 from indicators.models import FrameworkVersion
 from projects.importer import ImportPlan, ProjectSpec
-from projects.models import Project
-from projects.target_table import milestones_for_year
+from projects.models import BudgetYear, Project
 
 
 @dataclass
@@ -95,7 +94,7 @@ def plan_findings(plan: ImportPlan) -> list[ProjectFindings]:
         if framework is None:
             continue
         if spec.year not in milestones:
-            milestones[spec.year] = milestones_for_year(spec.year)
+            milestones[spec.year] = BudgetYear.milestones_of(spec.year)
         if spec.indicators is None:
             rows = existing.get((spec.year, spec.code), [])
         else:

@@ -43,6 +43,15 @@ class BudgetYear(models.Model):
     def __str__(self) -> str:
         return f"{self.year}年"
 
+    @classmethod
+    def milestones_of(cls, year: int) -> list[int]:
+        """The year's milestone months (e.g. 3, 6, 9, 12); the default set for a year that has
+        no budget year yet."""
+        budget_year = cls.objects.filter(year=year).first()
+        if budget_year is not None:
+            return budget_year.milestone_months
+        return cls._meta.get_field("milestone_months").get_default()
+
     @staticmethod
     def milestone_label(month: int) -> str:
         return f"{month}月底"

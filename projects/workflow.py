@@ -15,8 +15,7 @@ from departments.access import UnitAccess, access_for
 from departments.models import DepartmentYear
 from indicators.checks import Severity, check_department_year, check_project, review_aid
 from perfbudget.lib.grades import Grade, Status
-from projects.models import Project
-from projects.target_table import milestones_for_year
+from projects.models import BudgetYear, Project
 
 
 class WorkflowRefused(Exception):
@@ -130,7 +129,7 @@ def _reopen(obj, user, access, reason: str) -> None:
 @transaction.atomic
 def project_submit(*, project: Project, user, access: UnitAccess | None = None) -> None:
     project = Project.objects.for_table().select_for_update(of=("self",)).get(pk=project.pk)
-    findings = check_project(project, milestones_for_year(project.year))
+    findings = check_project(project, BudgetYear.milestones_of(project.year))
     _submit(project, user, access, findings, "")
 
 
@@ -146,7 +145,7 @@ def project_review(
     )
     if not project.may_review(access_for(user, project.department, access)):
         raise WorkflowRefused(NO_RIGHT_REVIEW)
-    aid = review_aid(project, milestones_for_year(project.year))
+    aid = review_aid(project, BudgetYear.milestones_of(project.year))
     if grade in aid.drafts:
         others = {d.strip() for g, d in aid.drafts.items() if g != grade}
         if (comment or "").strip() in others:

@@ -33,9 +33,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from departments.models import DepartmentYear  # noqa: E402
-from projects import pdf  # noqa: E402
-from projects.data_workbook import data_workbook  # noqa: E402
-from projects.exports import department_tables  # noqa: E402
+from projects.documents import pdf  # noqa: E402
+from projects.documents.booklet import department_tables  # noqa: E402
+from projects.documents.data_workbook import data_workbook  # noqa: E402
 from projects.importer import import_apply, import_prepare  # noqa: E402
 from projects.models import Project  # noqa: E402
 from scripts.bench_data import LARGE_CODE, build_large_unit  # noqa: E402

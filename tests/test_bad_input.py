@@ -25,13 +25,13 @@ from departments.models import DepartmentYear, SectionIndicator, SectionRating
 from departments.views import RATINGS_SAVED, RATINGS_UNCHANGED
 from indicators.models import Indicator, IndicatorResult, SelfEvaluation
 from perfbudget.lib.numbers import NotANumber, read_number
-from projects.data_workbook import data_workbook
-from projects.exports import department_tables
+from projects.documents.booklet import department_tables
+from projects.documents.data_workbook import data_workbook
+from projects.documents.xlsx import table_workbook
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
 from projects.views.evaluation import EVALUATION_SAVED
 from projects.views.monitoring import MONITORING_SAVED
-from projects.xlsx import table_workbook
 from tests.sound import make_sound
 from tests.test_department_editor import _post_data as _department_data
 from tests.test_editor import _post_data as _project_data

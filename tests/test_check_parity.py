@@ -10,11 +10,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from indicators.checks import review_aid
-from projects.data_workbook import data_workbook
+from projects.documents.data_workbook import data_workbook
 from projects.import_findings import plan_findings
 from projects.importer import import_prepare
-from projects.models import Project
-from projects.target_table import milestones_for_year
+from projects.models import BudgetYear, Project
 from tests.test_editor import _post_data, _rows
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,7 @@ def _key(f) -> tuple:
 
 
 def _page(project) -> Counter:
-    aid = review_aid(project, milestones_for_year(project.year))
+    aid = review_aid(project, BudgetYear.milestones_of(project.year))
     return Counter(_key(f) for f in aid.findings)
 
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from departments.models import DepartmentYear, Section
 from indicators.models import Indicator
-from projects.data_workbook import data_workbook
+from projects.documents.data_workbook import data_workbook
 from projects.importer import ImportRejected, import_prepare
 from projects.models import Project
 

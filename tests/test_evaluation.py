@@ -214,7 +214,7 @@ def test_a_confirmed_self_evaluation_freezes_the_targets_it_scored(client, finan
     from openpyxl import load_workbook
 
     from departments.models import DepartmentYear
-    from projects.data_workbook import data_workbook
+    from projects.documents.data_workbook import data_workbook
     from projects.importer import ImportRejected, import_prepare
 
     project = _confirmed()

@@ -27,7 +27,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from indicators.models import Indicator
-from projects.data_workbook import data_workbook
+from projects.documents.data_workbook import data_workbook
 from projects.importer import apply, import_apply, import_prepare
 from projects.models import Project
 from tests.test_editor import _post_data, _rows

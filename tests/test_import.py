@@ -10,11 +10,11 @@ from openpyxl import Workbook, load_workbook
 
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from indicators.models import Indicator
-from projects.data_workbook import data_workbook
-from projects.exports import department_tables
+from projects.documents.booklet import department_tables
+from projects.documents.data_workbook import data_workbook
+from projects.documents.xlsx import table_workbook
 from projects.importer import ImportRejected, import_apply, import_prepare, read
 from projects.models import Project
-from projects.xlsx import table_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -427,7 +427,7 @@ def test_indicator_rows_alone_cannot_change_a_read_only_project(reference, state
 
 
 def test_a_form_workbook_with_a_one_column_meta_sheet_is_refused_with_a_message(reference):
-    from projects.exports import department_tables
+    from projects.documents.booklet import department_tables
 
     table = department_tables(_department_year())[0]
     wb = load_workbook(io.BytesIO(table_workbook(table)))

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from departments.models import DepartmentYear, Section
 from indicators.models import Indicator, IndicatorResult
 from perfbudget.lib.grades import Status
-from projects.data_workbook import data_workbook
+from projects.documents.data_workbook import data_workbook
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import Project
 
@@ -315,7 +315,7 @@ def test_a_qualitative_value_that_reads_as_a_number_is_no_change(reference):
     """The editor stores `12场` typed as 定性 text as text; the workbook gives back `12场`, which
     reads as 12 and 场. Importing the file unchanged changes nothing and writes no history."""
     from indicators.models import Indicator
-    from projects.data_workbook import data_workbook
+    from projects.documents.data_workbook import data_workbook
     from projects.importer import import_apply, import_prepare
 
     indicator = Indicator.objects.filter(project__code="13081123P000182100018").first()

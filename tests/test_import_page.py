@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from departments.models import DepartmentYear
-from projects.data_workbook import data_workbook
+from projects.documents.data_workbook import data_workbook
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db

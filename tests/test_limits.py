@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from departments.models import DepartmentYear
 from indicators.models import Indicator, SecondaryCategory
-from projects.data_workbook import data_workbook
+from projects.documents.data_workbook import data_workbook
 from projects.importer import ImportRejected, contract, import_prepare, read
 from projects.models import MAX_INDICATORS_PER_PROJECT, Project
 from projects.services import indicators_sync, project_tree_replace

@@ -1,6 +1,6 @@
-"""第一部分 is built once (departments/part_one.py) and the unit page, the booklet PDF and the
-booklet workbook draw the same: an unconfirmed grade reads the same everywhere, the summary
-counts confirmed grades apart from those 待确认, and the booklet's cache key follows it."""
+"""第一部分 is built once (projects/documents/part_one.py) and the unit page, the booklet PDF
+and the booklet workbook draw the same: an unconfirmed grade reads the same everywhere, the
+summary counts confirmed grades apart from those 待确认, and the booklet's cache key follows it."""
 
 import io
 from decimal import Decimal
@@ -10,9 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from departments.models import DepartmentYear, SectionIndicator
-from departments.part_one import build_part_one
 from departments.services import rating_record
-from projects.exports import booklet_key, department_tables
+from projects.documents.booklet import booklet_key, department_tables
+from projects.documents.part_one import build_part_one
 from tests.html_tables import parse_tables, texts
 from tests.pdf_text import page_texts
 from tests.reference_doc import squash

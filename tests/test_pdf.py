@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import Indicator, SecondaryCategory
-from projects import pdf
+from projects.documents import pdf
 from projects.models import Project
 from tests.pdf_text import assert_in_order, outline_titles, page_texts, reader
 from tests.reference_doc import read_projects, read_sections
@@ -272,7 +272,7 @@ def _booklet_facts(data: bytes):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.slow
 def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference, monkeypatch):
-    from projects.exports import department_tables
+    from projects.documents.booklet import department_tables
 
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     tables = department_tables(department_year)
@@ -289,7 +289,7 @@ def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference, m
 
 @pytest.mark.slow
 def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch):
-    from projects.exports import department_tables
+    from projects.documents.booklet import department_tables
 
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     tables = department_tables(department_year)

@@ -118,7 +118,7 @@ def test_import_queries_do_not_grow_with_projects(reference, unit):
     """Checking and applying a data workbook cost the same whatever the number of projects in it:
     units, years, projects, indicators, sections and versions are each read in one query, and
     the write locks them in a fixed number (an unchanged file writes nothing)."""
-    from projects.data_workbook import data_workbook
+    from projects.documents.data_workbook import data_workbook
     from projects.importer import import_apply, import_prepare
 
     def counts() -> tuple[int, int]:
@@ -183,7 +183,7 @@ def test_indicator_rows_alone_cost_the_same_queries_for_more_projects(reference,
 
     from openpyxl import load_workbook
 
-    from projects.data_workbook import data_workbook
+    from projects.documents.data_workbook import data_workbook
     from projects.importer import import_prepare
 
     def count() -> int:

@@ -156,7 +156,7 @@ def test_an_approval_landing_between_an_imports_check_and_its_write_is_not_overw
     make_sound(CODE)
     from openpyxl import load_workbook
 
-    from projects.data_workbook import data_workbook
+    from projects.documents.data_workbook import data_workbook
     from projects.views import imports as views
 
     wb = load_workbook(io.BytesIO(data_workbook(DepartmentYear.objects.get(year=2024))))

@@ -237,7 +237,7 @@ def test_a_confirmed_ratings_indicator_and_scale_stay_as_graded(client, finance,
     from openpyxl import load_workbook
 
     from departments.models import SectionRating
-    from projects.data_workbook import data_workbook
+    from projects.documents.data_workbook import data_workbook
     from projects.importer import ImportRejected, import_apply, import_prepare
     from tests.test_department_editor import _post_data
 

@@ -9,8 +9,7 @@ from openpyxl import load_workbook
 
 from indicators.checks import review_aid
 from indicators.models import Indicator
-from projects.models import Project
-from projects.target_table import milestones_for_year
+from projects.models import BudgetYear, Project
 from tests.pdf_text import page_texts
 from tests.reference_doc import squash
 from tests.test_checks import CODE, _fix_reference_project
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _aid(code=CODE):
     project = Project.objects.for_table().get(code=code)
-    return review_aid(project, milestones_for_year(project.year))
+    return review_aid(project, BudgetYear.milestones_of(project.year))
 
 
 def test_the_reference_project_is_drafted_as_poor_with_every_row_named(reference):
@@ -182,7 +181,7 @@ def test_an_untouched_draft_of_another_grade_is_sent_as_the_chosen_grades_draft(
     """Without the page's script, the 优 draft ("…同意。") sent with 中 would contradict it."""
     _submitted(client, finance)
     project = Project.objects.for_table().get(code=CODE)
-    drafts = review_aid(project, milestones_for_year(2024)).drafts
+    drafts = review_aid(project, BudgetYear.milestones_of(2024)).drafts
     client.force_login(chief)
     client.post(
         reverse("projects:review", args=[2024, CODE]), {"grade": "中", "comment": drafts["良"]}

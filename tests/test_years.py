@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from departments.models import DepartmentYear, SectionIndicator
 from indicators.models import FrameworkVersion, SecondaryCategory
-from projects.data_workbook import data_workbook
+from projects.documents.data_workbook import data_workbook
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.models import BudgetYear, Project
 from projects.services import CopyRefused, project_copy_to_year, unit_year_copy

@@ -27,15 +27,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The code and styles that draw the files: a change to any of them makes every file fresh.
 _DRAWING_SOURCES = [
-    "projects/pdf.py",
-    "projects/xlsx.py",
-    "projects/target_table.py",
-    "projects/data_workbook.py",
+    "projects/documents",
     "projects/importer/contract.py",
     "static/css/form-table.css",
     "static/css/pdf.css",
     "templates/pdf",
-    "departments/part_one.py",
     "templates/departments/_rating_table.html",
     "templates/departments/_part_one_body.html",
 ]

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from projects.xlsx import _print_setup, _save, set_text
+from projects.documents.xlsx import _print_setup, _save, set_text
 
 WRAP = Alignment(wrap_text=True, vertical="top")
 

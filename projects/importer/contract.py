@@ -1,7 +1,7 @@
 """The exchange contract of the workbooks the app writes and reads back (DESIGN §7): sheet and
 column names, the record keys and versions, the hidden meta sheet of a form workbook, and the
-limits of a file the importer accepts. The exporters (`projects/data_workbook.py`,
-`projects/xlsx.py`) write these names and the importer reads them.
+limits of a file the importer accepts. The exporters (`projects/documents/data_workbook.py`,
+`projects/documents/xlsx.py`) write these names and the importer reads them.
 
 Constants only: an exporter imports them without pulling in a model or a service."""
 

@@ -24,7 +24,6 @@ from projects.draft import draft_target_data
 from projects.forms import IndicatorFormSet, ProjectForm
 from projects.models import BudgetYear, Project
 from projects.services import STALE_EDIT, StaleEdit, project_save
-from projects.target_table import milestones_for_year
 from projects.workflow import NO_SECTION
 
 READ_ONLY = "项目{status}，处于只读状态，不能修改。"
@@ -63,7 +62,7 @@ def _initial_rows(project: Project) -> list[dict]:
 
 
 def _forms(request, project: Project, department: Department, year: int, framework):
-    milestones = milestones_for_year(year)
+    milestones = BudgetYear.milestones_of(year)
     queryset = _categories(framework)
     categories = list(queryset)
     data = request.POST if request.method == "POST" else None
@@ -234,7 +233,7 @@ def project_check(request: HttpRequest) -> JsonResponse:
             int(framework_id) if framework_id else (budget_year.framework if budget_year else None)
         )
     )
-    data = draft_target_data(request.POST, categories, milestones_for_year(year))
+    data = draft_target_data(request.POST, categories, BudgetYear.milestones_of(year))
     findings = check_target_data(data)
     return JsonResponse({"findings": [f.as_dict() for f in findings]})
 

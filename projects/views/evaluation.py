@@ -15,8 +15,9 @@ from indicators.models import Achievement
 from perfbudget.lib.downloads import PDF, XLSX
 from perfbudget.lib.grades import Grade
 from perfbudget.lib.numbers import NotANumber, read_number
-from projects import evaluation, monitoring, pdf, xlsx
+from projects import evaluation, monitoring
 from projects.access import get_project, require_write
+from projects.documents import pdf, xlsx
 
 EVALUATION_SAVED = "自评已保存。"
 

@@ -14,7 +14,6 @@ from projects.services import (
     MonitoringRefused,
     monitoring_save,
 )
-from projects.target_table import milestones_for_year
 
 MONITORING_SAVED = "实际支出已保存。"
 
@@ -23,7 +22,7 @@ MONITORING_SAVED = "实际支出已保存。"
 def project_monitoring(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """Plan against actual spending at each milestone, and the form to record the actual."""
     project, access = get_project(request, year, code)
-    months = milestones_for_year(year)
+    months = BudgetYear.milestones_of(year)
     if request.method == "POST":
         require_write(access)
         try:
@@ -51,7 +50,7 @@ def project_monitoring(request: HttpRequest, year: int, code: str) -> HttpRespon
 def department_monitoring(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Every project of the unit-year with its plan and actual, lagging ones first."""
     department_year, _ = get_department_year(request.user, code, year)
-    months = milestones_for_year(year)
+    months = BudgetYear.milestones_of(year)
     projects = (
         Project.objects.filter(department=department_year.department, year=year)
         .prefetch_related("schedule")

@@ -16,13 +16,14 @@ from departments.access import (
 from indicators.checks import review_aid
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.grades import Grade
-from projects import history, pdf, workflow, xlsx
+from projects import history, workflow
 from projects.access import get_project, get_rw_project
+from projects.documents import pdf, xlsx
+from projects.documents.target_table import TargetTable, build_target_table
 from projects.filters import ProjectFilter
-from projects.models import Project
+from projects.models import BudgetYear, Project
 from projects.services import project_copy_to_year
 from projects.tables import ProjectTable
-from projects.target_table import TargetTable, build_target_table, milestones_for_year
 from projects.views.common import run_copy, run_transition, trail_response
 
 
@@ -50,7 +51,7 @@ class ProjectListView(SingleTableMixin, FilterView):
 
 def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
     project, access = get_project(request, year, code)
-    milestones = milestones_for_year(project.year)
+    milestones = BudgetYear.milestones_of(project.year)
     table = build_target_table(project, milestones)
     aid = review_aid(project, milestones)
     return render(
@@ -70,7 +71,7 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
 
 def _table_for(request: HttpRequest, year: int, code: str) -> TargetTable:
     project, _ = get_project(request, year, code)
-    return build_target_table(project, milestones_for_year(project.year))
+    return build_target_table(project, BudgetYear.milestones_of(project.year))
 
 
 def download_table_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:

@@ -10,10 +10,15 @@ from django.utils.http import content_disposition_header
 from departments.access import get_department_year
 from indicators.checks import Severity, review_aid
 from perfbudget.lib.downloads import PDF, XLSX
-from projects import pdf
 from projects.access import get_project
-from projects.exports import department_findings, findings_workbook, ranked_projects, rule_counts
-from projects.target_table import milestones_for_year
+from projects.documents import pdf
+from projects.documents.booklet import (
+    department_findings,
+    findings_workbook,
+    ranked_projects,
+    rule_counts,
+)
+from projects.models import BudgetYear
 
 
 def department_checks(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -46,7 +51,7 @@ def project_opinion_pdf(request: HttpRequest, year: int, code: str) -> HttpRespo
     """审核意见书: the project's findings by row, with reasons and fixes, the suggested grade and
     the drafted opinion, or the opinion as the reviewer sent it once reviewed."""
     project, _ = get_project(request, year, code)
-    aid = review_aid(project, milestones_for_year(project.year))
+    aid = review_aid(project, BudgetYear.milestones_of(project.year))
     html = render_to_string(
         "pdf/opinion.html", {"project": project, "aid": aid, "today": timezone.localdate()}
     )

@@ -14,10 +14,11 @@ from departments.access import (
 )
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
 from perfbudget.lib.numbers import number_or_none
-from projects import history, pdf, workflow, xlsx
-from projects.data_workbook import content_key as data_content_key
-from projects.data_workbook import data_workbook, data_workbook_sheets
-from projects.exports import booklet_key, department_tables
+from projects import history, workflow
+from projects.documents import pdf, xlsx
+from projects.documents.booklet import booklet_key, department_tables
+from projects.documents.data_workbook import content_key as data_content_key
+from projects.documents.data_workbook import data_workbook, data_workbook_sheets
 from projects.models import Project
 from projects.services import (
     UnitYearRefused,

@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from departments.models import DepartmentYear
-from projects import pdf, xlsx
-from projects.data_workbook import data_workbook
-from projects.exports import department_tables
+from projects.documents import pdf, xlsx
+from projects.documents.booklet import department_tables
+from projects.documents.data_workbook import data_workbook
 
 
 class Command(BaseCommand):

@@ -1,15 +1,15 @@
 """The content of each download, fetched in a fixed number of queries, and its cache key."""
 
 from departments.models import DepartmentYear
-from departments.part_one import build_part_one
 from projects.documents.lists import Column, ListSheet, list_workbook
-from projects.models import Project
-from projects.target_table import TargetTable, build_target_table, milestones_for_year
+from projects.documents.part_one import build_part_one
+from projects.documents.target_table import TargetTable, build_target_table
+from projects.models import BudgetYear, Project
 
 
 def department_tables(department_year: DepartmentYear) -> list[TargetTable]:
     """Every project table of the unit-year, in booklet order."""
-    milestones = milestones_for_year(department_year.year)
+    milestones = BudgetYear.milestones_of(department_year.year)
     projects = (
         Project.objects.for_table()
         .filter(department=department_year.department, year=department_year.year)
@@ -29,7 +29,7 @@ def department_findings(department_year: DepartmentYear) -> list[tuple[Project |
     each project under its framework's 审核口径."""
     from indicators.checks import LevelsCache, check_department_year, check_project
 
-    milestones = milestones_for_year(department_year.year)
+    milestones = BudgetYear.milestones_of(department_year.year)
     projects = (
         Project.objects.for_table()
         .filter(department=department_year.department, year=department_year.year)

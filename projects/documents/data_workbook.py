@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from departments.models import DepartmentYear, Section, SectionIndicator
+from projects.documents.xlsx import set_text
 from projects.importer.contract import (
     DEPARTMENT_COLUMNS,
     DEPARTMENT_SHEET,
@@ -27,8 +28,6 @@ from projects.importer.contract import (
     SECTION_SHEET,
 )
 from projects.models import BudgetYear, Project
-from projects.target_table import milestones_for_year
-from projects.xlsx import set_text
 
 WIDE = {"项目名称", "资金用途", "绩效目标", "总体绩效目标", "工作保障措施", "职责", "绩效指标描述"}
 
@@ -141,7 +140,7 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
     """Everything the unit-year's data workbook holds, sheet by sheet: the content its cache key
     is derived from and the workbook is drawn from."""
     department, year = department_year.department, department_year.year
-    milestones = milestones_for_year(year)
+    milestones = BudgetYear.milestones_of(year)
     milestone_headers = [BudgetYear.milestone_label(m) for m in milestones]
     projects = list(
         Project.objects.for_table().filter(department=department, year=year).in_booklet_order()

@@ -213,12 +213,3 @@ def build_target_table(project: Project, milestone_months: list[int]) -> TargetT
         target=project.target,
         rows=_grid(project),
     )
-
-
-def milestones_for_year(year: int) -> list[int]:
-    budget_year = BudgetYear.objects.filter(year=year).first()
-    return (
-        budget_year.milestone_months
-        if budget_year
-        else BudgetYear._meta.get_field("milestone_months").get_default()
-    )

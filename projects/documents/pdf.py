@@ -28,9 +28,9 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from departments.models import DepartmentYear
-from departments.part_one import build_part_one
 from perfbudget.lib.downloads import RenderTimeout, cache_keep, fingerprint
-from projects.target_table import TargetTable
+from projects.documents.part_one import build_part_one
+from projects.documents.target_table import TargetTable
 
 STYLESHEETS = ("css/form-table.css", "css/pdf.css")
 MAX_LAYOUTS = 4

@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from departments.models import DepartmentYear
-from departments.part_one import PartOne, build_part_one
+from projects.documents.part_one import PartOne, build_part_one
+from projects.documents.target_table import COLUMNS, Cell, TargetTable
 from projects.importer.contract import META_SHEET, VERSION_HEADER
-from projects.target_table import COLUMNS, Cell, TargetTable
 
 FONT_NAME = "宋体"
 # Widths in Excel character units, in the same proportions as the printed form's columns.
