@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from indicators.models import Indicator, SelfEvaluation
-from projects.evaluation import build_evaluation, for_evaluation
+from projects.documents.evaluation_table import build_evaluation, for_evaluation
 from projects.models import Project
 from tests.pdf_text import page_texts
 from tests.reference_doc import squash

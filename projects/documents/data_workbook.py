@@ -4,14 +4,9 @@ Sheet and column names are the contract (`projects/importer/contract.py`), which
 reads back."""
 
 from dataclasses import dataclass
-from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from departments.models import DepartmentYear, Section, SectionIndicator
-from projects.documents.xlsx import set_text
+from projects.documents.lists import Column, ListSheet, list_workbook
 from projects.importer.contract import (
     DEPARTMENT_COLUMNS,
     DEPARTMENT_SHEET,
@@ -32,20 +27,12 @@ from projects.models import BudgetYear, Project
 WIDE = {"项目名称", "资金用途", "绩效目标", "总体绩效目标", "工作保障措施", "职责", "绩效指标描述"}
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list]) -> None:
-    ws = wb.create_sheet(title)
-    for col, header in enumerate(headers, 1):
-        cell = ws.cell(row=1, column=col)
-        set_text(cell, header)
-        cell.font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(col)].width = 40 if header in WIDE else 14
-    for r, values in enumerate(rows, 2):
-        for col, value in enumerate(values, 1):
-            cell = ws.cell(row=r, column=col)
-            set_text(cell, value)
-            if header_is_percent(headers[col - 1]) and value is not None:
-                cell.number_format = "0.####"
-    ws.freeze_panes = "A2"
+def _column(header: str) -> Column:
+    return Column(
+        header,
+        40 if header in WIDE else 14,
+        number_format="0.####" if header_is_percent(header) else "",
+    )
 
 
 def header_is_percent(header: str) -> bool:
@@ -159,10 +146,7 @@ def content_key(sheets: list[DataSheet]) -> str:
 
 
 def data_workbook(department_year: DepartmentYear, sheets: list[DataSheet] | None = None) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for sheet in sheets if sheets is not None else data_workbook_sheets(department_year):
-        _sheet(wb, sheet.title, sheet.headers, sheet.rows)
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    sheets = sheets if sheets is not None else data_workbook_sheets(department_year)
+    return list_workbook(
+        [ListSheet(s.title, [_column(h) for h in s.headers], s.rows) for s in sheets]
+    )

@@ -17,15 +17,15 @@ from perfbudget.lib.grades import Grade
 from perfbudget.lib.numbers import NotANumber, read_number
 from projects import evaluation, monitoring
 from projects.access import get_project, require_write
-from projects.documents import pdf, xlsx
+from projects.documents import evaluation_table, pdf, xlsx
 
 EVALUATION_SAVED = "自评已保存。"
 
 
 def _evaluation_for(request, year: int, code: str):
     project, access = get_project(request, year, code)
-    project = evaluation.for_evaluation().get(pk=project.pk)
-    return project, access, evaluation.build_evaluation(project)
+    project = evaluation_table.for_evaluation().get(pk=project.pk)
+    return project, access, evaluation_table.build_evaluation(project)
 
 
 def _money_or_error(text: str, label: str) -> Decimal:
@@ -90,7 +90,7 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
         {
             "project": project,
             "table": table,
-            "grid": evaluation.grid(table),
+            "grid": evaluation_table.grid(table),
             "editable": access.can_write and not confirmed,
             "confirmed": confirmed,
             "can_confirm": access.can_review(project.section_id) and not confirmed,
@@ -115,7 +115,9 @@ def project_evaluation_confirm(request: HttpRequest, year: int, code: str) -> Ht
 
 def project_evaluation_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:
     project, _, table = _evaluation_for(request, year, code)
-    html = render_to_string("pdf/evaluation.html", {"table": table, "grid": evaluation.grid(table)})
+    html = render_to_string(
+        "pdf/evaluation.html", {"table": table, "grid": evaluation_table.grid(table)}
+    )
     response = HttpResponse(pdf.document_pdf(html), content_type=PDF)
     name = f"{project.table_number}.{project.table_name}绩效自评表.pdf"
     response["Content-Disposition"] = content_disposition_header(True, name)
@@ -135,11 +137,11 @@ def department_evaluations(request: HttpRequest, code: str, year: int) -> HttpRe
     and how the grades are spread."""
     department_year, _ = get_department_year(request.user, code, year)
     projects = (
-        evaluation.for_evaluation()
+        evaluation_table.for_evaluation()
         .filter(department=department_year.department, year=year)
         .in_booklet_order()
     )
-    tables = [evaluation.build_evaluation(p) for p in projects]
+    tables = [evaluation_table.build_evaluation(p) for p in projects]
     order = request.GET.get("sort", "")
     if order == "score":
         tables.sort(key=lambda t: (t.total_score is None, -(t.total_score or 0)))
