@@ -8,7 +8,9 @@
 - `imports`: upload, preview, confirm
 - `monitoring`, `evaluation`: year-end work
 - `home`: the start page
-- `common`: the transition and audit-trail responses they share
+- `common`: the transition, copy and audit-trail responses they share
 
-Access to a project goes through `projects.access`; to a unit-year through `departments.access`.
+A view reaches its object through one getter that returns it with the user's `UnitAccess`
+(`projects.access.get_project`/`get_rw_project`, `departments.access.get_department_year`/
+`get_rw_department_year`) and hands that access to the services it calls.
 """
