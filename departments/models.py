@@ -16,6 +16,15 @@ PENDING_LABEL = "待确认"
 UNRATED_LABEL = "未评级"
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def one_person(self) -> "DepartmentQuerySet":
+        """Units marked 单人单位 that really hold one active person (`is_one_person`)."""
+        people = models.Count(
+            "members__user", filter=Q(members__user__is_active=True), distinct=True
+        )
+        return self.filter(single_person=True).annotate(people=people).filter(people__lte=1)
+
+
 class Department(models.Model):
     code = models.CharField("单位编码", max_length=32, unique=True, validators=[code_validator])
     name = models.CharField("单位名称", max_length=200)
@@ -33,6 +42,8 @@ class Department(models.Model):
         help_text="只有一名工作人员的单位才勾选；每次自行审核都记入修改记录。",
     )
     history = HistoricalRecords()
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "单位"

@@ -1,3 +1,4 @@
+import dataclasses
 from decimal import Decimal
 
 from django.db import models
@@ -68,7 +69,9 @@ class ProjectQuerySet(models.QuerySet):
         primaries = PrimaryCategory.objects.order_by("order").prefetch_related(
             Prefetch("secondaries", queryset=secondaries)
         )
-        return self.select_related("department", "section", "framework", "source").prefetch_related(
+        return self.select_related(
+            "department", "section", "framework", "source", "self_evaluation"
+        ).prefetch_related(
             "schedule",
             Prefetch(
                 "indicators",
@@ -162,6 +165,13 @@ class Project(Reviewed):
         """The chief of the project's section reviews it, or a unit administrator."""
         return access.can_review(self.section_id)
 
+    def available_actions(self, access, user):
+        """As for every reviewed record; and a confirmed 绩效自评 froze the targets it scored."""
+        actions = super().available_actions(access, user)
+        if actions.edit and self.evaluation_confirmed():
+            return dataclasses.replace(actions, edit=False)
+        return actions
+
     def indicator_tree(self) -> list[tuple[PrimaryCategory, list[tuple[SecondaryCategory, list]]]]:
         """The framework's 一级 → 二级 in order, each 二级 with this project's 三级 under it in
         their order: the one walk every table, check and workbook draws from. No query for a
@@ -181,7 +191,11 @@ class Project(Reviewed):
         ]
 
     def evaluation_confirmed(self) -> bool:
-        """A confirmed 绩效自评 scored these targets: they are no longer changed."""
+        """A confirmed 绩效自评 scored these targets: they are no longer changed. No query for a
+        project fetched with `for_table()`."""
+        if "self_evaluation" in self._state.fields_cache:
+            evaluation = self._state.fields_cache["self_evaluation"]
+            return evaluation is not None and evaluation.confirmed
         return SelfEvaluation.objects.filter(
             project=self, status=SelfEvaluation.Status.CONFIRMED
         ).exists()

@@ -428,3 +428,24 @@ def test_a_page_with_fewer_rows_than_it_opened_with_deletes_nothing(client, fina
     assert response.status_code == 200
     assert "提交的指标表不完整" in response.content.decode()
     assert list(_project().indicators.values_list("pk", flat=True)) == before
+
+
+def test_a_save_racing_a_self_evaluation_confirmation_says_why_it_was_refused(finance):
+    # The page checks before it saves; a confirmation landing in between is caught by the
+    # save itself, which says what happened instead of blaming a colleague's edit.
+    from indicators.models import SelfEvaluation
+    from projects.services import EVALUATION_CONFIRMED, EvaluationFrozen, project_save
+
+    project = _project()
+    SelfEvaluation.objects.create(
+        project=project, initial_budget=1, annual_budget=1, executed=1, status="confirmed"
+    )
+    with pytest.raises(EvaluationFrozen, match=EVALUATION_CONFIRMED):
+        project_save(
+            project=project,
+            fields={"fund_use": "改"},
+            planned={},
+            rows=[],
+            expected_version=project.version,
+        )
+    assert _project().fund_use != "改"

@@ -315,6 +315,8 @@ def test_the_one_person_mark_does_not_lift_the_rule_once_a_second_person_joins(
     response = _post(client, unit_admin, "review", {"grade": "良"})
     assert "提交人不能审核自己提交的绩效目标" in response.content.decode()
     assert _status() == ("submitted", "")
+    # Nor does the start page list it for the submitter to review.
+    assert 'id="to-review"' not in client.get("/").content.decode()
 
 
 @pytest.mark.parametrize(
@@ -352,3 +354,18 @@ def test_the_submitter_is_told_instead_of_offered_the_review(chief):
     assert (actions.review, actions.review_own) == (False, True)
     department_year = DepartmentYear.objects.select_related("department").get(year=2024)
     assert not department_year.available_actions(unit_access(chief, project.department), chief).edit
+
+
+def test_a_project_whose_self_evaluation_is_confirmed_offers_no_edit(client, finance):
+    from departments.access import unit_access
+    from indicators.models import SelfEvaluation
+
+    project = Project.objects.select_related("department").get(code=CODE)
+    SelfEvaluation.objects.create(
+        project=project, initial_budget=1, annual_budget=1, executed=1, status="confirmed"
+    )
+    actions = project.available_actions(unit_access(finance, project.department), finance)
+    assert not actions.edit and actions.submit
+    client.force_login(finance)
+    page = client.get(reverse("projects:detail", args=[2024, CODE])).content.decode()
+    assert reverse("projects:edit", args=[2024, CODE]) not in page

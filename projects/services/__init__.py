@@ -10,7 +10,9 @@ from projects.services.copying import (
     unit_year_copy,
 )
 from projects.services.projects import (
+    EVALUATION_CONFIRMED,
     STALE_EDIT,
+    EvaluationFrozen,
     MonitoringRefused,
     StaleEdit,
     booklet_order_save,
@@ -39,6 +41,8 @@ from projects.services.unit_years import (
 )
 
 __all__ = [
+    "EVALUATION_CONFIRMED",
+    "EvaluationFrozen",
     "CopyRefused",
     "MonitoringRefused",
     "NO_BUDGET_YEAR",

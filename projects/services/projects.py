@@ -28,6 +28,14 @@ class StaleEdit(Exception):
         super().__init__(f"changed by {changed_by} at {changed_at}")
 
 
+EVALUATION_CONFIRMED = "项目的绩效自评已确认，指标和目标处于只读状态，不能修改。"
+
+
+class EvaluationFrozen(Exception):
+    """A save of a project whose confirmed 绩效自评 froze its targets (confirmed after the
+    editor was opened); the message says so."""
+
+
 STALE_EDIT = (
     "保存被拒绝：{who}已于 {when} 修改并保存了这个项目，您看到的是修改前的内容。"
     "您填写的内容仍在下方，未被保存；请打开最新版本核对后再修改。"
@@ -100,7 +108,7 @@ def project_save(
             raise StaleEdit(*last_change(project))
         project = Project.objects.get(pk=project.pk)
         if project.evaluation_confirmed():
-            raise StaleEdit(*last_change(project))
+            raise EvaluationFrozen(EVALUATION_CONFIRMED)
     for key, value in fields.items():
         setattr(project, key, value)
     is_new = project.pk is None

@@ -23,11 +23,16 @@ from projects.access import get_rw_project
 from projects.draft import draft_target_data
 from projects.forms import IndicatorFormSet, ProjectForm
 from projects.models import BudgetYear, Project
-from projects.services import STALE_EDIT, StaleEdit, project_save
+from projects.services import (
+    EVALUATION_CONFIRMED,
+    STALE_EDIT,
+    EvaluationFrozen,
+    StaleEdit,
+    project_save,
+)
 from projects.workflow import NO_SECTION
 
 READ_ONLY = "项目{status}，处于只读状态，不能修改。"
-EVALUATION_CONFIRMED = "项目的绩效自评已确认，指标和目标处于只读状态，不能修改。"
 SAVED = "已保存：{heading}"
 
 
@@ -138,6 +143,8 @@ def _save(request, project, form, formset) -> tuple[HttpResponse | None, str | N
         )
     except StaleEdit as stale:
         return None, STALE_EDIT.format(who=stale.changed_by, when=stale.changed_at)
+    except EvaluationFrozen as frozen:
+        return None, str(frozen)
     messages.success(request, SAVED.format(heading=project.heading))
     if project.section_id is None:
         messages.warning(request, NO_SECTION)

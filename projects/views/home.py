@@ -8,7 +8,7 @@ from departments.access import (
     departments_for_user,
     writable_departments,
 )
-from departments.models import DepartmentYear, Membership, Role, SectionIndicator
+from departments.models import Department, DepartmentYear, Membership, Role, SectionIndicator
 from perfbudget.lib.grades import Status
 from projects.models import Project
 
@@ -44,16 +44,19 @@ def _waiting(user, readable, memberships) -> dict:
     chief_sections = [s.pk for m in memberships if m.role == Role.CHIEF for s in m.sections.all()]
     if user.is_superuser:
         admin_units = list(readable.values_list("pk", flat=True))
+    # A submitter reviews their own submission only in a unit that is really one person
+    # (`Department.is_one_person`): elsewhere it is not theirs to review.
+    own = Q(submitted_by=user) & ~Q(department__in=Department.objects.one_person())
     to_review = (
         Project.objects.for_list()
         .filter(status=Status.SUBMITTED)
         .filter(Q(section__in=chief_sections) | Q(department__in=admin_units))
-        .exclude(submitted_by=user, department__single_person=False)
+        .exclude(own)
         .order_by("-year", "booklet_order")
     )
     units_to_review = (
         DepartmentYear.objects.filter(status=Status.SUBMITTED, department__in=admin_units)
-        .exclude(submitted_by=user, department__single_person=False)
+        .exclude(own)
         .select_related("department")
     )
     returned = (
