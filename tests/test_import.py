@@ -438,3 +438,24 @@ def test_a_form_workbook_with_a_one_column_meta_sheet_is_refused_with_a_message(
     # Read from the printed form alone (it crashed on unpacking the missing column).
     plan = import_prepare(out.getvalue(), default_year=2024)
     assert [spec.code for spec in plan.projects] == [table.code]
+
+
+def test_a_form_workbooks_problems_name_the_forms_own_columns(reference):
+    # In a form the grid's 一级, 二级 and 三级 are columns A, B and C (the data workbook's 指标
+    # sheet has them in C, D and E): a message must send the clerk to the right cell.
+    table = department_tables(_department_year())[0]
+    wb = load_workbook(io.BytesIO(table_workbook(table)))
+    ws = wb.worksheets[0]
+    grid = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "一级指标")
+    first = grid + 1
+    ws.cell(row=first, column=1).value = "不存在的一级"
+    names = [ws.cell(row=r, column=3).value for r in range(first, ws.max_row + 1)]
+    second = first + 1 + next(i for i, n in enumerate(names[1:]) if n)
+    ws.cell(row=second, column=3).value = names[0]
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(ImportRejected) as refused:
+        import_prepare(out.getvalue())
+    text = str(refused.value)
+    assert f"第{first}行 A列（一级指标）" in text
+    assert f"第{second}行 C列（三级指标）" in text

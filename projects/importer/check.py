@@ -17,6 +17,7 @@ from projects.importer.contract import (
     SECTION_INDICATOR_SHEET,
     SECTION_SHEET,
     VERSION_HEADER,
+    indicator_column,
 )
 from projects.importer.describe import describe, project_changes, read_only_state
 from projects.importer.plan import DATA_WORKBOOK, ImportPlan, Problem, ProjectSpec
@@ -223,7 +224,8 @@ def _check_indicators(known: _Known, spec: ProjectSpec) -> None:
     if spec.indicators is None or spec.framework_code not in known.categories:
         return
     categories = known.categories[spec.framework_code]
-    sheet = INDICATOR_SHEET if known.plan.kind == DATA_WORKBOOK else spec.sheet
+    form = known.plan.kind != DATA_WORKBOOK
+    sheet = spec.sheet if form else INDICATOR_SHEET
     names = {}
     for indicator in spec.indicators:
         if (indicator.primary, indicator.secondary) not in categories:
@@ -233,18 +235,19 @@ def _check_indicators(known: _Known, spec: ProjectSpec) -> None:
                     f"未知的一级指标“{indicator.primary}”，{spec.framework_code} 指标体系的"
                     f"一级指标为：{'、'.join(dict.fromkeys(primaries))}"
                 )
-                column = "C列（一级指标）"
+                column = indicator_column("一级指标", form=form)
             else:
                 valid = [s for p, s in categories if p == indicator.primary]
                 message = (
                     f"“{indicator.primary}”下没有二级指标“{indicator.secondary}”，"
                     f"可选：{'、'.join(valid)}"
                 )
-                column = "D列（二级指标）"
+                column = indicator_column("二级指标", form=form)
             known.problems.append(Problem(sheet, indicator.row, column, message))
         if indicator.name in names:
             message = f"三级指标“{indicator.name}”与第{names[indicator.name]}行重复"
-            known.problems.append(Problem(sheet, indicator.row, "E列（三级指标）", message))
+            column = indicator_column("三级指标", form=form)
+            known.problems.append(Problem(sheet, indicator.row, column, message))
         names.setdefault(indicator.name, indicator.row)
 
 

@@ -47,6 +47,21 @@ INDICATOR_COLUMNS = [
     "指标值",
     "指标值确定依据",
 ]
+# The columns of a form's indicator grid (绩效指标描述 spans D and E), in INDICATOR_COLUMNS'
+# order from 一级指标 on.
+FORM_GRID_COLUMNS = (1, 2, 3, 4, 6, 7)
+
+
+def indicator_column(header: str, *, form: bool) -> str:
+    """Where an indicator's field sits, as a problem names it: "E列（三级指标）" in the data
+    workbook's 指标 sheet, "C列（三级指标）" in a form's grid."""
+    if form:
+        col = FORM_GRID_COLUMNS[INDICATOR_COLUMNS.index(header) - 2]
+    else:
+        col = INDICATOR_COLUMNS.index(header) + 1
+    return f"{chr(ord('A') + col - 1)}列（{header}）"
+
+
 DEPARTMENT_COLUMNS = ["年度", "单位编码", "单位名称", "总体绩效目标", "工作保障措施"]
 DEPARTMENT_TAIL = [VERSION_HEADER]
 SECTION_COLUMNS = ["年度", "单位编码", "科室", "序号", "职责"]

@@ -5,7 +5,13 @@ workbook's checks apply, then its indicator grid is read."""
 import re
 from dataclasses import dataclass
 
-from projects.importer.contract import META_SHEET, MONTH_HEADER, VERSION_HEADER
+from projects.importer.contract import (
+    FORM_GRID_COLUMNS,
+    META_SHEET,
+    MONTH_HEADER,
+    VERSION_HEADER,
+    indicator_column,
+)
 from projects.importer.data_sheets import read_projects, too_many_indicators
 from projects.importer.plan import FORM_WORKBOOK, ImportPlan, IndicatorSpec, Problem
 from projects.importer.read import Sheet, cell_text
@@ -149,18 +155,18 @@ def _read_grid(form: _Form, grid_row: int, code: str, problems: list) -> list[In
     """The 三级 indicators below the grid's header row."""
     title, indicators = form.ws.title, []
     for r in range(grid_row + 1, form.ws.max_row + 1):
-        cells = [cell_text(form.value(r, c)) for c in (1, 2, 3, 4, 6, 7)]
+        cells = [cell_text(form.value(r, c)) for c in FORM_GRID_COLUMNS]
         if not any(cells[2:]):
             continue  # a 二级 with no 三级 under it
         if not cells[2]:
-            problems.append(Problem(title, r, "C列（三级指标）", "不能为空"))
+            problems.append(Problem(title, r, indicator_column("三级指标", form=True), "不能为空"))
             continue
         too_long = [
             Problem(title, r, column, "过长（最多 200 个字符）")
             for column, text in (
-                ("C列（三级指标）", cells[2]),
-                ("F列（指标值）", cells[4]),
-                ("G列（指标值确定依据）", cells[5]),
+                (indicator_column("三级指标", form=True), cells[2]),
+                (indicator_column("指标值", form=True), cells[4]),
+                (indicator_column("指标值确定依据", form=True), cells[5]),
             )
             if len(text) > 200
         ]
