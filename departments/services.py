@@ -41,10 +41,18 @@ def department_year_save(*, department_year: DepartmentYear, form, sections, ind
     fresh.full_clean()
     fresh.save(update_fields=form.Meta.fields)
     department_year.version = fresh.version
+    renamed = False
     for section in sections.save(commit=False):
         section.department = department_year.department
         section.full_clean()
         section.save()
+        renamed = True
+    if renamed:
+        # Every year's 第一部分 prints the unit's sections: a page of another year opened
+        # before this save holds the old ones and is refused on its save (as 单位管理's are).
+        DepartmentYear.objects.filter(department=department_year.department).exclude(
+            pk=department_year.pk
+        ).update(version=F("version") + 1)
     changed = indicators.save(commit=False)
     confirmed_ratings_unchanged([*changed, *indicators.deleted_objects])
     for indicator in changed:

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 EDIT = reverse("unit_year:edit", args=["136001", 2024])
 
 
-def _post_data(**changes):
-    department_year = DepartmentYear.objects.get(year=2024)
+def _post_data(year=2024, **changes):
+    department_year = DepartmentYear.objects.get(year=year)
     sections = list(Section.objects.order_by("order"))
     indicators = list(
-        SectionIndicator.objects.filter(year=2024).order_by("section__order", "order")
+        SectionIndicator.objects.filter(year=year).order_by("section__order", "order")
     )
     data = {
         "version": department_year.version,
@@ -293,3 +293,19 @@ def test_booklet_order_refuses_bad_input_and_read_only_users(client, finance, au
     assert "顺序须为整数" in response.content.decode()
     client.force_login(auditor)
     assert client.get(url).status_code == 403
+
+
+def test_a_section_renamed_on_one_years_page_is_not_undone_from_another_years(client, finance):
+    # Sections belong to the unit, not to a year: every year's 第一部分 prints them. A page of
+    # another year opened before the rename holds the old name; its save is refused instead of
+    # writing the old name back.
+    DepartmentYear.objects.create(
+        department=DepartmentYear.objects.get(year=2024).department, year=2025
+    )
+    client.force_login(finance)
+    later = _post_data(year=2025)
+    renamed = _post_data(**{"sec-0-name": "新科室名"})
+    assert client.post(EDIT, renamed).status_code == 302
+    response = client.post(reverse("unit_year:edit", args=["136001", 2025]), later)
+    assert response.status_code == 409
+    assert Section.objects.order_by("order").first().name == "新科室名"
