@@ -9,7 +9,8 @@
   `workflow.py`: submit, review, reopen; `evaluation.py`: saving and confirming 绩效自评.
 - `documents/`: what each printed form and workbook contains and how HTML, PDF and Excel draw it.
 - `importer/`: reading a workbook back (contract, read, data sheets, form, check, describe,
-  apply); `import_findings.py`: the quality findings of a file before it is imported.
+  apply, findings: the quality findings of a file before it is imported).
+- `findings.py`: 审核检查 of a unit-year (findings, counts per rule, ranking).
 - `backup/`, `history.py` (修改记录), `monitoring.py` (执行监控), `draft.py` (an unsaved editor
   page as the checks read it), `management/commands/`.
 """

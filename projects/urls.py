@@ -2,12 +2,12 @@ from django.urls import path
 
 from departments import views as part_one
 from projects.views import (
+    checks,
     editor,
     evaluation,
     imports,
     monitoring,
     projects,
-    review,
     unit_years,
 )
 
@@ -51,7 +51,7 @@ urlpatterns = [
     ),
     path("<int:year>/<str:code>/table.pdf", projects.download_table_pdf, name="table_pdf"),
     path("<int:year>/<str:code>/table.xlsx", projects.download_table_xlsx, name="table_xlsx"),
-    path("<int:year>/<str:code>/opinion.pdf", review.project_opinion_pdf, name="opinion_pdf"),
+    path("<int:year>/<str:code>/opinion.pdf", checks.project_opinion_pdf, name="opinion_pdf"),
 ]
 
 # The unit-year pages, one family under /departments/<code>/<year>/ (mounted in
@@ -73,7 +73,7 @@ unit_year_urlpatterns = [
         for kind in unit_years.BOOKLETS
     ),
     path("<str:code>/<int:year>/data.xlsx", unit_years.download_data_workbook, name="data"),
-    path("<str:code>/<int:year>/checks/", review.department_checks, name="checks"),
+    path("<str:code>/<int:year>/checks/", checks.department_checks, name="checks"),
     path("<str:code>/<int:year>/copy/", unit_years.department_year_copy, name="copy"),
     path("<str:code>/<int:year>/order/", unit_years.booklet_order, name="order"),
     path("<str:code>/<int:year>/history/", unit_years.department_year_history, name="history"),

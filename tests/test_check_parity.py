@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from indicators.checks import review_aid
 from projects.documents.data_workbook import data_workbook
-from projects.import_findings import plan_findings
 from projects.importer import import_prepare
+from projects.importer.findings import plan_findings
 from projects.models import BudgetYear, Project
 from tests.test_editor import _post_data, _rows
 

@@ -4,7 +4,8 @@
 - `editor`: the project editor and its live checks and suggestions
 - `unit_years`: a unit-year's booklet and data downloads, copy, order, 第一部分's review, history,
   and opening a year
-- `review`: 审核检查 of a unit-year and a project's 审核意见书
+- `checks`: 审核检查 of a unit-year and a project's 审核意见书 (reviews themselves are
+  transitions: `projects.project_transition`, `unit_years.department_year_transition`)
 - `imports`: upload, preview, confirm
 - `monitoring`, `evaluation`: year-end work
 - `home`: the start page

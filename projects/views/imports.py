@@ -13,8 +13,8 @@ from departments.access import (
     writable_departments,
 )
 from projects.forms import ImportUploadForm
-from projects.import_findings import plan_findings
 from projects.importer import ImportRejected, import_apply, import_prepare
+from projects.importer.findings import plan_findings
 
 IMPORT_EXPIRED = "上传的文件已过期或不存在，请重新上传。"
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from departments.models import DepartmentYear
 from indicators.checks import Severity
-from projects.documents.booklet import department_findings
+from projects.findings import department_findings
 
 
 class Command(BaseCommand):

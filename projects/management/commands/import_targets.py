@@ -38,7 +38,7 @@ class Command(BaseCommand):
 
     def _findings(self, plan) -> None:
         """The quality findings of each project as it would be imported (审核检查)."""
-        from projects.import_findings import plan_findings
+        from projects.importer.findings import plan_findings
 
         for item in plan_findings(plan):
             spec = item.spec

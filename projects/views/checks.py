@@ -12,12 +12,8 @@ from indicators.checks import Severity, review_aid
 from perfbudget.lib.downloads import PDF, XLSX
 from projects.access import get_project
 from projects.documents import pdf
-from projects.documents.booklet import (
-    department_findings,
-    findings_workbook,
-    ranked_projects,
-    rule_counts,
-)
+from projects.documents.findings import findings_workbook
+from projects.findings import department_findings, ranked_projects, rule_counts
 from projects.models import BudgetYear
 
 
