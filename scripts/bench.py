@@ -36,6 +36,7 @@ from departments.models import DepartmentYear  # noqa: E402
 from projects.documents import pdf  # noqa: E402
 from projects.documents.booklet import department_tables  # noqa: E402
 from projects.documents.data_workbook import data_workbook  # noqa: E402
+from projects.documents.part_one import build_part_one  # noqa: E402
 from projects.importer import import_apply, import_prepare  # noqa: E402
 from projects.models import Project  # noqa: E402
 from scripts.bench_data import LARGE_CODE, build_large_unit  # noqa: E402
@@ -117,7 +118,7 @@ def booklet_direct(code: str):
 
     def run():
         department_year = DepartmentYear.objects.with_part_one(2024).get(department__code=code)
-        return pdf.booklet_pdf(department_year, department_tables(department_year))
+        return pdf.booklet_pdf(build_part_one(department_year), department_tables(department_year))
 
     return run
 

@@ -82,7 +82,7 @@ def test_the_booklet_key_is_the_builders_data_and_changes_when_a_rating_is_confi
 ):
     def key():
         department_year = DepartmentYear.objects.with_part_one(2024).get(year=2024)
-        return booklet_key(department_year, department_tables(department_year))
+        return booklet_key(build_part_one(department_year), department_tables(department_year))
 
     rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(100))
     assert _part_one().content_key() in key()

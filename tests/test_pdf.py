@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from indicators.models import Indicator, SecondaryCategory
 from projects.documents import pdf
+from projects.documents.part_one import build_part_one
 from projects.models import Project
 from tests.pdf_text import assert_in_order, outline_titles, page_texts, reader
 from tests.reference_doc import read_projects, read_sections
@@ -276,13 +277,13 @@ def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference, m
 
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     tables = department_tables(department_year)
-    single = pdf.booklet_pdf(department_year, tables)
+    single = pdf.booklet_pdf(build_part_one(department_year), tables)
     monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
     monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
     from django.core.cache import cache
 
     cache.clear()
-    joined = pdf.booklet_pdf(department_year, tables)
+    joined = pdf.booklet_pdf(build_part_one(department_year), tables)
     assert _booklet_facts(joined) == _booklet_facts(single)
     assert "".join(page_texts(joined)) == "".join(page_texts(single))
 
@@ -293,14 +294,14 @@ def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch)
 
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     tables = department_tables(department_year)
-    expected = pdf.booklet_pdf(department_year, tables)
+    expected = pdf.booklet_pdf(build_part_one(department_year), tables)
     from django.core.cache import cache
 
     cache.clear()
     # Pretend every table was measured at two pages: the parts will not match and the
     # tables must be measured again.
     monkeypatch.setattr(pdf, "_quick_measure", lambda table: pdf.TableLayout(frozenset(), 2))
-    corrected = pdf.booklet_pdf(department_year, tables)
+    corrected = pdf.booklet_pdf(build_part_one(department_year), tables)
     assert _booklet_facts(corrected) == _booklet_facts(expected)
 
 

@@ -2,7 +2,7 @@
 and the booklet's cache key."""
 
 from departments.models import DepartmentYear
-from projects.documents.part_one import build_part_one
+from projects.documents.part_one import PartOne
 from projects.documents.target_table import TargetTable, build_target_table
 from projects.models import BudgetYear, Project
 
@@ -18,7 +18,6 @@ def department_tables(department_year: DepartmentYear) -> list[TargetTable]:
     return [build_target_table(project, milestones) for project in projects]
 
 
-def booklet_key(department_year: DepartmentYear, tables: list[TargetTable]) -> str:
+def booklet_key(part_one: PartOne, tables: list[TargetTable]) -> str:
     """Everything the booklet shows: 第一部分 as its builder returns it, and every table."""
-    part_one = build_part_one(department_year).content_key()
-    return "\x1e".join([part_one, *(t.content_key() for t in tables)])
+    return "\x1e".join([part_one.content_key(), *(t.content_key() for t in tables)])

@@ -27,9 +27,8 @@ from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from departments.models import DepartmentYear
 from perfbudget.lib.downloads import RenderTimeout, cache_keep, fingerprint
-from projects.documents.part_one import build_part_one
+from projects.documents.part_one import PartOne
 from projects.documents.target_table import TargetTable
 
 STYLESHEETS = ("css/form-table.css", "css/pdf.css")
@@ -233,13 +232,12 @@ def _table_layouts(tables: list[TargetTable], parallel: bool) -> tuple[list[Tabl
     return layouts, set(missing)
 
 
-def _booklet_html(department_year, tables, layouts, *, front: bool, toc=()) -> str:
+def _booklet_html(part_one, tables, layouts, *, front: bool, toc=()) -> str:
     splits = {t.code: layout.splits for t, layout in zip(tables, layouts, strict=True)}
     return render_to_string(
         "pdf/booklet.html",
         {
-            "department_year": department_year,
-            "part_one": build_part_one(department_year) if front else None,
+            "part_one": part_one,
             "front": front,
             "toc": toc,
             "items": _items(tables, splits),
@@ -298,13 +296,13 @@ def _chunks(layouts: list[TableLayout], count: int) -> list[range]:
     return [b for b in bounds if len(b)] or [range(0)]
 
 
-def _booklet_sequential(department_year, tables) -> bytes:
+def _booklet_sequential(part_one, tables) -> bytes:
     """The plain way, used when the quicker one cannot be: lay out the whole booklet until no
     group crosses a page, with the page total counted by WeasyPrint."""
 
     def build(splits):
         layouts = [TableLayout(splits.get(t.code, frozenset()), 0) for t in tables]
-        return _booklet_html(department_year, tables, layouts, front=True, toc=_toc(tables, None))
+        return _booklet_html(part_one, tables, layouts, front=True, toc=_toc(tables, None))
 
     document, _ = _lay_out_until_stable(build)
     return document.write_pdf()
@@ -316,7 +314,7 @@ def _toc(tables: list[TargetTable], starts: list[int] | None) -> list[dict]:
     ]
 
 
-def _part_specs(department_year, tables, layouts, front_pages: int, cores: int) -> list[dict]:
+def _part_specs(part_one, tables, layouts, front_pages: int, cores: int) -> list[dict]:
     starts, page = [], front_pages + 1
     for layout in layouts:
         starts.append(page)
@@ -326,7 +324,7 @@ def _part_specs(department_year, tables, layouts, front_pages: int, cores: int) 
     for number, run in enumerate(_chunks(layouts, cores)):
         run_tables = [tables[i] for i in run]
         run_layouts = [layouts[i] for i in run]
-        html = _booklet_html(department_year, run_tables, run_layouts, front=number == 0, toc=toc)
+        html = _booklet_html(part_one, run_tables, run_layouts, front=number == 0, toc=toc)
         expected = sum(x.pages for x in run_layouts) + (front_pages if number == 0 else 0)
         first = 1 if number == 0 else starts[run[0]]
         specs.append({"html": html, "first": first, "total": total, "expected_pages": expected})
@@ -340,25 +338,23 @@ def _render_parts(specs: list[dict], parallel: bool) -> list:
     return [_render_part(**spec) for spec in specs]
 
 
-def booklet_pdf(department_year: DepartmentYear, tables: list[TargetTable]) -> bytes:
+def booklet_pdf(part_one: PartOne, tables: list[TargetTable]) -> bytes:
     parallel = len(tables) >= PARALLEL_MIN_TABLES and _can_fork()
     cores = multiprocessing.cpu_count() if parallel else 1
     layouts, unconfirmed = _table_layouts(tables, parallel)
-    front_html = _booklet_html(department_year, [], [], front=True, toc=_toc(tables, None))
+    front_html = _booklet_html(part_one, [], [], front=True, toc=_toc(tables, None))
     front_pages = len(_lay_out(front_html).pages)
-    parts = _render_parts(
-        _part_specs(department_year, tables, layouts, front_pages, cores), parallel
-    )
+    parts = _render_parts(_part_specs(part_one, tables, layouts, front_pages, cores), parallel)
     if any(part is None for part in parts):
         # A quick measure did not hold (a repeated label made a row taller): measure the
         # unconfirmed tables fully and lay out again.
         for i in unconfirmed:
             layouts[i] = _measure(tables[i])[0]
         unconfirmed = set()
-        specs = _part_specs(department_year, tables, layouts, front_pages, cores)
+        specs = _part_specs(part_one, tables, layouts, front_pages, cores)
         parts = _render_parts(specs, parallel)
         if any(part is None for part in parts):
-            return _booklet_sequential(department_year, tables)
+            return _booklet_sequential(part_one, tables)
     for i in unconfirmed:
         cache_keep(_layout_key(tables[i]), layouts[i])
     return parts[0][0] if len(parts) == 1 else _join(parts)

@@ -11,8 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from departments.models import DepartmentYear
-from projects.documents.part_one import PartOne, build_part_one
+from projects.documents.part_one import PartOne
 from projects.documents.target_table import COLUMNS, Cell, TargetTable
 from projects.importer.contract import META_SHEET, VERSION_HEADER
 
@@ -265,12 +264,12 @@ def write_part_one(ws: Worksheet, part_one: PartOne) -> None:
     _print_setup(ws)
 
 
-def booklet_workbook(department_year: DepartmentYear, tables: list[TargetTable]) -> bytes:
+def booklet_workbook(part_one: PartOne, tables: list[TargetTable]) -> bytes:
     wb = Workbook()
     taken: set[str] = set()
     ws = wb.active
     ws.title = sheet_name("第一部分", taken)
-    write_part_one(ws, build_part_one(department_year))
+    write_part_one(ws, part_one)
     for table in tables:
         project = table.project
         write_table(

@@ -6,6 +6,7 @@ from departments.models import DepartmentYear
 from projects.documents import pdf, xlsx
 from projects.documents.booklet import department_tables
 from projects.documents.data_workbook import data_workbook
+from projects.documents.part_one import build_part_one
 
 
 class Command(BaseCommand):
@@ -29,6 +30,6 @@ class Command(BaseCommand):
         else:
             tables = department_tables(department_year)
             draw = pdf.booklet_pdf if format == "pdf" else xlsx.booklet_workbook
-            data = draw(department_year, tables)
+            data = draw(build_part_one(department_year), tables)
         Path(output).write_bytes(data)
         self.stdout.write(self.style.SUCCESS(f"已导出 {output}（{len(data)} 字节）"))
