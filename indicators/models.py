@@ -76,6 +76,11 @@ class SecondaryCategory(models.Model):
     def __str__(self) -> str:
         return f"{self.primary.name} / {self.name}"
 
+    @property
+    def counts_as_cost(self) -> bool:
+        """A cost 二级 (成本指标), or any 二级 under a cost 一级: the checks' cost rules apply."""
+        return self.is_cost or self.primary.kind == "cost"
+
 
 class Operator(models.TextChoices):
     GTE = "≥", "≥"

@@ -44,8 +44,7 @@ def draft_target_data(post, categories, milestones) -> TargetData:
             PrimaryData(category.primary.name, [], category.primary.kind),
         )
         items = [row for _, row in sorted(rows.get(category.pk, []), key=lambda x: x[0])]
-        is_cost = category.is_cost or category.primary.kind == "cost"
-        primary.secondaries.append(SecondaryData(category.name, is_cost, items))
+        primary.secondaries.append(SecondaryData(category.name, category.counts_as_cost, items))
     return TargetData(
         number_or_none(post.get("budget_total")),
         number_or_none(post.get("fiscal_funds")),

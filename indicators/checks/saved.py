@@ -24,11 +24,7 @@ def framework_tree(framework, rows_of) -> list[PrimaryData]:
         PrimaryData(
             primary.name,
             [
-                SecondaryData(
-                    secondary.name,
-                    secondary.is_cost or primary.kind == "cost",
-                    rows_of(primary, secondary),
-                )
+                SecondaryData(secondary.name, secondary.counts_as_cost, rows_of(primary, secondary))
                 for secondary in primary.secondaries.all()
             ],
             primary.kind,
@@ -37,18 +33,25 @@ def framework_tree(framework, rows_of) -> list[PrimaryData]:
     ]
 
 
+def _row(indicator) -> IndicatorData:
+    i = indicator
+    return IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
+
+
 def target_data(project, milestones: list[int] | None = None) -> TargetData:
     """The checks' view of a project fetched with `Project.objects.for_table()`."""
-    rows = {
-        secondary.pk: [
-            IndicatorData(f"indicator-{i.pk}", i.name, i.description, i.value_text, i.basis)
-            for i in indicators
-        ]
-        for _, secondaries in project.indicator_tree()
-        for secondary, indicators in secondaries
-    }
     planned = {e.month: e.planned_percent for e in project.schedule.all()}
-    primaries = framework_tree(project.framework, lambda primary, secondary: rows[secondary.pk])
+    primaries = [
+        PrimaryData(
+            primary.name,
+            [
+                SecondaryData(secondary.name, secondary.counts_as_cost, [_row(i) for i in items])
+                for secondary, items in secondaries
+            ],
+            primary.kind,
+        )
+        for primary, secondaries in project.indicator_tree()
+    ]
     return TargetData(
         project.budget_total,
         project.fiscal_funds,
