@@ -11,7 +11,9 @@ from departments.scales import Bound, describe_bound, grades_for, scale_gaps
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Grade, Reviewed
 
-YEAR_RANGE = Q(year__gte=2000) & Q(year__lte=2100)
+# The years the app keeps (budget years, unit-years, projects): one range everywhere.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+YEAR_RANGE = Q(year__gte=FIRST_YEAR) & Q(year__lte=LAST_YEAR)
 PENDING_LABEL = "待确认"
 UNRATED_LABEL = "未评级"
 
@@ -293,6 +295,12 @@ class SectionIndicator(models.Model):
     def grades_for(self, value: Decimal) -> list[str]:
         return grades_for(self.bounds(), value)
 
+    def grade_for(self, value: Decimal) -> str | None:
+        """The one grade the scale gives a value; None where it gives none (a hole) or several
+        (an overlap): such a value is never graded automatically."""
+        grades = self.grades_for(value)
+        return grades[0] if len(grades) == 1 else None
+
     def gaps(self):
         return scale_gaps(self.bounds())
 
@@ -336,8 +344,7 @@ class SectionRating(models.Model):
 
     @property
     def computed_grade(self) -> str | None:
-        grades = self.indicator.grades_for(self.actual_value)
-        return grades[0] if len(grades) == 1 else None
+        return self.indicator.grade_for(self.actual_value)
 
     @property
     def grade(self) -> str | None:

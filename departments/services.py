@@ -121,8 +121,7 @@ def rating_record(
         raise RatingRefused(RATING_GRADE)
     if actual_value.as_tuple().exponent < -4:
         raise RatingRefused(RATING_PLACES)
-    grades = indicator.grades_for(actual_value)
-    computed = grades[0] if len(grades) == 1 else None
+    computed = indicator.grade_for(actual_value)
     reason = (reason or "").strip()
     if computed is None and not manual_grade:
         raise RatingRefused(RATING_HOLE.format(value=actual_value))

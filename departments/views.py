@@ -149,8 +149,7 @@ class RatingRow:
         value = number_or_none(self.values["actual_value"])
         if value is None:
             return ""
-        grades = self.indicator.grades_for(value) if value >= 0 else []
-        return grades[0] if len(grades) == 1 else "无（空档）"
+        return (self.indicator.grade_for(value) if value >= 0 else None) or "无（空档）"
 
     @property
     def over_100(self) -> bool:

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from departments.models import FIRST_YEAR, LAST_YEAR
 from indicators.models import SecondaryCategory
 from indicators.values import format_value, parse_value
 from perfbudget.lib.numbers import format_money
@@ -17,8 +18,8 @@ class ImportUploadForm(forms.Form):
     year = forms.IntegerField(
         label="年度",
         required=False,
-        min_value=2000,
-        max_value=2100,
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
         help_text="仅在导入不含年度信息的绩效目标表时需要",
     )
 

@@ -36,3 +36,11 @@ def money(value) -> str:
     from perfbudget.lib.numbers import format_money
 
     return format_money(value)
+
+
+@register.filter
+def percent(value) -> str:
+    """98.500000 → 98.5%; nothing for no value."""
+    from perfbudget.lib.numbers import format_percent
+
+    return "" if value is None or value == "" else format_percent(value)

@@ -66,6 +66,21 @@ class Reviewed(models.Model):
         """Whether reviewing it now would be its submitter reviewing their own submission."""
         return self.submitted_by_id is not None and self.submitted_by_id == user.pk
 
+    @property
+    def submitter(self):
+        """Who submitted it, while the submission stands (submitted or approved)."""
+        return self.submitted_by if self.status != Status.DRAFT else None
+
+    @property
+    def returned(self) -> bool:
+        """A draft sent back by its last review (中 or 差), grade and comment kept."""
+        return self.status == Status.DRAFT and bool(self.review_grade and self.review_comment)
+
+    @property
+    def review_stands(self) -> bool:
+        """Its last review is the word on it: approved, or returned for revision."""
+        return self.status == Status.APPROVED or self.returned
+
     def may_review(self, access) -> bool:
         """Whether a user with this `UnitAccess` reviews records of this kind."""
         raise NotImplementedError

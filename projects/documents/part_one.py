@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from departments.models import DepartmentYear, SectionIndicator
-from perfbudget.lib.numbers import format_number
+from perfbudget.lib.numbers import format_percent
 
 PENDING = "（待确认）"
 HUNDRED = Decimal(100)
@@ -72,7 +72,7 @@ def _row(indicator: SectionIndicator) -> RatingRow:
     rating = getattr(indicator, "rating", None)
     actual, note = "", ""
     if rating is not None:
-        actual = f"{format_number(rating.actual_value)}%"
+        actual = format_percent(rating.actual_value)
         if rating.actual_value > HUNDRED:
             note = OVER_100.format(name=indicator.name, value=actual)
     return RatingRow(

@@ -14,8 +14,9 @@ from indicators.models import FrameworkVersion
 from projects.importer.check import STALE_UNIT_FILE, existing_projects, version_problems
 from projects.importer.contract import INDICATOR_SHEET, SECTION_INDICATOR_SHEET, SECTION_SHEET
 from projects.importer.plan import ImportPlan, ImportRejected, Problem
-from projects.models import BudgetYear, Project
+from projects.models import Project
 from projects.services import (
+    budget_year_ensure,
     department_year_ensure,
     framework_categories,
     schedule_replace,
@@ -170,12 +171,8 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
         department, framework = departments[spec.department_code], frameworks[spec.framework_code]
         if (department.pk, spec.year) not in ensured:
             # Only the superuser's command (user None) gets here with a year not set up yet.
-            BudgetYear.objects.get_or_create(
-                year=spec.year,
-                defaults={
-                    "framework": framework,
-                    "milestone_months": sorted(spec.schedule) or [3, 6, 10, 12],
-                },
+            budget_year_ensure(
+                year=spec.year, framework=framework, milestones=sorted(spec.schedule)
             )
             department_year_ensure(department=department, year=spec.year)
             ensured.add((department.pk, spec.year))

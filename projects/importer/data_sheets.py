@@ -5,7 +5,7 @@ against the database."""
 from django.db.models import Q
 
 from departments.access import can_write
-from departments.models import GRADE_FIELDS
+from departments.models import FIRST_YEAR, GRADE_FIELDS, LAST_YEAR
 from departments.scales import parse_bound
 from perfbudget.lib.numbers import format_money
 from projects.importer.contract import (
@@ -136,7 +136,7 @@ def read_projects(sheet: Sheet) -> list[ProjectSpec]:
     specs, seen = [], {}
     for row, cells in sheet.rows:
         before = len(sheet.problems)
-        year = sheet.integer(row, cells, "年度", low=2000, high=2100)
+        year = sheet.integer(row, cells, "年度", low=FIRST_YEAR, high=LAST_YEAR)
         spec = ProjectSpec(
             year=year or 0,
             department_code=sheet.code(row, cells, "单位编码", max_length=32),
@@ -195,7 +195,7 @@ def _read_indicators(sheet: Sheet) -> dict[tuple[int, str], list[IndicatorSpec]]
     by_project: dict[tuple[int, str], list[IndicatorSpec]] = {}
     for row, cells in sheet.rows:
         before = len(sheet.problems)
-        year = sheet.integer(row, cells, "年度", low=2000, high=2100)
+        year = sheet.integer(row, cells, "年度", low=FIRST_YEAR, high=LAST_YEAR)
         code = sheet.text(row, cells, "项目编码", required=True)
         key = sheet.integer(row, cells, INDICATOR_KEY, required=False, low=1, high=2**62)
         spec = IndicatorSpec(
@@ -239,7 +239,7 @@ def _read_departments(sheet: Sheet) -> list[DepartmentSpec]:
     return _rows_of(
         sheet,
         lambda row, cells: DepartmentSpec(
-            year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
+            year=sheet.integer(row, cells, "年度", low=FIRST_YEAR, high=LAST_YEAR) or 0,
             code=sheet.code(row, cells, "单位编码", max_length=32),
             name=sheet.text(row, cells, "单位名称", max_length=200),
             overall_target=sheet.text(row, cells, "总体绩效目标"),
@@ -254,7 +254,7 @@ def _read_sections(sheet: Sheet) -> list[SectionSpec]:
     return _rows_of(
         sheet,
         lambda row, cells: SectionSpec(
-            year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
+            year=sheet.integer(row, cells, "年度", low=FIRST_YEAR, high=LAST_YEAR) or 0,
             department_code=sheet.code(row, cells, "单位编码", max_length=32),
             name=sheet.text(row, cells, "科室", required=True, max_length=100),
             order=sheet.integer(row, cells, "序号", required=False, low=0, high=9999) or 0,
@@ -276,7 +276,7 @@ def _read_section_indicators(sheet: Sheet) -> list[SectionIndicatorSpec]:
             except ValueError as error:
                 sheet.problem(row, grade, str(error))
         spec = SectionIndicatorSpec(
-            year=sheet.integer(row, cells, "年度", low=2000, high=2100) or 0,
+            year=sheet.integer(row, cells, "年度", low=FIRST_YEAR, high=LAST_YEAR) or 0,
             department_code=sheet.code(row, cells, "单位编码", max_length=32),
             section=sheet.text(row, cells, "科室", required=True, max_length=100),
             name=sheet.text(row, cells, "绩效指标", required=True, max_length=200),

@@ -3,6 +3,8 @@
 from django.db import transaction
 
 from departments.models import (
+    FIRST_YEAR,
+    LAST_YEAR,
     DepartmentYear,
     SectionIndicator,
 )
@@ -25,8 +27,8 @@ NO_BUDGET_YEAR = "{year}年的预算年度尚未设置，不能结转到该年�
 def _target_budget_year(source_year: int, year: int) -> BudgetYear:
     if year == source_year:
         raise CopyRefused("目标年度不能与原年度相同")
-    if not 2000 <= year <= 2100:
-        raise CopyRefused("目标年度应在 2000 到 2100 之间")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CopyRefused(f"目标年度应在 {FIRST_YEAR} 到 {LAST_YEAR} 之间")
     # A budget year is global (every unit's default year, its framework and milestones): only
     # a superuser sets one up, never a copy as a side effect.
     existing = BudgetYear.objects.filter(year=year).first()

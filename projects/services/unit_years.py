@@ -15,6 +15,7 @@ from departments.models import (
 from departments.scales import parse_bound
 from indicators.models import FrameworkVersion
 from projects.models import (
+    DEFAULT_MILESTONES,
     BudgetYear,
     Project,
 )
@@ -27,10 +28,12 @@ def _decimal(value) -> Decimal | None:
     return Decimal(str(value))
 
 
-def budget_year_ensure(*, year: int, framework_code: str, milestones: list[int]) -> BudgetYear:
-    framework = FrameworkVersion.objects.get(code=framework_code)
+def budget_year_ensure(*, year: int, framework, milestones: list[int]) -> BudgetYear:
+    """The budget year, set up with this framework and these milestones (the default ones when
+    none are given) if it has not been; one that exists is left as it is."""
     budget_year, _ = BudgetYear.objects.get_or_create(
-        year=year, defaults={"framework": framework, "milestone_months": milestones}
+        year=year,
+        defaults={"framework": framework, "milestone_months": milestones or DEFAULT_MILESTONES},
     )
     return budget_year
 
@@ -62,9 +65,8 @@ def unit_year_load(*, data: dict) -> DepartmentYear:
     """Load a whole unit-year (the reference document's structure); running it again updates
     the same records instead of duplicating them."""
     year = data["year"]
-    budget_year = budget_year_ensure(
-        year=year, framework_code=data["framework"], milestones=data["milestones"]
-    )
+    framework = FrameworkVersion.objects.get(code=data["framework"])
+    budget_year = budget_year_ensure(year=year, framework=framework, milestones=data["milestones"])
     dept = data["department"]
     department, _ = Department.objects.update_or_create(
         code=dept["code"], defaults={"name": dept["name"]}
