@@ -14,7 +14,6 @@ from perfbudget.lib.numbers import format_percent
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 LOWER = ("≥", ">")
-UPPER = ("≤", "<")
 
 
 @dataclass(frozen=True)

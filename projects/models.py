@@ -1,5 +1,4 @@
 import dataclasses
-from decimal import Decimal
 
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -199,10 +198,6 @@ class Project(Reviewed):
         return SelfEvaluation.objects.filter(
             project=self, status=SelfEvaluation.Status.CONFIRMED
         ).exists()
-
-    @property
-    def other_funds_or_zero(self) -> Decimal:
-        return self.other_funds or Decimal(0)
 
 
 class ScheduleEntry(models.Model):

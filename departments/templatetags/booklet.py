@@ -18,11 +18,6 @@ def cn_number(value: int) -> str:
 
 
 @register.filter
-def paragraphs(obj, field: str) -> list[str]:
-    return obj.paragraphs(field)
-
-
-@register.filter
 def number(value) -> str:
     """98.500000 → 98.5, as the forms print exact decimals."""
     from perfbudget.lib.numbers import format_number

@@ -21,7 +21,6 @@ from indicators.checks.project import (
     check_scale,
     check_schedule,
     check_target_data,
-    has_errors,
 )
 from indicators.checks.reading import STANDARD_GRADES, has_grades, read
 from indicators.checks.rows import check_indicator
@@ -58,7 +57,6 @@ __all__ = [
     "check_target_data",
     "draft_opinion",
     "framework_tree",
-    "has_errors",
     "has_grades",
     "levels_for",
     "read",

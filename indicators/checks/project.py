@@ -229,7 +229,3 @@ def check_department_year(department_year) -> list[Finding]:
         for indicator in section.year_indicators:
             findings += check_scale(indicator, section.name)
     return findings
-
-
-def has_errors(findings: list[Finding]) -> bool:
-    return any(f.severity == Severity.ERROR for f in findings)
