@@ -459,3 +459,11 @@ def test_a_form_workbooks_problems_name_the_forms_own_columns(reference):
     text = str(refused.value)
     assert f"第{first}行 A列（一级指标）" in text
     assert f"第{second}行 C列（三级指标）" in text
+
+
+def test_the_form_meta_sheet_carries_columns_of_the_project_sheet():
+    # The form's reader checks its values as the data workbook's 项目 rows are checked, so every
+    # key of the meta sheet must be one of that sheet's columns.
+    from projects.importer import contract
+
+    assert set(contract.META_KEYS) <= set(contract.PROJECT_COLUMNS + contract.PROJECT_TAIL)

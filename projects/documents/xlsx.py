@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from projects.documents.part_one import PartOne
 from projects.documents.target_table import COLUMNS, Cell, TargetTable
-from projects.importer.contract import META_SHEET, VERSION_HEADER
+from projects.importer.contract import META_KEYS, META_SHEET
 
 FONT_NAME = "宋体"
 # Widths in Excel character units, in the same proportions as the printed form's columns.
@@ -158,18 +158,20 @@ def _write_meta(wb: Workbook, rows: list[tuple[str, str]]) -> None:
 
 
 def table_meta(table: TargetTable) -> list[tuple[str, str]]:
+    """The form's 元数据 rows (`META_KEYS`): what the printed form does not show whole."""
     project = table.project
-    return [
-        ("年度", str(project.year)),
-        ("单位编码", project.department.code),
-        ("单位名称", project.department.name),
-        ("表序号", str(project.table_number)),
-        ("表名称", project.table_name),
-        ("项目编码", project.code),
-        ("指标体系", project.framework.code),
-        ("责任科室", project.section.name if project.section else ""),
-        (VERSION_HEADER, str(project.version)),
-    ]
+    values = (
+        str(project.year),
+        project.department.code,
+        project.department.name,
+        str(project.table_number),
+        project.table_name,
+        project.code,
+        project.framework.code,
+        project.section.name if project.section else "",
+        str(project.version),
+    )
+    return list(zip(META_KEYS, values, strict=True))
 
 
 def _save(wb: Workbook) -> bytes:

@@ -70,6 +70,9 @@ SECTION_INDICATOR_COLUMNS = ["年度", "单位编码", "科室", "绩效指标",
 # A form workbook's hidden sheet: what the printed form does not show (year, framework), so
 # that the form can be imported back as the same project.
 META_SHEET = "元数据"
+# Its rows, one per key: columns of 项目 under the same names, read back as that sheet's.
+META_KEYS = ("年度", "单位编码", "单位名称", "表序号", "表名称", "项目编码", "指标体系", "责任科室")
+META_KEYS += (VERSION_HEADER,)
 
 # Limits far above what a real unit imports (a unit has tens of projects, a project tens of
 # indicators), low enough that no import holds a worker for long (README: 导入限制).
