@@ -467,3 +467,53 @@ def test_the_form_meta_sheet_carries_columns_of_the_project_sheet():
     from projects.importer import contract
 
     assert set(contract.META_KEYS) <= set(contract.PROJECT_COLUMNS + contract.PROJECT_TAIL)
+
+
+def _changed_section_indicator(value="85%") -> bytes:
+    """The unit-year's workbook with the first 科室指标 row's 良 bound changed."""
+    wb = load_workbook(io.BytesIO(_export()))
+    ws = wb["科室指标"]
+    column = [c.value for c in ws[1]].index("良") + 1
+    ws.cell(row=2, column=column).value = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("status", ["submitted", "approved"])
+def test_a_read_only_part_one_is_not_changed_through_its_rating_indicators(reference, status):
+    # 第一部分 submitted or approved: its 科室指标 rows are as read-only as its 部门 row, and the
+    # check (the preview, --dry-run) says so before anything is confirmed.
+    DepartmentYear.objects.filter(year=2024).update(status=status)
+    before = _snapshot()
+    with pytest.raises(ImportRejected, match="只读状态") as refused:
+        import_prepare(_changed_section_indicator())
+    assert "科室指标” 第2行" in str(refused.value)
+    assert _snapshot() == before
+
+
+def test_a_confirmed_ratings_indicator_is_refused_by_the_check_not_only_by_the_write(reference):
+    from departments.models import SectionRating
+
+    first = (
+        SectionIndicator.objects.filter(year=2024)
+        .order_by("section__order", "section_id", "order", "id")
+        .first()
+    )
+    SectionRating.objects.create(indicator=first, actual_value=100, confirmed=True)
+    with pytest.raises(ImportRejected, match="评级已确认"):
+        import_prepare(_changed_section_indicator())
+
+
+def test_a_read_only_part_one_is_not_changed_through_its_sections(reference):
+    DepartmentYear.objects.filter(year=2024).update(status="approved")
+    wb = load_workbook(io.BytesIO(_export()))
+    ws = wb["科室"]
+    column = [c.value for c in ws[1]].index("职责") + 1
+    ws.cell(row=2, column=column).value = "导入改写的职责"
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(ImportRejected, match="只读状态") as refused:
+        import_prepare(out.getvalue())
+    assert "科室” 第2行" in str(refused.value)
+    assert not Section.objects.filter(duties="导入改写的职责").exists()

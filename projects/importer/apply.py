@@ -13,6 +13,7 @@ from departments.services import confirmed_ratings_unchanged
 from indicators.models import FrameworkVersion
 from projects.importer.check import STALE_UNIT_FILE, existing_projects, version_problems
 from projects.importer.contract import INDICATOR_SHEET, SECTION_INDICATOR_SHEET, SECTION_SHEET
+from projects.importer.matching import section_indicator_changes
 from projects.importer.plan import ImportPlan, ImportRejected, Problem
 from projects.models import Project
 from projects.services import (
@@ -100,29 +101,8 @@ def _lock_and_recheck(plan: ImportPlan) -> None:
 
 def _apply_section_indicators(plan: ImportPlan, sections: dict, touched: set) -> None:
     """Section indicators matched by key, then by (科室, name); a matched one keeps its place."""
-    current = list(
-        SectionIndicator.objects.filter(
-            section__in=sections.values(), year__in={s.year for s in plan.section_indicators}
-        )
-    )
-    by_key = {i.pk: i for i in current}
-    by_name = {(i.section_id, i.year, i.name): i for i in current}
-    last: dict = {}
-    for indicator in current:
-        slot = (indicator.section_id, indicator.year)
-        last[slot] = max(last.get(slot, 0), indicator.order)
-    for spec in plan.section_indicators:
-        section = sections[(spec.department_code, spec.section)]
-        indicator = by_key.get(spec.key)
-        if indicator is None or indicator.year != spec.year:
-            indicator = by_name.get((section.pk, spec.year, spec.name))
-        values = {"section_id": section.pk, "name": spec.name, **spec.bounds}
-        if indicator is None or indicator.section_id != section.pk:
-            slot = (section.pk, spec.year)
-            last[slot] = last.get(slot, 0) + 1
-            values["order"] = last[slot]
-        if indicator is not None and all(getattr(indicator, k) == v for k, v in values.items()):
-            continue
+    for change in section_indicator_changes(plan, sections):
+        spec, indicator = change.spec, change.indicator
         _refuse_if_stale(plan, spec.department_code, spec.year, SECTION_INDICATOR_SHEET, spec.row)
         if indicator is not None:
             try:
@@ -132,7 +112,7 @@ def _apply_section_indicators(plan: ImportPlan, sections: dict, touched: set) ->
                     [Problem(SECTION_INDICATOR_SHEET, spec.row, None, refused.messages[0])]
                 ) from None
         indicator = indicator or SectionIndicator(year=spec.year)
-        for key, value in values.items():
+        for key, value in change.values.items():
             setattr(indicator, key, value)
         indicator.full_clean()
         indicator.save()

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from departments.access import can_write
-from departments.models import Department, DepartmentYear, Section
+from departments.models import Department, DepartmentYear, Section, SectionRating
+from departments.services import RATING_CONFIRMED_LOCKS
 from indicators.models import FrameworkVersion, Indicator, SecondaryCategory, SelfEvaluation
 from perfbudget.lib.grades import Status
 from projects.importer.contract import (
@@ -20,6 +21,7 @@ from projects.importer.contract import (
     indicator_column,
 )
 from projects.importer.describe import describe, project_changes, read_only_state
+from projects.importer.matching import section_indicator_changes
 from projects.importer.plan import DATA_WORKBOOK, ImportPlan, Problem, ProjectSpec
 from projects.models import BudgetYear, Project
 
@@ -66,7 +68,9 @@ def check_against_database(plan: ImportPlan, problems: list[Problem], user) -> N
     if not problems:
         _check_read_only(plan, known.read_only, known.existing, known.categories, problems)
         _check_file_versions(plan, known.existing, known.categories, problems)
-        _check_unit_years(plan, known.departments, problems)
+        unit_years = _check_unit_years(plan, known.departments, problems)
+        _check_rating_indicators(known, unit_years)
+        _check_section_rows(known, unit_years)
     _check_section_names(known)
     if not problems:
         plan.changes = describe(plan, known.existing, known.categories)
@@ -87,6 +91,7 @@ class _Known:
     categories: dict[str, dict[tuple[str, str], SecondaryCategory]]
     existing: dict[tuple[int, str], Project]
     unit_sections: set[tuple[str, str]]
+    stored_sections: dict[tuple[str, str], Section]
     confirmed: set[int]  # projects a confirmed 自评 scored
     refused_units: set[str] = field(default_factory=set)
     read_only: list[ProjectSpec] = field(default_factory=list)
@@ -129,7 +134,12 @@ def _known(plan: ImportPlan, problems: list[Problem], user) -> _Known:
             (category.primary.name, category.name)
         ] = category
     existing = existing_projects(plan)
-    sections = Section.objects.filter(department__in=departments.values())
+    sections = {
+        (s.department.code, s.name): s
+        for s in Section.objects.filter(department__in=departments.values()).select_related(
+            "department"
+        )
+    }
     return _Known(
         plan=plan,
         problems=problems,
@@ -140,11 +150,11 @@ def _known(plan: ImportPlan, problems: list[Problem], user) -> _Known:
         years={b.year: b for b in BudgetYear.objects.select_related("framework")},
         categories=categories,
         existing=existing,
-        unit_sections={(s.department.code, s.name) for s in sections.select_related("department")}
-        | {(s.department_code, s.name) for s in plan.sections},
+        unit_sections=set(sections) | {(s.department_code, s.name) for s in plan.sections},
+        stored_sections=sections,
         confirmed=set(
             SelfEvaluation.objects.filter(
-                project__in=existing.values(), status="confirmed"
+                project__in=existing.values(), status=SelfEvaluation.Status.CONFIRMED
             ).values_list("project_id", flat=True)
         ),
     )
@@ -300,9 +310,10 @@ def _check_file_versions(plan, existing, categories, problems) -> None:
             problems.append(Problem(spec.sheet, spec.row, VERSION_HEADER, message))
 
 
-def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Problem]) -> None:
+def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Problem]) -> dict:
     """Record the version of every unit-year whose 第一部分 the file may change, and refuse a
-    change to one that is submitted or approved (an unchanged 部门 row of one passes)."""
+    change to one that is submitted or approved (an unchanged 部门 row of one passes). The
+    unit-years by (unit code, year)."""
     unit_years = {
         (dy.department.code, dy.year): dy
         for dy in DepartmentYear.objects.filter(department__in=departments.values()).select_related(
@@ -336,6 +347,49 @@ def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Proble
                     ),
                 )
             )
+    return unit_years
+
+
+def _check_section_rows(known: _Known, unit_years: dict) -> None:
+    """A 科室 row that adds or changes a section, in a year whose 第一部分 is submitted or
+    approved, is refused as that year's editor page would refuse it."""
+    for spec in known.plan.sections:
+        stored = known.stored_sections.get((spec.department_code, spec.name))
+        if stored is not None and (stored.order, stored.duties) == (spec.order, spec.duties):
+            continue
+        current = unit_years.get((spec.department_code, spec.year))
+        if current is not None and current.status != Status.DRAFT:
+            status = current.get_status_display()
+            message = UNIT_YEAR_READ_ONLY.format(
+                code=spec.department_code, year=spec.year, status=status
+            )
+            known.problems.append(Problem(SECTION_SHEET, spec.row, None, message))
+
+
+def _check_rating_indicators(known: _Known, unit_years: dict) -> None:
+    """The 科室指标 rows that would change a 第一部分: refused where that 第一部分 is submitted or
+    approved, or where a confirmed rating was graded on the indicator's scale, here rather
+    than only at the write, so the preview and --dry-run say so."""
+    changes = section_indicator_changes(known.plan, known.stored_sections)
+    stored = [c.indicator for c in changes if c.indicator is not None]
+    locked = set(
+        SectionRating.objects.filter(indicator__in=stored, confirmed=True).values_list(
+            "indicator_id", flat=True
+        )
+    )
+    for change in changes:
+        spec = change.spec
+        current = unit_years.get((spec.department_code, spec.year))
+        if current is not None and current.status != Status.DRAFT:
+            status = current.get_status_display()
+            message = UNIT_YEAR_READ_ONLY.format(
+                code=spec.department_code, year=spec.year, status=status
+            )
+        elif change.indicator is not None and change.indicator.pk in locked:
+            message = RATING_CONFIRMED_LOCKS.format(names=change.indicator.name)
+        else:
+            continue
+        known.problems.append(Problem(SECTION_INDICATOR_SHEET, spec.row, None, message))
 
 
 def version_problems(plan: ImportPlan, seen: tuple[dict, dict], now: tuple[dict, dict]):
