@@ -33,7 +33,10 @@ NO_RIGHT_REOPEN = "只有单位管理员可以重新打开已审核的绩效目�
 NEED_GRADE = "请选择审核等级（优、良、中、差）"
 NEED_COMMENT = "审核等级为“中”或“差”时须填写审核意见"
 NEED_REASON = "请填写重新打开的理由"
-SELF_REVIEW = "提交人不能审核自己提交的绩效目标，请由本科室负责人或单位管理员审核"
+SELF_REVIEW = "提交人不能审核自己提交的绩效目标，请由{who}审核"
+# Who reviews instead of the submitter: a project's section chief or an administrator; 第一部分
+# only an administrator.
+OTHER_REVIEWER = {"项目": "本科室负责人或单位管理员", "部门整体绩效目标": "本单位的另一位管理员"}
 SELF_REVIEWED = "（单人单位：提交人自行审核）"
 NO_SECTION = (
     "该项目未指定责任科室，不会交给任何科室负责人审核，将由单位管理员审核。"
@@ -103,7 +106,7 @@ def _review(obj, user, grade: str, comment: str, what: str, suggested: str = "")
         reason += OVERRIDE.format(suggested=suggested, grade=grade)
     if obj.is_own_submission(user):
         if not obj.department.is_one_person():
-            raise WorkflowRefused(SELF_REVIEW)
+            raise WorkflowRefused(SELF_REVIEW.format(who=OTHER_REVIEWER[what]))
         reason += SELF_REVIEWED
     obj.review_grade, obj.review_comment = grade, comment
     obj.suggested_grade = suggested

@@ -369,3 +369,12 @@ def test_a_project_whose_self_evaluation_is_confirmed_offers_no_edit(client, fin
     client.force_login(finance)
     page = client.get(reverse("projects:detail", args=[2024, CODE])).content.decode()
     assert reverse("projects:edit", args=[2024, CODE]) not in page
+
+
+def test_the_submitter_of_part_one_is_sent_to_another_administrator(client, unit_admin):
+    client.force_login(unit_admin)
+    url = lambda name: reverse(f"unit_year:{name}", args=["136001", 2024])  # noqa: E731
+    DepartmentYear.objects.filter(year=2024).update(status="submitted", submitted_by=unit_admin)
+    page = client.post(url("review"), {"grade": "优"}, follow=True).content.decode()
+    assert "提交人不能审核自己提交的绩效目标，请由本单位的另一位管理员审核" in page
+    assert DepartmentYear.objects.get(year=2024).status == "submitted"
