@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from perfbudget.lib.login_throttle import ThrottledLoginView
-from perfbudget.views import healthz
+from perfbudget.views import LogoutView, healthz
 from projects.urls import unit_year_urlpatterns
 from projects.views.home import home
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("departments/", include((unit_year_urlpatterns, "unit_year"))),
     path("departments/", include("departments.urls")),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
         auth_views.PasswordChangeView.as_view(),

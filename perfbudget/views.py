@@ -5,6 +5,8 @@ import logging
 import sys
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, DataError, IntegrityError, connection
@@ -122,3 +124,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "这个表单已过期，或者无法确认它来自本系统（CSRF 校验未通过），"
         "本次提交没有保存。请返回上一页，刷新后重新填写提交。",
     )
+
+
+LOGGED_OUT = "您已安全退出。"
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log out and say so on the login page it leads to."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, LOGGED_OUT)
+        return response
