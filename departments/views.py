@@ -37,6 +37,7 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
             "projects": projects,
             "editable": access.can_write,
             "actions": department_year.available_actions(access, request.user),
+            "can_rate": access.is_admin or bool(access.sections),
             "grades": Grade.choices,
         },
     )

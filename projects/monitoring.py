@@ -19,6 +19,7 @@ class Milestone:
     planned: Decimal  # cumulative plan in force at the milestone (0 before the first planned one)
     planned_entered: bool
     actual: Decimal | None
+    carried: bool = False  # no plan of its own: an earlier milestone's stays in force
 
     @property
     def label(self) -> str:
@@ -37,14 +38,15 @@ class Milestone:
 def milestones(project: Project, months: list[int]) -> list[Milestone]:
     """The plan and the actual at each milestone, from the project's prefetched schedule."""
     entries = {e.month: e for e in project.schedule.all()}
-    out, plan = [], Decimal(0)
+    out, plan, any_entered = [], Decimal(0), False
     for month in sorted(set(months) | set(entries)):
         entry = entries.get(month)
         entered = entry is not None and entry.planned_percent is not None
         if entered:
             plan = entry.planned_percent
         actual = entry.actual_percent if entry is not None else None
-        out.append(Milestone(month, plan, entered, actual))
+        out.append(Milestone(month, plan, entered, actual, carried=any_entered and not entered))
+        any_entered = any_entered or entered
     return out
 
 

@@ -87,3 +87,20 @@ def test_a_value_that_is_not_a_number_is_refused(client, finance, value):
     response = client.post(URL, {"actual_10": value}, follow=True)
     assert "未保存：请填写数字" in response.content.decode()
     assert not ScheduleEntry.objects.filter(actual_percent__isnull=False).exists()
+
+
+def test_only_a_milestone_after_a_planned_one_carries_the_plan_on():
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from projects.monitoring import milestones
+
+    entries = [SimpleNamespace(month=10, planned_percent=Decimal(50), actual_percent=None)]
+    project = SimpleNamespace(schedule=SimpleNamespace(all=lambda: entries))
+    points = milestones(project, [3, 6, 10, 12])
+    assert [(p.month, p.planned_entered, p.carried) for p in points] == [
+        (3, False, False),
+        (6, False, False),
+        (10, True, False),
+        (12, False, True),
+    ]

@@ -281,3 +281,13 @@ def test_two_tabs_of_the_ratings_page_never_undo_each_other(client, chief):
     assert "他人已保存了这一行" in response.content.decode()
     assert SectionRating.objects.get(indicator_id=pk).actual_value == 95
     assert 'value="95"' in _row_html(response.content.decode(), THREE[0])
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("chief", True), ("unit_admin", True), ("finance", False), ("auditor", False)],
+)
+def test_the_ratings_link_is_offered_to_those_who_rate(client, request, role, shown):
+    client.force_login(request.getfixturevalue(role))
+    page = client.get(reverse("unit_year:detail", args=["136001", 2024])).content.decode()
+    assert (reverse("unit_year:ratings", args=["136001", 2024]) in page) == shown

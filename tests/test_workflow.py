@@ -378,3 +378,24 @@ def test_the_submitter_of_part_one_is_sent_to_another_administrator(client, unit
     page = client.post(url("review"), {"grade": "优"}, follow=True).content.decode()
     assert "提交人不能审核自己提交的绩效目标，请由本单位的另一位管理员审核" in page
     assert DepartmentYear.objects.get(year=2024).status == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("grade", "said"),
+    [("良", "已审核通过（良）"), ("中", "已退回修改（中）"), ("差", "不予通过（差）")],
+)
+def test_the_reviewer_is_told_what_the_review_did(client, finance, chief, grade, said):
+    _post(client, finance, "submit")
+    page = _post(client, chief, "review", {"grade": grade, "comment": "请补充成本指标"})
+    assert said in page.content.decode()
+
+
+def test_the_returned_clerk_sees_the_reviewers_grade_and_comment_in_the_editor(
+    client, finance, chief
+):
+    _post(client, finance, "submit")
+    _post(client, chief, "review", {"grade": "中", "comment": "请补充成本指标\n并写明金额"})
+    client.force_login(finance)
+    page = client.get(reverse("projects:edit", args=[2024, CODE])).content.decode()
+    assert 'id="returned-review"' in page and "审核退回（中）" in page
+    assert "请补充成本指标<br>并写明金额" in page

@@ -17,6 +17,13 @@ TRANSITION_DONE = {
 }
 
 
+# A review's result, as the reviewer's grade decided it.
+REVIEW_DONE = {
+    "优": "已审核通过（优）。",
+    "良": "已审核通过（良）。",
+    "中": "已退回修改（中），提交人可按审核意见修改后重新提交。",
+    "差": "不予通过（差），已退回提交人。",
+}
 # What each transition reads from the posted form besides who asks.
 TRANSITION_FIELDS = {"submit": (), "review": ("grade", "comment"), "reopen": ("reason",)}
 
@@ -30,7 +37,10 @@ def run_transition(request, action: str, service, **target) -> bool:
     except workflow.WorkflowRefused as refused:
         messages.error(request, f"操作未完成：{refused}")
         return False
-    messages.success(request, TRANSITION_DONE[action])
+    done = TRANSITION_DONE[action]
+    if action == "review":
+        done = REVIEW_DONE.get(fields["grade"], done)
+    messages.success(request, done)
     return True
 
 
