@@ -323,3 +323,19 @@ def test_a_booklet_past_its_time_limit_is_stopped_with_a_chinese_page(
     response = client.get(reverse("unit_year:booklet_pdf", args=["136001", 2024]))
     assert response.status_code == 503
     assert "生成文件用时过长" in response.content.decode()
+
+
+def test_print_opens_the_same_pdf_in_the_browser(client, finance):
+    # Printing the HTML page loses the form's repeated heads and group labels on long tables;
+    # 打印 opens the PDF itself, the form as it is filed.
+    from django.urls import reverse
+
+    code = "13081123P000182100018"
+    client.force_login(finance)
+    page = client.get(reverse("projects:detail", args=[2024, code])).content.decode()
+    pdf_url = reverse("projects:table_pdf", args=[2024, code])
+    assert f'href="{pdf_url}?inline=1" target="_blank"' in page and "data-print" not in page
+    shown = client.get(pdf_url + "?inline=1")
+    assert shown["Content-Disposition"].startswith("inline")
+    assert shown.content == client.get(pdf_url).content
+    assert client.get(pdf_url)["Content-Disposition"].startswith("attachment")

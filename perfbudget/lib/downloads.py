@@ -94,7 +94,9 @@ def cached_download(
         cache_keep(cache_key, entry)
     data, rendered_at = entry
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    # ?inline=1 opens the file in the browser (打印 prints the PDF, the form as it is filed).
+    inline = request.GET.get("inline") == "1"
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(rendered_at)
     response["Cache-Control"] = CACHE_CONTROL

@@ -1,8 +1,4 @@
-// Behaviour shared by every page. Buttons marked data-print print the page.
-document.querySelectorAll("[data-print]").forEach(function (button) {
-  button.addEventListener("click", function () { window.print(); });
-});
-
+// Behaviour shared by every page.
 // Buttons marked data-confirm ask before their form is sent (an action that is hard to undo).
 document.querySelectorAll("[data-confirm]").forEach(function (button) {
   button.addEventListener("click", function (event) {
