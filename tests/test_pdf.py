@@ -339,3 +339,18 @@ def test_print_opens_the_same_pdf_in_the_browser(client, finance):
     assert shown["Content-Disposition"].startswith("inline")
     assert shown.content == client.get(pdf_url).content
     assert client.get(pdf_url)["Content-Disposition"].startswith("attachment")
+
+
+def test_long_labels_wrap_at_their_natural_break_in_the_pdf(reference):
+    # The narrow label column wrapped 资金支出计/划（%） and 其中：财政资/金 mid-word.
+    from django.template.loader import render_to_string
+
+    from departments.templatetags.booklet import label_breaks
+    from projects.documents.booklet import department_tables
+
+    assert label_breaks("资金支出计划（%）") == "资金支出<br>计划（%）"
+    assert label_breaks("<b>") == "&lt;b&gt;"
+    table = department_tables(reference)[0]
+    html = render_to_string("pdf/_target_table.html", {"table": table, "grid": table.grid_rows()})
+    for label in ("预算规模及<br>资金用途", "其中：<br>财政资金", "指标值<br>确定依据"):
+        assert label in html

@@ -39,3 +39,25 @@ def percent(value) -> str:
     from perfbudget.lib.numbers import format_percent
 
     return "" if value is None or value == "" else format_percent(value)
+
+
+# Where the forms' long labels wrap in the PDF's narrow columns (as the printed forms wrap them),
+# so that none breaks mid-word.
+LABEL_BREAKS = {
+    "预算规模及资金用途": ("预算规模及", "资金用途"),
+    "资金支出计划（%）": ("资金支出", "计划（%）"),
+    "其中：财政资金": ("其中：", "财政资金"),
+    "指标值确定依据": ("指标值", "确定依据"),
+}
+
+
+@register.filter
+def label_breaks(text: str) -> str:
+    """A long label in two lines at its natural break; any other text as it is, escaped."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    parts = LABEL_BREAKS.get(str(text))
+    if parts is None:
+        return conditional_escape(text)
+    return mark_safe("<br>".join(conditional_escape(p) for p in parts))
