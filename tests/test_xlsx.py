@@ -120,3 +120,35 @@ def test_formula_text_is_written_as_text(client, auditor, reference):
     with zipfile.ZipFile(BytesIO(data)) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
         assert all(b"<f>" not in archive.read(n) for n in sheets)
+
+
+def test_a_long_forms_merges_end_at_its_page_breaks_and_labels_repeat(reference):
+    # A merged 一级/二级 cell across a page break prints its label on one page only (LibreOffice:
+    # page 1 of a 40-row form showed no 产出指标). The form computes its page breaks and starts
+    # its merged cells again, with their labels, on each page.
+    from indicators.models import Indicator, SecondaryCategory
+    from projects.documents.booklet import department_tables
+    from projects.documents.xlsx import table_workbook
+    from projects.importer import import_prepare
+
+    project = Project.objects.get(code="13081123P000182100018")
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    Indicator.objects.bulk_create(
+        Indicator(project=project, category=quantity, order=10 + i, name=f"长表指标{i:02d}")
+        for i in range(40)
+    )
+    table = next(t for t in department_tables(reference) if t.code == project.code)
+    data = table_workbook(table)
+    ws = load_workbook(BytesIO(data)).worksheets[0]
+    breaks = sorted(b.id for b in ws.row_breaks.brk)
+    assert len(breaks) >= 1
+    for merged in ws.merged_cells.ranges:
+        assert not any(merged.min_row <= b < merged.max_row for b in breaks), merged
+    for b in breaks:
+        assert ws.cell(row=b + 1, column=1).value == "产出指标"
+        assert ws.cell(row=b + 1, column=2).value == "数量指标"
+    # Every row once, and the form still reads back as the same table.
+    names = [ws.cell(row=r, column=3).value for r in range(1, ws.max_row + 1)]
+    assert all(names.count(f"长表指标{i:02d}") == 1 for i in range(40))
+    plan = import_prepare(data)
+    assert len(plan.projects[0].indicators) == len(Indicator.objects.filter(project=project))

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from projects.documents.part_one import PartOne
@@ -125,21 +126,62 @@ def _title(ws: Worksheet, row: int, text: str, width: int, size: float = 16) -> 
     ws.row_dimensions[row].height = size * 1.9
 
 
+# A4 portrait as `_print_setup` sets it up, in points: the height less the top and bottom
+# margins, with a share kept back for the page number and the spreadsheet's own rounding; the
+# width less the side margins. Column widths are in characters of the default font (7 px).
+PAGE_HEIGHT = (841.9 - 2 * 0.7 * 72) * 0.9
+PAGE_WIDTH = 595.3 - 2 * 0.5 * 72
+HEAD_HEIGHT = 30
+
+
+def _fit_scale(widths: list[int]) -> float:
+    """How much printing fitted to the page's width shrinks the sheet."""
+    return min(1.0, PAGE_WIDTH / (sum(w * 7 + 5 for w in widths) * 0.75))
+
+
+def _grid_height(row) -> float:
+    """A grid row's height from its own cells (三级 to 确定依据), as `_write_row` sets it."""
+    widths = [TABLE_WIDTHS[2], sum(TABLE_WIDTHS[3:5]), TABLE_WIDTHS[5], TABLE_WIDTHS[6]]
+    lines = max(_lines(text, width) for text, width in zip(row.cells[2:], widths, strict=True))
+    return max(20, 15 * lines)
+
+
+def _page_splits(heights: list[float], first: float, rest: float) -> frozenset[int]:
+    """The grid rows that begin a page: the first page holds what is left under the header
+    block, every later one what is left under the repeated column heads."""
+    splits, used, room = set(), 0.0, first
+    for i, height in enumerate(heights):
+        if used and used + height > room:
+            splits.add(i)
+            used, room = 0.0, rest
+        used += height
+    return frozenset(splits)
+
+
 def write_table(ws: Worksheet, table: TargetTable) -> dict[str, int]:
-    """Draw one 绩效目标表 on a sheet; return the rows where its parts begin."""
+    """Draw one 绩效目标表 on a sheet; return the rows where its parts begin.
+
+    The form computes its own page breaks: a merged 一级 or 二级 cell ends at a break and starts
+    again, with its label, on the next page (a merge across a break prints its label once)."""
     _set_widths(ws, TABLE_WIDTHS)
     _title(ws, 1, table.heading, COLUMNS)
     occupied: set = set()
-    row = 2
+    row, used = 2, ws.row_dimensions[1].height
     for cells in table.header_rows():
         lines = _write_row(ws, row, cells, occupied, TABLE_WIDTHS)
         ws.row_dimensions[row].height = max(20, 15 * lines)
+        used += ws.row_dimensions[row].height
         row += 1
     head_row = row
     _write_row(ws, row, table.grid_head(), occupied, TABLE_WIDTHS)
-    ws.row_dimensions[row].height = 30
+    ws.row_dimensions[row].height = HEAD_HEIGHT
     row += 1
-    for line in table.grid_rows():
+    page = PAGE_HEIGHT / _fit_scale(TABLE_WIDTHS)
+    heights = [_grid_height(r) for r in table.rows]
+    splits = _page_splits(heights, page - used - HEAD_HEIGHT, page - HEAD_HEIGHT)
+    for line in table.grid_rows(splits):
+        if line.index in splits:
+            ws.row_breaks.append(Break(id=row - 1))
         lines = _write_row(ws, row, line.cells, occupied, TABLE_WIDTHS)
         ws.row_dimensions[row].height = max(20, 15 * lines)
         row += 1
