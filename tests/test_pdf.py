@@ -354,3 +354,25 @@ def test_long_labels_wrap_at_their_natural_break_in_the_pdf(reference):
     html = render_to_string("pdf/_target_table.html", {"table": table, "grid": table.grid_rows()})
     for label in ("预算规模及<br>资金用途", "其中：<br>财政资金", "指标值<br>确定依据"):
         assert label in html
+
+
+def test_the_booklet_marks_every_table_not_yet_approved(client, auditor, reference):
+    # An auditor must tell from the printout what was approved.
+    approved, submitted = "13081123P000182100018", "13081123P000185100019"
+    Project.objects.filter(code=approved).update(status="approved")
+    Project.objects.filter(code=submitted).update(status="submitted")
+    client.force_login(auditor)
+    data = client.get(reverse("unit_year:booklet_pdf", args=["136001", 2024])).content
+    pages = page_texts(data)
+    headings = {p.heading: p.code for p in Project.objects.all()}
+    headed = {}
+    for page in pages:
+        lines = [line.replace(" ", "") for line in page.splitlines() if line.strip()]
+        if lines and lines[0] in headings:  # the page a table begins on
+            headed[headings[lines[0]]] = "".join(lines[:2])
+    assert "草稿·未经审核" not in headed[approved] and "待审核" not in headed[approved]
+    assert "已提交·待审核" in headed[submitted]
+    drafts = Project.objects.filter(status="draft")
+    assert drafts.exists()
+    for project in drafts:
+        assert "草稿·未经审核" in headed[project.code]

@@ -96,6 +96,9 @@ class GridRow:
         return [self.primary, self.secondary, self.name, self.description, self.value, self.basis]
 
 
+STATUS_MARKS = {"draft": "草稿 · 未经审核", "submitted": "已提交 · 待审核"}
+
+
 @dataclass
 class TargetTable:
     project: Project
@@ -114,6 +117,12 @@ class TargetTable:
     @property
     def heading(self) -> str:
         return self.project.heading
+
+    @property
+    def status_mark(self) -> str:
+        """How far the table is from approved, printed beside its title ("" once approved), so
+        that a reader of the booklet tells what was approved."""
+        return STATUS_MARKS.get(self.project.status, "")
 
     def content_key(self) -> str:
         """Everything the table shows, as one string: the key of its rendered files."""
