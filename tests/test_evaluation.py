@@ -266,3 +266,19 @@ def test_the_page_the_pdf_and_excel_draw_the_same_cells(client, finance, auditor
                 assert Decimal(str(value)) == Decimal(text), (value, text)
             else:
                 assert value == text
+
+
+def test_the_printed_form_leaves_unfilled_cells_blank_and_the_entry_form_says_why(client, finance):
+    # Nothing filled in yet: the printed 自评表 shows empty 得分 cells and no "（未完成）"; the
+    # entry form names what is missing beside each row, and offers 定性 rows a choice, not
+    # "（定量指标）".
+    client.force_login(finance)
+    table = _table()
+    printed = [c.text for line in table.grid_rows() for c in line.cells]
+    assert "未填写实际完成值" not in printed
+    assert table.total_row()[-1].text == "自评等级："
+    pdf_text = "".join(page_texts(client.get(PDF_URL).content))
+    assert "未完成" not in pdf_text and "未填写实际完成值" not in pdf_text
+    page = client.get(URL).content.decode()
+    assert page.count('<p class="field-hint">未填写实际完成值</p>') == len(table.rows)
+    assert "（请选择）" in page  # the reference project's rows are all 定性

@@ -38,11 +38,8 @@ def _text(value: Decimal | None) -> str:
 
 
 def _own_cells(row: "EvaluationRow") -> list[Cell]:
-    score = (
-        Cell(_text(row.score), role="number", value=row.score)
-        if row.score is not None
-        else Cell(row.problem, role="note")
-    )
+    # A printed form leaves what is not filled in blank; the entry form says why (`problem`).
+    score = Cell(_text(row.score), role="number", value=row.score)
     return [
         Cell(row.name),
         Cell(row.target),
@@ -70,6 +67,12 @@ class EvaluationRow:
     reason: str
     indicator: Indicator
     problem: str = ""
+
+    @property
+    def qualitative(self) -> bool:
+        """Scored by achievement (达成/部分达成/未达成), not by a number against the target."""
+        i = self.indicator
+        return i.value_number is None or i.operator in ("", "定性")
 
     @property
     def lost(self) -> bool:
@@ -133,7 +136,7 @@ class EvaluationTable:
             Cell("总分", colspan=5, role="label"),
             Cell(format_number(self.total_points), role="number", value=self.total_points),
             Cell(_text(self.total_score), role="number", value=self.total_score),
-            Cell(f"自评等级：{self.grade or '（未完成）'}", role="label"),
+            Cell(f"自评等级：{self.grade}", role="label"),
         ]
 
     @property
