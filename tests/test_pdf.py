@@ -208,8 +208,13 @@ def test_booklet_pdf_has_every_part_bookmarks_and_page_numbers(client, auditor, 
         + [piece for ref in read_projects() for piece in _reference_sequence(ref)],
     )
     titles = outline_titles(data)
-    assert (1, "第一部分 部门整体绩效目标") in titles
-    assert (1, "第二部分 预算项目绩效目标") in titles
+    assert [t for level, t in titles if level == 1] == [
+        "目录",
+        "第一部分 部门整体绩效目标",
+        "第二部分 预算项目绩效目标",
+    ]
+    # It opens with the bookmarks shown beside the pages.
+    assert reader(data).trailer["/Root"]["/PageMode"] == "/UseOutlines"
     assert [t for level, t in titles if t.endswith("绩效目标表")] == [
         f"{r.table_number}.{r.table_name}绩效目标表" for r in read_projects()
     ]

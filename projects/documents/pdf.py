@@ -253,7 +253,16 @@ def _render_part(*, html: str, first: int, total: int, expected_pages: int | Non
         expected_pages is not None and len(document.pages) != expected_pages
     ):
         return None
-    return document.write_pdf(), document.make_bookmark_tree(), len(document.pages)
+    return (
+        document.write_pdf(finisher=_open_outlines),
+        document.make_bookmark_tree(),
+        len(document.pages),
+    )
+
+
+def _open_outlines(document, pdf) -> None:
+    """A booklet opens with its bookmarks (目录, 第一部分, every table) shown beside the pages."""
+    pdf.catalog["PageMode"] = "/UseOutlines"
 
 
 def _join(parts: list[tuple[bytes, list, int]]) -> bytes:
@@ -305,7 +314,7 @@ def _booklet_sequential(part_one, tables) -> bytes:
         return _booklet_html(part_one, tables, layouts, front=True, toc=_toc(tables, None))
 
     document, _ = _lay_out_until_stable(build)
-    return document.write_pdf()
+    return document.write_pdf(finisher=_open_outlines)
 
 
 def _toc(tables: list[TargetTable], starts: list[int] | None) -> list[dict]:
