@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from simple_history.admin import SimpleHistoryAdmin
 
 from departments.models import (
@@ -60,3 +63,21 @@ class SectionIndicatorAdmin(SimpleHistoryAdmin):
 class SectionRatingAdmin(SimpleHistoryAdmin):
     list_display = ["indicator", "actual_value", "manual_grade", "confirmed", "reviewed_by"]
     list_filter = ["confirmed"]
+
+
+# The app decides who may do what by units and roles (departments/access.py), never by Django's
+# groups and permissions: 系统管理 does not offer them (their names are English, stored by
+# migrate), so no one sets one in the belief that it does something.
+admin.site.unregister(Group)
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PersonAdmin(UserAdmin):
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["first_name", "last_name", "email"]}),
+        ("权限", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("重要日期", {"fields": ["last_login", "date_joined"]}),
+    ]

@@ -75,9 +75,14 @@ class Membership(models.Model):
     """A user's role in one unit. Units are the boundary of every permission."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="members")
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.CASCADE, related_name="members"
+    )
     role = models.CharField("角色", max_length=16, choices=Role.choices)
     sections = models.ManyToManyField(
         "Section", blank=True, verbose_name="负责科室", related_name="chiefs"
@@ -118,7 +123,9 @@ def _sections_of_own_unit(sender, instance, action, reverse, model, pk_set, **kw
 
 
 class Section(models.Model):
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="sections")
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.CASCADE, related_name="sections"
+    )
     name = models.CharField("科室", max_length=100)
     order = models.PositiveIntegerField("序号", default=0)
     duties = models.TextField("职责", blank=True)
@@ -165,7 +172,9 @@ class DepartmentYearQuerySet(models.QuerySet):
 class DepartmentYear(Reviewed):
     """The department's own part of a year's booklet (第一部分)."""
 
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="years")
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.CASCADE, related_name="years"
+    )
     year = models.PositiveIntegerField("年度")
     overall_target = models.TextField("总体绩效目标", blank=True)
     safeguards = models.TextField("工作保障措施", blank=True)
@@ -253,7 +262,9 @@ def _percent_range(field: str) -> Q:
 class SectionIndicator(models.Model):
     """A section's rating indicator for one year, with its 优/良/中/差 scale in percent."""
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="indicators")
+    section = models.ForeignKey(
+        Section, verbose_name="科室", on_delete=models.CASCADE, related_name="indicators"
+    )
     year = models.PositiveIntegerField("年度")
     order = models.PositiveIntegerField("序号", default=0)
     name = models.CharField("绩效指标", max_length=200)
@@ -309,7 +320,10 @@ class SectionRating(models.Model):
     """The year's actual result of one section indicator and the grade the chief confirms."""
 
     indicator = models.OneToOneField(
-        SectionIndicator, on_delete=models.CASCADE, related_name="rating"
+        SectionIndicator,
+        verbose_name="科室绩效指标",
+        on_delete=models.CASCADE,
+        related_name="rating",
     )
     actual_value = models.DecimalField("实际完成值（%）", max_digits=9, decimal_places=4)
     manual_grade = models.CharField("人工评级", max_length=1, choices=Grade.choices, blank=True)

@@ -38,7 +38,10 @@ class PrimaryCategory(models.Model):
     """一级指标 of a framework version."""
 
     framework = models.ForeignKey(
-        FrameworkVersion, on_delete=models.CASCADE, related_name="primaries"
+        FrameworkVersion,
+        verbose_name="指标体系版本",
+        on_delete=models.CASCADE,
+        related_name="primaries",
     )
     name = models.CharField("一级指标", max_length=50)
     order = models.PositiveIntegerField("序号")
@@ -60,7 +63,10 @@ class SecondaryCategory(models.Model):
     """二级指标; it fixes the 一级 of every 三级 indicator filed under it."""
 
     primary = models.ForeignKey(
-        PrimaryCategory, on_delete=models.CASCADE, related_name="secondaries"
+        PrimaryCategory,
+        verbose_name="一级指标",
+        on_delete=models.CASCADE,
+        related_name="secondaries",
     )
     name = models.CharField("二级指标", max_length=50)
     order = models.PositiveIntegerField("序号")
@@ -105,7 +111,10 @@ class Indicator(models.Model):
     """三级指标 of a budget project."""
 
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="indicators"
+        "projects.Project",
+        verbose_name="预算项目",
+        on_delete=models.CASCADE,
+        related_name="indicators",
     )
     category = models.ForeignKey(
         SecondaryCategory, verbose_name="二级指标", on_delete=models.PROTECT, related_name="+"
@@ -172,7 +181,10 @@ class SelfEvaluation(models.Model):
     Status = EvaluationStatus
 
     project = models.OneToOneField(
-        "projects.Project", on_delete=models.CASCADE, related_name="self_evaluation"
+        "projects.Project",
+        verbose_name="预算项目",
+        on_delete=models.CASCADE,
+        related_name="self_evaluation",
     )
     initial_budget = models.DecimalField("年初预算数", max_digits=20, decimal_places=6)
     annual_budget = models.DecimalField("全年预算数", max_digits=20, decimal_places=6)
@@ -208,7 +220,9 @@ class Achievement(models.TextChoices):
 class IndicatorResult(models.Model):
     """The actual value of one 三级 indicator at year end, and the points it earns."""
 
-    indicator = models.OneToOneField(Indicator, on_delete=models.CASCADE, related_name="result")
+    indicator = models.OneToOneField(
+        Indicator, verbose_name="三级指标", on_delete=models.CASCADE, related_name="result"
+    )
     actual_text = models.CharField("实际完成值", max_length=200, blank=True)
     actual_number = models.DecimalField(
         "实际完成数值", max_digits=20, decimal_places=6, null=True, blank=True
@@ -274,7 +288,9 @@ class ReviewProfile(models.Model):
 class ReviewProfileRule(models.Model):
     """One rule's severity in a 审核口径: 错误 blocks submission; 关闭 drops the rule."""
 
-    profile = models.ForeignKey(ReviewProfile, on_delete=models.CASCADE, related_name="rules")
+    profile = models.ForeignKey(
+        ReviewProfile, verbose_name="审核口径", on_delete=models.CASCADE, related_name="rules"
+    )
     rule = models.CharField("审核规则", max_length=40, choices=RULE_CHOICES)
     level = models.CharField("级别", max_length=8, choices=Level.choices)
     history = HistoricalRecords()

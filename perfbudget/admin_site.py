@@ -2,6 +2,7 @@
 app's own pages (departments/unit_admin.py), under the same access rules as every page, so the
 admin's history, revert and raw-id views never need to know about units."""
 
+from axes.apps import AppConfig as AxesAppConfig
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
@@ -16,3 +17,9 @@ class SuperuserAdminSite(admin.AdminSite):
 
 class SuperuserAdminConfig(AdminConfig):
     default_site = "perfbudget.admin_site.SuperuserAdminSite"
+
+
+class LoginSecurityConfig(AxesAppConfig):
+    """django-axes (failed logins and lockouts) under a Chinese name in 系统管理."""
+
+    verbose_name = "登录安全"

@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
-    "axes",
+    "perfbudget.admin_site.LoginSecurityConfig",
     "departments",
     "indicators",
     "projects",
@@ -97,6 +97,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+# Chinese for the strings 系统管理 shows that Django and its add-ons ship untranslated.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

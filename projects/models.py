@@ -203,7 +203,9 @@ class Project(Reviewed):
 class ScheduleEntry(models.Model):
     """Cumulative percent of the budget spent by the end of one milestone month."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schedule")
+    project = models.ForeignKey(
+        Project, verbose_name="预算项目", on_delete=models.CASCADE, related_name="schedule"
+    )
     month = models.PositiveSmallIntegerField("月份")
     planned_percent = models.DecimalField(
         "计划累计支出（%）", max_digits=7, decimal_places=4, null=True, blank=True
