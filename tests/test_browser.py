@@ -267,3 +267,18 @@ def test_a_control_character_is_named_in_the_editor_and_nothing_typed_is_lost(
     assert page.url.endswith(f"/projects/2024/{code}/edit/")  # not sent, not an error page
     assert page.locator("#id_fund_use").input_value() == "签订协议\x07按时播放"
     assert Project.objects.get(code=code).fund_use == "签订协议、按时播放高新区新闻"
+
+
+def test_a_new_cost_row_starts_as_a_ceiling_in_money(live_server, browser_page, clerk):
+    code = "13081123P000182100018"
+    page = browser_page
+    _login(page, live_server, "clerk")
+    page.goto(live_server.url + f"/projects/2024/{code}/edit/")
+    for secondary, operator, unit in (("成本指标", "≤", "万元"), ("数量指标", "≥", "")):
+        group = page.locator(
+            "tbody.ind-group", has=page.locator(".secondary-name", has_text=secondary)
+        )
+        group.locator(".add-row").click()
+        row = group.locator("tr.ind-row").last
+        assert row.locator("select").input_value() == operator
+        assert row.locator(".ind-unit").input_value() == unit

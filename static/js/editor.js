@@ -32,6 +32,11 @@
     body.insertAdjacentHTML("beforeend", html);
     const row = body.lastElementChild;
     row.querySelector('input[name$="-category"]').value = categoryId;
+    if (body.dataset.cost === "1") {
+      // A cost is a ceiling in money: ≤ ×× 万元.
+      row.querySelector('select[name$="-operator"]').value = "≤";
+      row.querySelector(".ind-unit").value = "万元";
+    }
     total.value = index + 1;
     wireRow(row);
     renumber();
