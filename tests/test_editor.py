@@ -449,3 +449,22 @@ def test_a_save_racing_a_self_evaluation_confirmation_says_why_it_was_refused(fi
             expected_version=project.version,
         )
     assert _project().fund_use != "改"
+
+
+def test_a_number_that_is_no_number_is_refused_not_changed(client, finance):
+    # A browser's number field turned "120.5.3" into something else, or nothing, without a word:
+    # the field takes the text as typed and the server says what is wrong.
+    project = _project()
+    rows = _rows(project)
+    data = _post_data(project, rows)
+    first = next(k for k in data if k.endswith("-number"))
+    prefix = first[: -len("number")]
+    data.update({first: "120.5.3", prefix + "operator": "≥"})
+    client.force_login(finance)
+    page = client.get(EDIT).content.decode()
+    assert 'inputmode="decimal"' in page and 'type="number" step="any" name="ind-' not in page
+    response = client.post(EDIT, data)
+    assert response.status_code == 200
+    assert "120.5.3" in response.content.decode()
+    assert "输入一个数字" in response.content.decode()
+    assert not Indicator.objects.filter(project=project, value_text__contains="120.5").exists()
