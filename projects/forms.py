@@ -4,7 +4,7 @@ from django.db.models import Q
 from departments.models import FIRST_YEAR, LAST_YEAR
 from indicators.models import SecondaryCategory
 from indicators.values import format_value, parse_value
-from perfbudget.lib.numbers import format_money
+from perfbudget.lib.numbers import format_money, format_number
 from projects.importer import MAX_FILE_BYTES
 from projects.models import MAX_INDICATORS_PER_PROJECT, Project
 
@@ -128,6 +128,9 @@ class ProjectForm(forms.ModelForm):
 OPERATOR_CHOICES = [("≥", "≥"), ("≤", "≤"), ("=", "="), (">", ">"), ("<", "<"), ("定性", "定性")]
 
 
+PERCENT_OVER_100 = "百分比不能超过 100%（现为 {value}%），请检查数值或单位"
+
+
 class IndicatorRowForm(forms.Form):
     """One 三级 row: its value entered as structure (operator, number, unit) or as 定性 text."""
 
@@ -176,6 +179,10 @@ class IndicatorRowForm(forms.Form):
                 cleaned["operator"] = "定性"  # a value typed as text is kept as text
             else:
                 self.add_error("number", "请填写数值，或把比较符改为“定性”")
+        number, unit = cleaned.get("number"), (cleaned.get("unit") or "").strip()
+        if cleaned.get("operator") != "定性" and number is not None and unit in ("%", "％"):
+            if number > 100:
+                self.add_error("number", PERCENT_OVER_100.format(value=format_number(number)))
         return cleaned
 
     def value_text(self) -> str:

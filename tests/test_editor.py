@@ -468,3 +468,16 @@ def test_a_number_that_is_no_number_is_refused_not_changed(client, finance):
     assert "120.5.3" in response.content.decode()
     assert "输入一个数字" in response.content.decode()
     assert not Indicator.objects.filter(project=project, value_text__contains="120.5").exists()
+
+
+def test_a_percent_above_100_is_refused_on_save(client, finance):
+    project = _project()
+    data = _post_data(project, _rows(project))
+    first = next(k for k in data if k.endswith("-number"))
+    prefix = first[: -len("number")]
+    data.update({prefix + "operator": "≥", first: "120", prefix + "unit": "%"})
+    client.force_login(finance)
+    response = client.post(EDIT, data)
+    assert response.status_code == 200
+    assert "百分比不能超过 100%（现为 120%）" in response.content.decode()
+    assert not Indicator.objects.filter(project=project, value_text="≥120%").exists()
