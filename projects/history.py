@@ -2,16 +2,19 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
 from departments.models import DepartmentYear, SectionIndicator
 from indicators.models import Indicator
+from perfbudget.lib.numbers import format_number
 from projects.documents.lists import Column, ListSheet, list_workbook
 from projects.models import Project, ScheduleEntry
 
 ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
 HIDDEN_FIELDS = {"version", "updated_at", "id", "project", "section", "department"}
+USER_FIELDS = {"reviewed_by", "submitted_by"}
 
 
 @dataclass
@@ -51,7 +54,21 @@ def _display(model, name: str, value, users: dict) -> str:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return format_number(value)  # 150.000000 → 150, as the forms print it
     return str(value)
+
+
+def _created(record, model, users: dict) -> list[tuple[str, str, str]]:
+    """What a record was created with: every filled field of its own (not the links)."""
+    out = []
+    for own in model._meta.concrete_fields:
+        if own.name in HIDDEN_FIELDS or own.is_relation and own.name not in USER_FIELDS:
+            continue
+        shown = _display(model, own.name, getattr(record, own.attname, None), users)
+        if shown:
+            out.append((_label(model, own.name), "", shown))
+    return out
 
 
 def _user_names(records) -> dict:
@@ -73,6 +90,8 @@ def _entries(records, model, describe) -> list[Entry]:
     for record in records:
         before = previous.get(record.id)
         changes = []
+        if record.history_type == "+":
+            changes = _created(record, model, users)
         if before is not None and record.history_type == "~":
             for change in record.diff_against(before).changes:
                 if change.field not in HIDDEN_FIELDS:

@@ -481,3 +481,21 @@ def test_a_percent_above_100_is_refused_on_save(client, finance):
     assert response.status_code == 200
     assert "百分比不能超过 100%（现为 120%）" in response.content.decode()
     assert not Indicator.objects.filter(project=project, value_text="≥120%").exists()
+
+
+def test_the_history_shows_what_a_record_was_created_with_and_amounts_as_the_form_prints(
+    client, finance
+):
+    from projects.history import project_trail
+
+    client.force_login(finance)
+    project = _project()
+    client.post(EDIT, _post_data(project, _rows(project), budget_total="151", fiscal_funds="151"))
+    entries = project_trail(_project())
+    changed = next(e for e in entries if e.action == "修改" and e.what == "项目")
+    assert ("预算数", "150", "151") in changed.changes  # not 150.000000 → 151.000000
+    created = next(e for e in entries if e.action == "新建" and e.what == "项目")
+    assert ("项目名称", "", "承德高新区新闻合办专项") in created.changes
+    assert ("预算数", "", "150") in created.changes
+    page = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
+    assert "150.000000" not in page and "承德高新区新闻合办专项" in page
