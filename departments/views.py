@@ -21,6 +21,7 @@ from departments.services import (
 from perfbudget.lib.grades import Grade, Status
 from perfbudget.lib.numbers import format_number, number_or_none
 from projects.documents.part_one import build_part_one
+from projects.views.common import review_form
 
 
 def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -37,6 +38,7 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
             "projects": projects,
             "editable": access.can_write,
             "actions": department_year.available_actions(access, request.user),
+            **review_form(request, department_year),
             "can_rate": access.is_admin or bool(access.sections),
             "grades": Grade.choices,
         },

@@ -399,3 +399,14 @@ def test_the_returned_clerk_sees_the_reviewers_grade_and_comment_in_the_editor(
     page = client.get(reverse("projects:edit", args=[2024, CODE])).content.decode()
     assert 'id="returned-review"' in page and "审核退回（中）" in page
     assert "请补充成本指标<br>并写明金额" in page
+
+
+def test_a_refused_review_keeps_the_grade_and_comment_the_reviewer_sent(client, finance, chief):
+    _post(client, finance, "submit")
+    page = _post(client, chief, "review", {"grade": "中", "comment": "  "}).content.decode()
+    assert "审核等级为“中”或“差”时须填写审核意见" in page
+    assert 'value="中" required checked' in page
+    assert _status() == ("submitted", "")
+    # Shown once: the next visit offers the suggestion again.
+    again = client.get(reverse("projects:detail", args=[2024, CODE])).content.decode()
+    assert 'value="中" required checked' not in again

@@ -36,12 +36,36 @@ def run_transition(request, action: str, service, **target) -> bool:
         service(user=request.user, **target, **fields)
     except workflow.WorkflowRefused as refused:
         messages.error(request, f"操作未完成：{refused}")
+        if action == "review":
+            # The page the reviewer returns to shows the grade and comment they sent.
+            (obj,) = [v for k, v in target.items() if k != "access"]
+            request.session[REVIEW_DRAFT] = {"key": _key(obj), **fields}
         return False
     done = TRANSITION_DONE[action]
     if action == "review":
         done = REVIEW_DONE.get(fields["grade"], done)
     messages.success(request, done)
     return True
+
+
+REVIEW_DRAFT = "review_draft"
+
+
+def _key(obj) -> str:
+    return f"{obj._meta.label}:{obj.pk}"
+
+
+def review_form(request, obj, aid=None) -> dict:
+    """The review form's grade and comment: what the reviewer sent when it was refused,
+    otherwise the suggested grade and the drafted opinion (if any)."""
+    sent = request.session.get(REVIEW_DRAFT)
+    if sent and sent.get("key") == _key(obj):
+        del request.session[REVIEW_DRAFT]
+        return {"review_grade": sent.get("grade", ""), "review_text": sent.get("comment", "")}
+    return {
+        "review_grade": aid.grade if aid else "",
+        "review_text": aid.opinion if aid else "",
+    }
 
 
 def trail_response(request, title: str, entries, back_url: str) -> HttpResponse:

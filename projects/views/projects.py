@@ -24,7 +24,7 @@ from projects.filters import ProjectFilter
 from projects.models import BudgetYear, Project
 from projects.services import project_copy_to_year
 from projects.tables import ProjectTable
-from projects.views.common import run_copy, run_transition, trail_response
+from projects.views.common import review_form, run_copy, run_transition, trail_response
 
 
 class ProjectListView(SingleTableMixin, FilterView):
@@ -64,6 +64,7 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "actions": project.available_actions(access, request.user),
             "findings": aid.findings,
             "aid": aid,
+            **review_form(request, project, aid),
             "grades": Grade.choices,
         },
     )
