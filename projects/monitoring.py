@@ -51,13 +51,14 @@ def milestones(project: Project, months: list[int]) -> list[Milestone]:
 
 
 def chart_svg(points: list[Milestone], *, width: int = 560, height: int = 240) -> SafeString:
-    """Plan (blue) against actual (red where lagging) as an SVG line chart, 0–100%."""
-    left, right, top, bottom = 44, 16, 16, 36
+    """Plan (blue) against actual (red where lagging) as an SVG line chart, 0–100%, the
+    milestones placed by their month on a January-to-December axis; the legend above the
+    plot, and room on the right for the last month's label."""
+    left, right, top, bottom = 44, 28, 30, 36
     plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(points) - 1, 1)
 
     def x(i: int) -> float:
-        return round(left + i * step, 1)
+        return round(left + plot_w * points[i].month / 12, 1)
 
     def y(value: Decimal) -> float:
         return round(top + plot_h * (1 - float(value) / 100), 1)
@@ -97,7 +98,7 @@ def chart_svg(points: list[Milestone], *, width: int = 560, height: int = 240) -
             f'<text x="{x(i)}" y="{y(p.actual) - 8}" font-size="11" text-anchor="middle" '
             f'fill="{colour}">{format_number(p.actual)}%</text>'
         )
-    legend_x, legend_y = width - right - 120, top + 2
+    legend_x, legend_y = width - right - 120, 12
     parts.append(
         f'<g font-size="11"><line x1="{legend_x}" x2="{legend_x + 18}" y1="{legend_y}" '
         f'y2="{legend_y}" stroke="#1d4e89" stroke-width="2"/>'

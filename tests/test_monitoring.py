@@ -104,3 +104,30 @@ def test_only_a_milestone_after_a_planned_one_carries_the_plan_on():
         (10, True, False),
         (12, False, True),
     ]
+
+
+def test_the_chart_places_milestones_by_month_and_keeps_every_label_inside():
+    import re
+    from decimal import Decimal
+
+    from projects.monitoring import Milestone, chart_svg
+
+    points = [
+        Milestone(m, Decimal(p), True, None) for m, p in ((3, 10), (6, 40), (10, 70), (12, 100))
+    ]
+    svg = str(chart_svg(points))
+    width = int(re.search(r'width="(\d+)"', svg)[1])
+    labels = {
+        t: float(x)
+        for x, t in re.findall(r'<text x="([\d.]+)" y="\d+" font-size="12"[^>]*>([^<]+)<', svg)
+    }
+    # Spaced by time: March to June is three months, June to October four.
+    assert (
+        round((labels["10月底"] - labels["6月底"]) / (labels["6月底"] - labels["3月底"]), 2) == 1.33
+    )
+    assert labels["12月底"] + 3 * 12 / 2 <= width  # the last label (about 36 px) is not cut off
+    legend_y = float(
+        re.search(r'<g font-size="11"><line x1="[\d.]+" x2="[\d.]+" y1="([\d.]+)"', svg)[1]
+    )
+    plot_top = min(float(y) for y in re.findall(r'<line x1="44" x2="\d+" y1="([\d.]+)"', svg))
+    assert legend_y < plot_top  # the legend sits above the plot, not on it
