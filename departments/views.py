@@ -39,6 +39,7 @@ def department_year_detail(request: HttpRequest, code: str, year: int) -> HttpRe
             "editable": access.can_write,
             "actions": department_year.available_actions(access, request.user),
             **review_form(request, department_year),
+            "reviews": department_year.reviews(),
             "can_rate": access.is_admin or bool(access.sections),
             "grades": Grade.choices,
         },

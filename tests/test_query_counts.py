@@ -83,9 +83,9 @@ def test_page_queries_do_not_grow_with_projects_and_indicators(client, finance, 
 
 def test_project_page_query_budget(client, finance, reference, django_assert_max_num_queries):
     # Session, user, project with its relations, schedule, indicators, framework tree, year,
-    # the framework's 审核口径.
+    # the framework's 审核口径, and its earlier reviews (审核经过).
     client.force_login(finance)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         client.get(reverse("projects:detail", args=[2024, "13081123P000182100018"]))
 
 

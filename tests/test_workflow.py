@@ -410,3 +410,14 @@ def test_a_refused_review_keeps_the_grade_and_comment_the_reviewer_sent(client, 
     # Shown once: the next visit offers the suggestion again.
     again = client.get(reverse("projects:detail", args=[2024, CODE])).content.decode()
     assert 'value="中" required checked' not in again
+
+
+def test_an_earlier_return_stays_readable_after_approval(client, finance, chief):
+    _post(client, finance, "submit")
+    _post(client, chief, "review", {"grade": "中", "comment": "请补充成本指标"})
+    _post(client, finance, "submit")
+    page = _post(client, chief, "review", {"grade": "良", "comment": "已补充"}).content.decode()
+    assert _status() == ("approved", "良")
+    trail = page[page.index('class="review-trail"') :]
+    assert "审核经过（2 次）" in trail
+    assert "请补充成本指标" in trail and "已补充" in trail

@@ -19,6 +19,10 @@ class Status(models.TextChoices):
     APPROVED = "approved", "已审核"
 
 
+# How the history names a review (projects/workflow.py's REASONS).
+REVIEW_STARTS = ("审核通过", "退回修改", "不予通过")
+
+
 @dataclass(frozen=True)
 class Actions:
     """What a user may do with a reviewed record now, for its page: templates show these and
@@ -80,6 +84,16 @@ class Reviewed(models.Model):
     def review_stands(self) -> bool:
         """Its last review is the word on it: approved, or returned for revision."""
         return self.status == Status.APPROVED or self.returned
+
+    def reviews(self) -> list:
+        """Every review it has had, newest first, from its history (a returned target's
+        comment stays readable after it is approved). One query."""
+        from django.db.models import Q
+
+        said = Q()
+        for start in REVIEW_STARTS:
+            said |= Q(history_change_reason__startswith=start)
+        return list(self.history.filter(said).select_related("reviewed_by").order_by("-history_id"))
 
     def may_review(self, access) -> bool:
         """Whether a user with this `UnitAccess` reviews records of this kind."""

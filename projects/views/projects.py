@@ -65,6 +65,7 @@ def project_detail(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "findings": aid.findings,
             "aid": aid,
             **review_form(request, project, aid),
+            "reviews": project.reviews(),
             "grades": Grade.choices,
         },
     )
