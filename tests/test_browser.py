@@ -282,3 +282,18 @@ def test_a_new_cost_row_starts_as_a_ceiling_in_money(live_server, browser_page, 
         row = group.locator("tr.ind-row").last
         assert row.locator("select").input_value() == operator
         assert row.locator(".ind-unit").input_value() == unit
+
+
+def test_a_finding_is_a_link_to_its_row(live_server, browser_page, clerk):
+    code = "13081123P000182100018"
+    page = browser_page
+    _login(page, live_server, "clerk")
+    page.goto(live_server.url + f"/projects/2024/{code}/edit/")
+    link = page.locator("#live-findings .where-link").first
+    link.wait_for()
+    link.click()
+    focused = page.evaluate(
+        "(() => { const a = document.activeElement;"
+        " return !!a.closest('tr.ind-row, [data-anchor]') && !a.closest('#live-findings'); })()"
+    )
+    assert focused

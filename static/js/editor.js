@@ -206,6 +206,24 @@
         '<div class="fix-note"></div><div class="reason"></div></div>';
       li.querySelector(".sev").textContent = f.label;
       li.querySelector(".where").textContent = f.where;
+      const target = anchorElement(f.anchor);
+      if (target) {
+        // The place is a link: it scrolls to the row or field and puts the cursor there.
+        const link = document.createElement("a");
+        link.href = "#";
+        link.className = "where-link";
+        link.textContent = f.where;
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          target.scrollIntoView({ block: "center" });
+          const input = target.matches("input, textarea, select") ? target :
+            target.querySelector("input:not([type=hidden]), textarea, select");
+          if (input) input.focus();
+        });
+        const where = li.querySelector(".where");
+        where.textContent = "";
+        where.appendChild(link);
+      }
       li.querySelector(".rule-title").textContent = f.rule;
       li.querySelector(".msg").textContent = f.message;
       li.querySelector(".fix-note").textContent = f.suggestion ? "建议：" + f.suggestion : "";
