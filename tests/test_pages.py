@@ -188,3 +188,11 @@ def test_outsider_gets_404_and_sees_nothing_in_lists(client, outsider, reference
     html = client.get("/projects/?q=13081123").content.decode()
     assert "13081123P000182100018" not in html
     assert "承德高新" not in client.get("/").content.decode()
+
+
+def test_the_project_list_shows_each_tables_name(client, finance):
+    client.force_login(finance)
+    page = client.get(reverse("projects:list")).content.decode()
+    assert "<th" in page and "表名称" in page
+    assert ">扫黄打非</a>" in page  # its 项目名称 is the notice that funds it
+    assert 'class="nowrap"' in page
