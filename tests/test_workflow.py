@@ -421,3 +421,13 @@ def test_an_earlier_return_stays_readable_after_approval(client, finance, chief)
     trail = page[page.index('class="review-trail"') :]
     assert "审核经过（2 次）" in trail
     assert "请补充成本指标" in trail and "已补充" in trail
+
+
+def test_a_returned_part_one_is_listed_for_its_writers_as_returned(client, finance, unit_admin):
+    DepartmentYear.objects.filter(year=2024).update(
+        status="draft", review_grade="中", review_comment="总体目标请量化"
+    )
+    client.force_login(finance)
+    page = client.get("/").content.decode()
+    returned = page[page.index('id="returned"') :]
+    assert "（第一部分）" in returned and "总体目标请量化" in returned

@@ -65,6 +65,14 @@ def _waiting(user, readable, memberships) -> dict:
         .exclude(review_grade="")
         .order_by("-year", "booklet_order")
     )
+    units_returned = (
+        DepartmentYear.objects.filter(
+            department__in=writable_departments(user), status=Status.DRAFT
+        )
+        .exclude(review_grade="")
+        .exclude(review_comment="")
+        .select_related("department")
+    )
     to_rate = (
         SectionIndicator.objects.filter(section__in=chief_sections)
         .filter(Q(rating__isnull=True) | Q(rating__confirmed=False))
@@ -75,5 +83,6 @@ def _waiting(user, readable, memberships) -> dict:
         "to_review": to_review,
         "units_to_review": units_to_review,
         "returned": returned,
+        "units_returned": units_returned,
         "to_rate": to_rate,
     }
