@@ -309,3 +309,14 @@ def test_a_section_renamed_on_one_years_page_is_not_undone_from_another_years(cl
     response = client.post(reverse("unit_year:edit", args=["136001", 2025]), later)
     assert response.status_code == 409
     assert Section.objects.order_by("order").first().name == "新科室名"
+
+
+def test_the_booklet_order_of_a_submitted_or_approved_year_is_read_only(client, finance):
+    DepartmentYear.objects.filter(year=2024).update(status="approved")
+    before = list(Project.objects.order_by("booklet_order").values_list("code", flat=True))
+    client.force_login(finance)
+    url = reverse("unit_year:order", args=["136001", 2024])
+    data = {f"order-{p.pk}": str(10 - i) for i, p in enumerate(Project.objects.all())}
+    page = client.post(url, data, follow=True).content.decode()
+    assert "目录顺序处于只读状态" in page
+    assert list(Project.objects.order_by("booklet_order").values_list("code", flat=True)) == before

@@ -13,6 +13,7 @@ from departments.access import (
     get_rw_department_year,
 )
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
+from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import number_or_none
 from projects import history, workflow
 from projects.documents import pdf, xlsx
@@ -80,12 +81,20 @@ def department_year_copy(request: HttpRequest, code: str, year: int) -> HttpResp
 
 
 ORDER_SAVED = "目录顺序已保存。"
+ORDER_READ_ONLY = (
+    "本年度部门绩效目标{status}，目录顺序处于只读状态；如需调整，请由单位管理员重新打开。"
+)
 
 
 @require_http_methods(["GET", "POST"])
 def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """The order of the project tables in the booklet (第二部分)."""
     department_year, _ = get_rw_department_year(request.user, code, year)
+    if department_year.status != Status.DRAFT:
+        # The order is the booklet's: a submitted or approved booklet is not reordered.
+        status = department_year.get_status_display()
+        messages.error(request, ORDER_READ_ONLY.format(status=status))
+        return redirect("unit_year:detail", code, year)
     projects = list(
         Project.objects.filter(department=department_year.department, year=year).in_booklet_order()
     )
