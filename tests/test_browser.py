@@ -297,3 +297,17 @@ def test_a_finding_is_a_link_to_its_row(live_server, browser_page, clerk):
         " return !!a.closest('tr.ind-row, [data-anchor]') && !a.closest('#live-findings'); })()"
     )
     assert focused
+
+
+def test_text_areas_grow_with_their_text(live_server, browser_page, clerk):
+    code = "13081123P000182100018"
+    page = browser_page
+    _login(page, live_server, "clerk")
+    page.goto(live_server.url + f"/projects/2024/{code}/edit/")
+    area = page.locator("#id_fund_use")
+    before = area.evaluate("a => a.clientHeight")
+    area.fill("\n".join(f"第{i}项资金用途" for i in range(12)))
+    after = area.evaluate("a => a.clientHeight")
+    assert after > before * 2
+    assert area.evaluate("a => a.scrollHeight <= a.clientHeight + 4")  # all of it in view
+    assert "警告和提示不影响提交" in page.locator("#blocking-note").inner_text()
