@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.models import Q
 
 from departments.models import BOUND_FIELDS, DepartmentYear, Role, Section, SectionIndicator
@@ -21,15 +22,39 @@ class DepartmentYearForm(forms.ModelForm):
         help_texts = {"safeguards": "每行一条措施"}
 
 
-class SectionForm(forms.ModelForm):
+class _OrderLast:
+    """A blank row's 序号 is blank, not 0; left blank, the row goes after the others."""
+
+    def _blank_order(self) -> None:
+        self.fields["order"].required = False
+        if not self.instance.pk and not self.is_bound:
+            self.initial["order"] = None
+
+    def clean_order(self):
+        order = self.cleaned_data.get("order")
+        if order is None:
+            last = self.siblings().aggregate(models.Max("order"))["order__max"]
+            order = (last or 0) + 1
+        return order
+
+
+class SectionForm(_OrderLast, forms.ModelForm):
     class Meta:
         model = Section
         fields = ["order", "name", "duties"]
         widgets = {"duties": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"duties": "每行一条职责"}
 
+    def __init__(self, *args, department=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department = department
+        self._blank_order()
 
-class SectionIndicatorForm(forms.ModelForm):
+    def siblings(self):
+        return Section.objects.filter(department=self.department)
+
+
+class SectionIndicatorForm(_OrderLast, forms.ModelForm):
     class Meta:
         model = SectionIndicator
         fields = [
@@ -44,6 +69,8 @@ class SectionIndicatorForm(forms.ModelForm):
         self.fields["section"].queryset = Section.objects.filter(department=department).filter(
             Q(retired=False) | Q(pk=self.instance.section_id)
         )
+        self.fields["section"].empty_label = "（选择科室）"
+        self._blank_order()
         for name, field in self.fields.items():
             if name.endswith("_bound"):
                 field.widget.attrs.update({"step": "any", "min": "0", "max": "100"})
@@ -55,6 +82,9 @@ class SectionIndicatorForm(forms.ModelForm):
     def validate_unique(self):
         # (section, year, name) is checked by the formset's save; the year is not a form field.
         pass
+
+    def siblings(self):
+        return SectionIndicator.objects.filter(section=self.cleaned_data.get("section"))
 
 
 # Sections are not deleted here: projects and other years' indicators may point at them.

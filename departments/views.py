@@ -55,6 +55,7 @@ def _part_one_forms(data, department_year):
     sections = SectionFormSet(
         data,
         prefix="sec",
+        form_kwargs={"department": department},
         queryset=department.sections.filter(retired=False).order_by("order", "id"),
     )
     indicators = SectionIndicatorFormSet(

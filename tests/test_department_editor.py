@@ -320,3 +320,33 @@ def test_the_booklet_order_of_a_submitted_or_approved_year_is_read_only(client, 
     page = client.post(url, data, follow=True).content.decode()
     assert "目录顺序处于只读状态" in page
     assert list(Project.objects.order_by("booklet_order").values_list("code", flat=True)) == before
+
+
+def test_blank_rows_are_blank_and_a_new_indicator_without_a_number_goes_last(client, finance):
+    client.force_login(finance)
+    page = client.get(EDIT).content.decode()
+    assert "---------" not in page and "（选择科室）" in page
+    count = SectionIndicator.objects.filter(year=2024).count()
+    assert f'name="si-{count}-order" value="0"' not in page and f'name="si-{count}-order"' in page
+    section = Section.objects.order_by("order").first()
+    data = _post_data()
+    n = data["si-TOTAL_FORMS"]
+    data.update(
+        {
+            "si-TOTAL_FORMS": n + 1,
+            f"si-{n}-section": section.pk,
+            f"si-{n}-order": "",
+            f"si-{n}-name": "新增的科室指标",
+        }
+    )
+    for grade, op, bound in (
+        ("excellent", "≥", 100),
+        ("good", "≥", 90),
+        ("fair", "≥", 80),
+        ("poor", "<", 60),
+    ):
+        data[f"si-{n}-{grade}_op"], data[f"si-{n}-{grade}_bound"] = op, bound
+    assert client.post(EDIT, data).status_code == 302
+    added = SectionIndicator.objects.get(name="新增的科室指标")
+    others = SectionIndicator.objects.filter(section=section).exclude(pk=added.pk)
+    assert added.order == max(i.order for i in others) + 1
