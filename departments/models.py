@@ -191,10 +191,6 @@ class DepartmentYear(Reviewed):
             models.CheckConstraint(condition=YEAR_RANGE, name="department_year_year_range"),
         ]
 
-    def may_review(self, access) -> bool:
-        """第一部分 is reviewed by a unit administrator."""
-        return access.is_admin
-
     def __str__(self) -> str:
         return f"{self.department.name} {self.year}年"
 

@@ -96,8 +96,9 @@ class Reviewed(models.Model):
         return list(self.history.filter(said).select_related("reviewed_by").order_by("-history_id"))
 
     def may_review(self, access) -> bool:
-        """Whether a user with this `UnitAccess` reviews records of this kind."""
-        raise NotImplementedError
+        """Whether a user with this `UnitAccess` reviews it: a unit administrator (a project
+        lets its section's chief review it too)."""
+        return access.is_admin
 
     def available_actions(self, access, user) -> Actions:
         """What `user`, with this `UnitAccess` to the record's unit, may do with it now."""
