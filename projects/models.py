@@ -192,12 +192,10 @@ class Project(Reviewed):
     def evaluation_confirmed(self) -> bool:
         """A confirmed 绩效自评 scored these targets: they are no longer changed. No query for a
         project fetched with `for_table()`."""
-        if "self_evaluation" in self._state.fields_cache:
-            evaluation = self._state.fields_cache["self_evaluation"]
-            return evaluation is not None and evaluation.confirmed
-        return SelfEvaluation.objects.filter(
-            project=self, status=SelfEvaluation.Status.CONFIRMED
-        ).exists()
+        try:
+            return self.self_evaluation.confirmed
+        except SelfEvaluation.DoesNotExist:
+            return False
 
 
 class ScheduleEntry(models.Model):
