@@ -350,3 +350,16 @@ def test_blank_rows_are_blank_and_a_new_indicator_without_a_number_goes_last(cli
     added = SectionIndicator.objects.get(name="新增的科室指标")
     others = SectionIndicator.objects.filter(section=section).exclude(pk=added.pk)
     assert added.order == max(i.order for i in others) + 1
+
+
+def test_a_submission_landing_before_an_order_save_is_seen_by_the_save(reference):
+    # The page was opened on a draft; the unit-year was submitted before the order was saved.
+    from projects.services import OrderRefused, booklet_order_save
+
+    department_year = DepartmentYear.objects.get(year=2024)
+    projects = list(Project.objects.order_by("booklet_order"))
+    DepartmentYear.objects.filter(pk=department_year.pk).update(status="submitted")
+    positions = {p.pk: len(projects) - i for i, p in enumerate(projects)}
+    with pytest.raises(OrderRefused, match="已提交，目录顺序处于只读状态"):
+        booklet_order_save(department_year=department_year, projects=projects, positions=positions)
+    assert list(Project.objects.order_by("booklet_order")) == projects

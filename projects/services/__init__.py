@@ -14,10 +14,12 @@ from projects.services.projects import (
     STALE_EDIT,
     EvaluationFrozen,
     MonitoringRefused,
+    OrderRefused,
     StaleEdit,
     booklet_order_save,
     indicators_sync,
     monitoring_save,
+    order_refusal,
     project_save,
 )
 from projects.services.tree import (
@@ -52,7 +54,9 @@ __all__ = [
     "TreeChanges",
     "UNIT_YEAR_EXISTS",
     "UnitYearRefused",
+    "OrderRefused",
     "booklet_order_save",
+    "order_refusal",
     "budget_year_ensure",
     "department_year_ensure",
     "framework_categories",

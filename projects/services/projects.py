@@ -123,10 +123,33 @@ def project_save(
     return project
 
 
+class OrderRefused(Exception):
+    """The booklet's order may not change now; the message says why, in Chinese."""
+
+
+ORDER_READ_ONLY = (
+    "本年度部门绩效目标{status}，目录顺序处于只读状态；如需调整，请由单位管理员重新打开。"
+)
+
+
+def order_refusal(department_year) -> str:
+    """Why the booklet may not be reordered ("" while its 第一部分 is a draft): the order is
+    the submitted or approved booklet's."""
+    if department_year.status == Status.DRAFT:
+        return ""
+    return ORDER_READ_ONLY.format(status=department_year.get_status_display())
+
+
 @transaction.atomic
-def booklet_order_save(*, projects: list[Project], positions: dict[int, int]) -> None:
+def booklet_order_save(
+    *, department_year, projects: list[Project], positions: dict[int, int]
+) -> None:
     """Number the tables 1, 2, 3 … in the order of the positions given (ties keep the old
-    order); only projects whose place changes are written."""
+    order); only projects whose place changes are written. The unit-year is locked first, so
+    a submission landing at the same time is seen and the order refused."""
+    fresh = type(department_year).objects.select_for_update().get(pk=department_year.pk)
+    if refusal := order_refusal(fresh):
+        raise OrderRefused(refusal)
     ranked = sorted(projects, key=lambda p: (positions[p.pk], p.booklet_order, p.pk))
     for place, project in enumerate(ranked, 1):
         if project.booklet_order != place:

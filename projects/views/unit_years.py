@@ -13,7 +13,6 @@ from departments.access import (
     get_rw_department_year,
 )
 from perfbudget.lib.downloads import PDF, XLSX, cached_download
-from perfbudget.lib.grades import Status
 from perfbudget.lib.numbers import number_or_none
 from projects import history, workflow
 from projects.documents import pdf, xlsx
@@ -23,8 +22,10 @@ from projects.documents.data_workbook import data_workbook, data_workbook_sheets
 from projects.documents.part_one import build_part_one
 from projects.models import Project
 from projects.services import (
+    OrderRefused,
     UnitYearRefused,
     booklet_order_save,
+    order_refusal,
     unit_year_copy,
     unit_year_create,
 )
@@ -81,19 +82,14 @@ def department_year_copy(request: HttpRequest, code: str, year: int) -> HttpResp
 
 
 ORDER_SAVED = "目录顺序已保存。"
-ORDER_READ_ONLY = (
-    "本年度部门绩效目标{status}，目录顺序处于只读状态；如需调整，请由单位管理员重新打开。"
-)
 
 
 @require_http_methods(["GET", "POST"])
 def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """The order of the project tables in the booklet (第二部分)."""
     department_year, _ = get_rw_department_year(request.user, code, year)
-    if department_year.status != Status.DRAFT:
-        # The order is the booklet's: a submitted or approved booklet is not reordered.
-        status = department_year.get_status_display()
-        messages.error(request, ORDER_READ_ONLY.format(status=status))
+    if refusal := order_refusal(department_year):
+        messages.error(request, refusal)
         return redirect("unit_year:detail", code, year)
     projects = list(
         Project.objects.filter(department=department_year.department, year=year).in_booklet_order()
@@ -105,8 +101,14 @@ def booklet_order(request: HttpRequest, code: str, year: int) -> HttpResponse:
         except ValueError:
             error = "顺序须为整数，请检查后重新保存。"
         else:
-            booklet_order_save(projects=projects, positions=positions)
-            messages.success(request, ORDER_SAVED)
+            try:
+                booklet_order_save(
+                    department_year=department_year, projects=projects, positions=positions
+                )
+            except OrderRefused as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, ORDER_SAVED)
             return redirect("unit_year:detail", code, year)
     return render(
         request,
