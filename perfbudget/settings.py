@@ -41,7 +41,6 @@ MIDDLEWARE = [
     "perfbudget.lib.logs.WriteLogMiddleware",
     "perfbudget.lib.security.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -107,3 +107,13 @@ def test_the_admin_speaks_chinese(client, reference):
             if words:
                 english[url] = sorted(words)
     assert english == {}
+
+
+def test_the_interface_is_chinese_whatever_language_the_browser_asks_for(client, reference):
+    # The app is Chinese only: an English browser (Accept-Language: en-US) turned 系统管理 and
+    # Django's own messages into English.
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="x"))
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Site administration" not in page and "站点管理" in page
