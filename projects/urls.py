@@ -51,6 +51,7 @@ urlpatterns = [
     ),
     path("<int:year>/<str:code>/table.pdf", projects.download_table_pdf, name="table_pdf"),
     path("<int:year>/<str:code>/table.xlsx", projects.download_table_xlsx, name="table_xlsx"),
+    path("<int:year>/<str:code>/table.docx", projects.download_table_docx, name="table_docx"),
     path("<int:year>/<str:code>/opinion.pdf", checks.project_opinion_pdf, name="opinion_pdf"),
 ]
 

@@ -94,8 +94,10 @@ def test_project_page_query_budget(client, finance, reference, django_assert_max
     [
         reverse("projects:table_pdf", args=[2024, "13081123P000182100018"]),
         reverse("projects:table_xlsx", args=[2024, "13081123P000182100018"]),
+        reverse("projects:table_docx", args=[2024, "13081123P000182100018"]),
         reverse("unit_year:booklet_pdf", args=["136001", 2024]),
         reverse("unit_year:booklet_xlsx", args=["136001", 2024]),
+        reverse("unit_year:booklet_docx", args=["136001", 2024]),
         reverse("unit_year:data", args=["136001", 2024]),
         reverse("projects:evaluation_pdf", args=[2024, "13081123P000182100018"]),
         reverse("projects:evaluation_xlsx", args=[2024, "13081123P000182100018"]),

@@ -24,6 +24,7 @@ log = logging.getLogger("perfbudget.downloads")
 CACHE_CONTROL = "private, no-cache"
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # The code and styles that draw the files: a change to any of them makes every file fresh.
 _DRAWING_SOURCES = [

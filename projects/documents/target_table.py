@@ -59,6 +59,19 @@ def group_spans(keys: list[tuple[str, str]], splits=frozenset()) -> list[tuple[i
     return [(span(starts_primary, i), span(starts_secondary, i)) for i in range(len(keys))]
 
 
+def page_splits(heights: list[float], first: float, rest: float) -> frozenset[int]:
+    """The grid rows that begin a page, from the rows' heights: the first page holds `first`
+    (what is left under the header block), every later one `rest` (what is left under the
+    repeated column heads). The Excel and Word forms start their merged cells again there."""
+    splits, used, room = set(), 0.0, first
+    for i, height in enumerate(heights):
+        if used and used + height > room:
+            splits.add(i)
+            used, room = 0.0, rest
+        used += height
+    return frozenset(splits)
+
+
 def merged_lines(rows, tail, ident, splits=frozenset()) -> list[GridLine]:
     """The grid of rows that carry `primary` and `secondary`: each row's merged 一级 and 二级
     cells where it starts them (`group_spans`), then its own cells `tail(row)`; `ident(row)` is

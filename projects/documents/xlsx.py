@@ -13,7 +13,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from projects.documents.part_one import PartOne
-from projects.documents.target_table import COLUMNS, Cell, TargetTable
+from projects.documents.target_table import COLUMNS, Cell, TargetTable, page_splits
 from projects.importer.contract import META_KEYS, META_SHEET
 
 FONT_NAME = "宋体"
@@ -146,18 +146,6 @@ def _grid_height(row) -> float:
     return max(20, 15 * lines)
 
 
-def _page_splits(heights: list[float], first: float, rest: float) -> frozenset[int]:
-    """The grid rows that begin a page: the first page holds what is left under the header
-    block, every later one what is left under the repeated column heads."""
-    splits, used, room = set(), 0.0, first
-    for i, height in enumerate(heights):
-        if used and used + height > room:
-            splits.add(i)
-            used, room = 0.0, rest
-        used += height
-    return frozenset(splits)
-
-
 def write_table(ws: Worksheet, table: TargetTable) -> dict[str, int]:
     """Draw one 绩效目标表 on a sheet; return the rows where its parts begin.
 
@@ -178,7 +166,7 @@ def write_table(ws: Worksheet, table: TargetTable) -> dict[str, int]:
     row += 1
     page = PAGE_HEIGHT / _fit_scale(TABLE_WIDTHS)
     heights = [_grid_height(r) for r in table.rows]
-    splits = _page_splits(heights, page - used - HEAD_HEIGHT, page - HEAD_HEIGHT)
+    splits = page_splits(heights, page - used - HEAD_HEIGHT, page - HEAD_HEIGHT)
     for line in table.grid_rows(splits):
         if line.index in splits:
             ws.row_breaks.append(Break(id=row - 1))

@@ -14,11 +14,11 @@ from departments.access import (
     writable_departments,
 )
 from indicators.checks import review_aid
-from perfbudget.lib.downloads import PDF, XLSX, cached_download
+from perfbudget.lib.downloads import DOCX, PDF, XLSX, cached_download
 from perfbudget.lib.grades import Grade
 from projects import history, workflow
 from projects.access import get_project, get_rw_project
-from projects.documents import pdf, xlsx
+from projects.documents import docx, pdf, xlsx
 from projects.documents.target_table import TargetTable, build_target_table
 from projects.filters import ProjectFilter
 from projects.models import BudgetYear, Project
@@ -85,6 +85,18 @@ def download_table_pdf(request: HttpRequest, year: int, code: str) -> HttpRespon
         render=lambda: pdf.table_pdf(table),
         filename=f"{table.heading}.pdf",
         content_type=PDF,
+    )
+
+
+def download_table_docx(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    table = _table_for(request, year, code)
+    return cached_download(
+        request,
+        kind="table.docx",
+        content_key=table.content_key(),
+        render=lambda: docx.table_docx(table),
+        filename=f"{table.heading}.docx",
+        content_type=DOCX,
     )
 
 

@@ -12,10 +12,10 @@ from departments.access import (
     get_department_year,
     get_rw_department_year,
 )
-from perfbudget.lib.downloads import PDF, XLSX, cached_download
+from perfbudget.lib.downloads import DOCX, PDF, XLSX, cached_download
 from perfbudget.lib.numbers import number_or_none
 from projects import history, workflow
-from projects.documents import pdf, xlsx
+from projects.documents import docx, pdf, xlsx
 from projects.documents.booklet import booklet_key, department_tables
 from projects.documents.data_workbook import content_key as data_content_key
 from projects.documents.data_workbook import data_workbook, data_workbook_sheets
@@ -35,6 +35,7 @@ from projects.views.common import run_copy, run_transition, trail_response
 BOOKLETS = {
     "pdf": ("booklet.pdf", pdf.booklet_pdf, PDF),
     "xlsx": ("booklet.xlsx", xlsx.booklet_workbook, XLSX),
+    "docx": ("booklet.docx", docx.booklet_docx, DOCX),
 }
 
 
