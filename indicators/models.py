@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -175,6 +177,23 @@ class EvaluationStatus(models.TextChoices):
     CONFIRMED = "confirmed", "已确认"
 
 
+NOT_NEGATIVE = MinValueValidator(0, message="不能为负数")
+
+
+def _part(label: str) -> models.DecimalField:
+    return models.DecimalField(
+        label, max_digits=20, decimal_places=6, null=True, blank=True, validators=[NOT_NEGATIVE]
+    )
+
+
+FUND_COLUMNS = (
+    ("initial", "initial_budget", "年初预算数"),
+    ("annual", "annual_budget", "全年预算数"),
+    ("executed", "executed", "全年执行数"),
+)
+PARTS_OVER_TOTAL = "{column}中当年财政拨款与上年结转资金之和超过年度资金总额"
+
+
 class SelfEvaluation(models.Model):
     """A project's year-end self-evaluation (绩效自评)."""
 
@@ -189,6 +208,15 @@ class SelfEvaluation(models.Model):
     initial_budget = models.DecimalField("年初预算数", max_digits=20, decimal_places=6)
     annual_budget = models.DecimalField("全年预算数", max_digits=20, decimal_places=6)
     executed = models.DecimalField("全年执行数", max_digits=20, decimal_places=6)
+    # 项目资金 by source, as the official form has it: 当年财政拨款 and 上年结转资金 in each column
+    # (年初预算数, 全年预算数, 全年执行数); 其他资金 is what remains of the total.
+    fiscal_initial = _part("年初预算数（当年财政拨款）")
+    fiscal_annual = _part("全年预算数（当年财政拨款）")
+    fiscal_executed = _part("全年执行数（当年财政拨款）")
+    carryover_initial = _part("年初预算数（上年结转资金）")
+    carryover_annual = _part("全年预算数（上年结转资金）")
+    carryover_executed = _part("全年执行数（上年结转资金）")
+    outcome = models.TextField("年度总体目标实际完成情况", blank=True, max_length=2000)
     status = models.CharField(
         "状态", max_length=16, choices=EvaluationStatus.choices, default=EvaluationStatus.DRAFT
     )
@@ -209,6 +237,25 @@ class SelfEvaluation(models.Model):
     @property
     def confirmed(self) -> bool:
         return self.status == EvaluationStatus.CONFIRMED
+
+    def clean(self) -> None:
+        for key, total_field, column in FUND_COLUMNS:
+            total = getattr(self, total_field)
+            parts = self.fund_parts(key)
+            if total is not None and sum(p or 0 for p in parts) > total:
+                raise ValidationError(PARTS_OVER_TOTAL.format(column=column))
+
+    def fund_parts(self, key: str) -> tuple:
+        """当年财政拨款 and 上年结转资金 of one column (initial, annual, executed)."""
+        return getattr(self, f"fiscal_{key}"), getattr(self, f"carryover_{key}")
+
+    def other_funds(self, key: str):
+        """其他资金 of a column: what the parts leave of the total, once any part is given."""
+        parts = self.fund_parts(key)
+        if all(p is None for p in parts):
+            return None
+        total = getattr(self, next(f for k, f, _ in FUND_COLUMNS if k == key))
+        return total - sum(p or 0 for p in parts)
 
 
 class Achievement(models.TextChoices):

@@ -3,7 +3,7 @@ scoring rules, and confirming it, after which it and the targets it scored are f
 
 from django.db import transaction
 
-from indicators.models import Achievement, IndicatorResult, SelfEvaluation
+from indicators.models import FUND_COLUMNS, Achievement, IndicatorResult, SelfEvaluation
 from indicators.scoring import (
     ACHIEVEMENT_SHARES,
 )
@@ -12,6 +12,13 @@ from projects.documents.evaluation_table import EvaluationTable, build_evaluatio
 from projects.models import Project
 
 CONFIRMED = "自评已确认，不能再修改"
+# The year-end figures: the totals, then 当年财政拨款 and 上年结转资金 of each column.
+AMOUNT_FIELDS = (
+    "initial_budget",
+    "annual_budget",
+    "executed",
+    *(f"{source}_{key}" for source in ("fiscal", "carryover") for key, _, _ in FUND_COLUMNS),
+)
 NEED_REASON = "以下指标失分，须填写偏差原因分析及改进措施：{names}"
 
 
@@ -29,8 +36,9 @@ def evaluation_save(
     if evaluation and evaluation.confirmed:
         raise EvaluationRefused(CONFIRMED)
     evaluation = evaluation or SelfEvaluation(project=project)
-    for key in ("initial_budget", "annual_budget", "executed"):
-        setattr(evaluation, key, amounts[key])
+    for key in AMOUNT_FIELDS:
+        setattr(evaluation, key, amounts.get(key))
+    evaluation.outcome = (amounts.get("outcome") or "").strip()
     evaluation.full_clean()
     evaluation.save()
     existing = {

@@ -253,7 +253,7 @@ def test_the_page_the_pdf_and_excel_draw_the_same_cells(client, finance, auditor
     # Line breaks a narrow label column is given (预算执行/情况) are drawing, not content.
     tables = parse_tables(html, "evaluation-table")
     page = [[t.replace("\n", "") for t in texts(row) if t] for row in tables[0]]
-    assert len(page) == 5 + 9 + 1 and page[-1][0] == "总分"
+    assert len(page) == 10 + 1 + 9 + 1 and page[-1][0] == "总分"
     pdf = squash("".join(page_texts(client.get(PDF_URL).content)))
     for row in page:
         for text in row:
@@ -284,3 +284,68 @@ def test_the_printed_form_leaves_unfilled_cells_blank_and_the_entry_form_says_wh
     page = client.get(URL).content.decode()
     assert page.count('<p class="field-hint">未填写实际完成值</p>') == len(table.rows)
     assert "（请选择）" in page  # the reference project's rows are all 定性
+
+
+def test_the_form_is_laid_out_as_the_official_template(client, finance, auditor):
+    # 财政部 项目支出绩效自评表: 主管部门 and 实施单位; 项目资金 by source (年度资金总额, 其中：当年
+    # 财政拨款, 上年结转资金, 其他资金) in 年初预算数 / 全年预算数 / 全年执行数, with 分值, 执行率
+    # and 得分 on the total only; 年度总体目标 as 预期目标 beside 实际完成情况.
+    from departments.models import Department
+
+    unit = Department.objects.get(code="136001")
+    unit.parent = Department.objects.create(code="136", name="承德高新技术产业开发区管理委员会")
+    unit.save()
+    _make_quantitative()
+    client.force_login(finance)
+    data = _form(
+        fiscal_initial="3.01",
+        fiscal_annual="2.5",
+        fiscal_executed="2.4",
+        carryover_annual="0.51",
+        carryover_executed="0.5",
+        outcome="为14名放映员发放补贴，全年放映任务完成。",
+    )
+    response = client.post(URL, data, follow=True)
+    assert "自评已保存" in response.content.decode()
+    rows = [[c.text for c in row] for row in _table().header_rows()]
+    assert rows[1:] == [
+        ["项目名称", "老电影放映员补贴"],
+        [
+            "主管部门",
+            "承德高新技术产业开发区管理委员会",
+            "实施单位",
+            "承德高新技术产业开发区宣传中心本级",
+        ],
+        [
+            "项目资金（万元）",
+            "",
+            "年初预算数",
+            "全年预算数",
+            "全年执行数",
+            "分值",
+            "执行率",
+            "得分",
+        ],
+        ["年度资金总额", "3.01", "3.01", "2.90", "10", "96.35%", "9.63"],
+        ["其中：当年财政拨款", "3.01", "2.50", "2.40", "—", "—", "—"],
+        ["上年结转资金", "", "0.51", "0.50", "—", "—", "—"],
+        ["其他资金", "0.00", "0.00", "0.00", "—", "—", "—"],
+        ["年度总体目标", "预期目标", "实际完成情况"],
+        [_table().project.target, "为14名放映员发放补贴，全年放映任务完成。"],
+    ]
+    client.force_login(auditor)
+    pdf = squash("".join(page_texts(client.get(PDF_URL).content)))
+    for piece in ("主管部门", "实施单位", "其中：当年财政拨款", "上年结转资金", "实际完成情况"):
+        assert squash(piece) in pdf
+    assert squash("为14名放映员发放补贴") in pdf
+    assert "定量" not in pdf
+
+
+def test_parts_of_the_funds_beyond_the_total_are_refused(client, finance):
+    client.force_login(finance)
+    response = client.post(URL, _form(fiscal_annual="3", carryover_annual="0.5"), follow=True)
+    assert "全年预算数中当年财政拨款与上年结转资金之和超过年度资金总额" in response.content.decode()
+    assert not SelfEvaluation.objects.exists()
+    response = client.post(URL, _form(fiscal_executed="-1"), follow=True)
+    assert "不能为负数" in response.content.decode()
+    assert not SelfEvaluation.objects.exists()

@@ -4,7 +4,7 @@ page, the PDF and the Excel form), and the scores it shows (indicators/scoring.p
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from indicators.models import Indicator, IndicatorResult, SelfEvaluation
+from indicators.models import FUND_COLUMNS, Indicator, IndicatorResult, SelfEvaluation
 from indicators.scoring import (
     ScoringError,
     budget_execution_score,
@@ -19,8 +19,14 @@ from projects.documents.target_table import Cell, GridLine, group_spans, merged_
 from projects.models import Project
 
 MISSING = "未填写实际完成值"
-BUDGET_FIELDS = ("initial_budget", "annual_budget", "executed")
-BUDGET_LABELS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率")
+BUDGET_LABELS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+# The rows of 项目资金 under 年度资金总额: their amounts, and "—" where the total alone is scored.
+FUND_ROWS = (
+    ("其中：当年财政拨款", lambda ev, key, field: ev.fund_parts(key)[0]),
+    ("上年结转资金", lambda ev, key, field: ev.fund_parts(key)[1]),
+    ("其他资金", lambda ev, key, field: ev.other_funds(key)),
+)
+NOT_SCORED = [Cell("—", role="number")] * 3
 GRID_HEADERS = (
     "一级指标",
     "二级指标",
@@ -52,7 +58,9 @@ def _own_cells(row: "EvaluationRow") -> list[Cell]:
 
 def for_evaluation():
     results = Indicator.objects.select_related("result")
-    return Project.objects.for_table(indicators=results).select_related("self_evaluation")
+    return Project.objects.for_table(indicators=results).select_related(
+        "self_evaluation", "department__parent"
+    )
 
 
 @dataclass
@@ -100,11 +108,12 @@ class EvaluationTable:
         return self.budget_score + sum((r.score for r in self.rows), Decimal(0))
 
     def header_rows(self) -> list[list[Cell]]:
-        """The block above the grid: unit, project name and 预算执行情况, eight columns."""
-        ev = self.evaluation
-        money = [getattr(ev, k) if ev else None for k in BUDGET_FIELDS]
-        rate = self.execution_rate
+        """The block above the grid as the official template has it, eight columns: 项目名称,
+        主管部门 and 实施单位, 项目资金 by source (分值, 执行率 and 得分 on the total only), and
+        年度总体目标 as 预期目标 beside 实际完成情况."""
         department = self.project.department
+        supervisor = department.parent or department
+        rate = self.execution_rate
         return [
             [
                 Cell(f"{department.code}{department.name}", colspan=6, role="unit"),
@@ -112,16 +121,44 @@ class EvaluationTable:
             ],
             [Cell("项目名称", role="label"), Cell(self.project.name, colspan=7)],
             [
-                Cell("预算执行情况", rowspan=2, role="label"),
-                *[Cell(t, role="label") for t in BUDGET_LABELS],
-                Cell("得分", colspan=2, role="label"),
+                Cell("主管部门", role="label"),
+                Cell(supervisor.name, colspan=3),
+                Cell("实施单位", role="label"),
+                Cell(department.name, colspan=3),
             ],
             [
-                *[Cell(format_money(m), role="number", value=m) for m in money],
+                Cell("项目资金（万元）", rowspan=5, role="label"),
+                Cell("", role="label"),
+                *[Cell(t, role="label") for t in BUDGET_LABELS],
+            ],
+            [
+                Cell("年度资金总额", role="label"),
+                *self._fund_cells(lambda ev, key, field: getattr(ev, field)),
                 Cell(format_number(self.budget_points), role="number", value=self.budget_points),
                 Cell(f"{format_number(rate)}%" if rate is not None else "", role="number"),
-                Cell(_text(self.budget_score), colspan=2, role="number", value=self.budget_score),
+                Cell(_text(self.budget_score), role="number", value=self.budget_score),
             ],
+            *(
+                [Cell(label, role="label"), *self._fund_cells(part), *NOT_SCORED]
+                for label, part in FUND_ROWS
+            ),
+            [
+                Cell("年度总体目标", rowspan=2, role="label"),
+                Cell("预期目标", colspan=4, role="label"),
+                Cell("实际完成情况", colspan=3, role="label"),
+            ],
+            [
+                Cell(self.project.target, colspan=4),
+                Cell(self.evaluation.outcome if self.evaluation else "", colspan=3),
+            ],
+        ]
+
+    def _fund_cells(self, amount) -> list[Cell]:
+        """年初预算数, 全年预算数 and 全年执行数 of one row of 项目资金."""
+        ev = self.evaluation
+        values = [amount(ev, key, field) if ev else None for key, field, _ in FUND_COLUMNS]
+        return [
+            Cell(format_money(v) if v is not None else "", role="number", value=v) for v in values
         ]
 
     def grid_head(self) -> list[Cell]:

@@ -311,7 +311,7 @@ def booklet_workbook(part_one: PartOne, tables: list[TargetTable]) -> bytes:
     return _save(wb)
 
 
-EVALUATION_WIDTHS = [11, 13, 16, 12, 12, 8, 8, 30]
+EVALUATION_WIDTHS = [11, 17, 15, 12, 12, 8, 8, 28]
 
 
 def evaluation_workbook(table) -> bytes:

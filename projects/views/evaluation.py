@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from departments.access import get_department_year
-from indicators.models import Achievement
+from indicators.models import FUND_COLUMNS, Achievement
 from perfbudget.lib.downloads import PDF, XLSX
 from perfbudget.lib.grades import Grade
 from perfbudget.lib.numbers import NotANumber, read_number
@@ -20,6 +20,7 @@ from projects.access import get_project, require_write
 from projects.documents import evaluation_table, pdf, xlsx
 
 EVALUATION_SAVED = "自评已保存。"
+FUND_SOURCES = (("fiscal", "当年财政拨款"), ("carryover", "上年结转资金"))
 
 
 def _evaluation_for(request, year: int, code: str):
@@ -50,7 +51,15 @@ def _posted_evaluation(post, table) -> tuple[dict, dict]:
         "initial_budget": _money_or_error(post.get("initial_budget", ""), "年初预算数"),
         "annual_budget": _money_or_error(post.get("annual_budget", ""), "全年预算数"),
         "executed": _money_or_error(post.get("executed", ""), "全年执行数"),
+        "outcome": post.get("outcome", ""),
     }
+    for source, source_label in FUND_SOURCES:
+        for key, _, column in FUND_COLUMNS:
+            label = f"{source_label}的{column}"
+            value = _optional_decimal(post.get(f"{source}_{key}", ""), label)
+            if value is not None and value < 0:
+                raise evaluation.EvaluationRefused(f"{label}不能为负数")
+            amounts[f"{source}_{key}"] = value
     results = {
         row.indicator.pk: {
             "actual": post.get(f"actual_{row.indicator.pk}", ""),
@@ -62,6 +71,21 @@ def _posted_evaluation(post, table) -> tuple[dict, dict]:
         for row in table.rows
     }
     return amounts, results
+
+
+def _fund_inputs(ev) -> list:
+    """The entry form's rows of 当年财政拨款 and 上年结转资金, with their values."""
+    return [
+        (
+            source,
+            label,
+            [
+                (key, column, getattr(ev, f"{source}_{key}") if ev else None)
+                for key, _, column in FUND_COLUMNS
+            ],
+        )
+        for source, label in FUND_SOURCES
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,6 +119,7 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
             "confirmed": confirmed,
             "can_confirm": access.can_review(project.section_id) and not confirmed,
             "achievements": Achievement.choices,
+            "fund_inputs": _fund_inputs(table.evaluation),
         },
     )
 
