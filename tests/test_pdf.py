@@ -188,10 +188,17 @@ def test_booklet_pdf_has_every_part_bookmarks_and_page_numbers(client, auditor, 
     assert response.status_code == 200
     data = response.content
     texts = page_texts(data)
-    total = len(texts)
-    assert total >= 9
-    for number, text in enumerate(texts[1:], 2):
+    # The cover bears no number, the 目录 is numbered apart (I), and the body counts from
+    # 第一部分 on, with its own total; the 目录 gives body page numbers.
+    assert "页" not in texts[0] and texts[1].splitlines()[-1] == "I"
+    assert texts[2].startswith("第一部分")
+    total = len(texts) - 2
+    assert total >= 7
+    for number, text in enumerate(texts[2:], 1):
         assert f"第 {number} 页 共 {total} 页" in text
+    first_table = next(i for i, t in enumerate(texts) if t.startswith("1.承德高新区新闻合办专项"))
+    toc_line = next(line for line in texts[1].splitlines() if "1.承德高新区" in line)
+    assert toc_line.rstrip().endswith(f" {first_table - 1}")
     full = "\n".join(texts)
     sections = read_sections()
     assert_in_order(
@@ -308,6 +315,19 @@ def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch)
     monkeypatch.setattr(pdf, "_quick_measure", lambda table: pdf.TableLayout(frozenset(), 2))
     corrected = pdf.booklet_pdf(build_part_one(department_year), tables)
     assert _booklet_facts(corrected) == _booklet_facts(expected)
+
+
+@pytest.mark.slow
+def test_the_plain_layout_numbers_the_booklet_as_the_quick_one(reference, monkeypatch):
+    from projects.documents.booklet import department_tables
+
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    tables = department_tables(department_year)
+    expected = pdf.booklet_pdf(build_part_one(department_year), tables)
+    # Parts that never match their promised layout: the booklet is laid out in one go.
+    monkeypatch.setattr(pdf, "_render_part", lambda **spec: None)
+    plain = pdf.booklet_pdf(build_part_one(department_year), tables)
+    assert _booklet_facts(plain) == _booklet_facts(expected)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

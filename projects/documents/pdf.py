@@ -83,14 +83,20 @@ def _stylesheets() -> tuple[CSS, ...]:
 
 
 def _page_numbers(first: int, total: int) -> CSS:
-    """Number the pages of a part of the booklet: its first page is `first` of `total`."""
+    """Number the pages of a part of the booklet: its first page is `first` of `total`, both
+    counted in the body (from 第一部分; the front matter is numbered apart, in pdf.css)."""
+    start = f"@page :first {{ counter-increment: page {first}; }}" if first > 1 else ""
     return CSS(
         string=(
             "@page { @bottom-center { content: "
-            f'"第 " counter(page) " 页 共 {total} 页"; }} }}'
-            f"@page :first {{ counter-increment: page {first}; }}"
+            f'"第 " counter(page) " 页 共 {total} 页"; }} }}{start}'
         )
     )
+
+
+def _lead_pages(document) -> int:
+    """The pages before 第一部分: the cover and the 目录, numbered apart from the body."""
+    return next(i for i, page in enumerate(document.pages) if "part-one" in page.anchors)
 
 
 @dataclass
@@ -313,7 +319,9 @@ def _booklet_sequential(part_one, tables) -> bytes:
         layouts = [TableLayout(splits.get(t.code, frozenset()), 0) for t in tables]
         return _booklet_html(part_one, tables, layouts, front=True, toc=_toc(tables, None))
 
-    document, _ = _lay_out_until_stable(build)
+    document, splits = _lay_out_until_stable(build)
+    body_pages = len(document.pages) - _lead_pages(document)
+    document = _lay_out(build(splits), (_page_numbers(1, body_pages),))
     return document.write_pdf(finisher=_open_outlines)
 
 
@@ -323,8 +331,10 @@ def _toc(tables: list[TargetTable], starts: list[int] | None) -> list[dict]:
     ]
 
 
-def _part_specs(part_one, tables, layouts, front_pages: int, cores: int) -> list[dict]:
-    starts, page = [], front_pages + 1
+def _part_specs(part_one, tables, layouts, front_pages: int, lead: int, cores: int) -> list[dict]:
+    """The parts of the booklet to lay out: the first holds the `front_pages` of cover, 目录
+    and 第一部分, of which `lead` (cover and 目录) come before the body's page 1."""
+    starts, page = [], front_pages - lead + 1
     for layout in layouts:
         starts.append(page)
         page += layout.pages
@@ -352,15 +362,17 @@ def booklet_pdf(part_one: PartOne, tables: list[TargetTable]) -> bytes:
     cores = multiprocessing.cpu_count() if parallel else 1
     layouts, unconfirmed = _table_layouts(tables, parallel)
     front_html = _booklet_html(part_one, [], [], front=True, toc=_toc(tables, None))
-    front_pages = len(_lay_out(front_html).pages)
-    parts = _render_parts(_part_specs(part_one, tables, layouts, front_pages, cores), parallel)
+    front = _lay_out(front_html)
+    front_pages, lead = len(front.pages), _lead_pages(front)
+    specs = _part_specs(part_one, tables, layouts, front_pages, lead, cores)
+    parts = _render_parts(specs, parallel)
     if any(part is None for part in parts):
         # A quick measure did not hold (a repeated label made a row taller): measure the
         # unconfirmed tables fully and lay out again.
         for i in unconfirmed:
             layouts[i] = _measure(tables[i])[0]
         unconfirmed = set()
-        specs = _part_specs(part_one, tables, layouts, front_pages, cores)
+        specs = _part_specs(part_one, tables, layouts, front_pages, lead, cores)
         parts = _render_parts(specs, parallel)
         if any(part is None for part in parts):
             return _booklet_sequential(part_one, tables)
