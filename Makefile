@@ -41,10 +41,8 @@ $(RUNTIME_STAMP): pyproject.toml
 install-runtime: $(RUNTIME_SYSTEM_STAMP) $(RUNTIME_STAMP)
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	@echo "perfbudget: http://127.0.0.1:8000/  (finance / chief / auditor / admin, password: $${DEMO_PASSWORD:-demo})"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@# PORT=8001 make run serves on another port.
+	PYTHON_BIN=$(BIN)/python bash scripts/run.sh
 
 test: install
 	$(BIN)/python -m pytest

@@ -1,14 +1,18 @@
 """Production settings: check --deploy, security headers, CSP-clean pages, health, logging,
 the error pages, and the app served by gunicorn."""
 
+import http.cookiejar
 import logging
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from html.parser import HTMLParser
 
@@ -397,7 +401,7 @@ def test_a_submission_over_the_size_limits_is_named_and_stores_nothing(
 
 
 def test_debug_pages_keep_their_inline_styles(client, finance, settings):
-    """With DEBUG on (make run) Django's debug pages are styled inline: no CSP then."""
+    """With DEBUG on (a developer's runserver) Django's debug pages are styled inline: no CSP."""
     client.force_login(finance)
     assert client.get("/projects/")["Content-Security-Policy"]
     settings.DEBUG = True
@@ -456,3 +460,67 @@ def test_cached_downloads_are_private_and_revalidated_so_etag_still_works(
     again = client.get(url, headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304
     assert again["Cache-Control"] == "private, no-cache"
+
+
+@pytest.mark.slow
+def test_make_run_serves_the_demo_with_the_apps_own_pages(tmp_path):
+    """make run (scripts/run.sh): the demo data on its own database, plain HTTP on this machine,
+    and the app's own pages: a missing page is the app's 404 with its top bar, never Django's
+    debug page; the stylesheets and the icon are served; the demo users can sign in."""
+    port = _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "SECRET_KEY")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        CACHE_DIR=str(tmp_path / "cache"),
+        PORT=str(port),
+        PYTHON_BIN=sys.executable,
+    )
+    server = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.5)
+        else:
+            pytest.fail("make run did not answer")
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        login = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
+        assert 'rel="icon"' in login
+        icon = re.search(r'rel="icon"[^>]*href="([^"]+)"', login).group(1)
+        assert opener.open(f"{base}{icon}", timeout=10).status == 200
+        assert opener.open(f"{base}/static/css/app.css", timeout=10).status == 200
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        form = urllib.parse.urlencode(
+            {"username": "finance", "password": "demo", "csrfmiddlewaretoken": token}
+        ).encode()
+        home = opener.open(f"{base}/accounts/login/", form, timeout=10).read().decode()
+        assert "承德高新技术产业开发区宣传中心本级" in home
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            opener.open(f"{base}/projects/2024/NO-SUCH-CODE/", timeout=10)
+        page = missing.value.read().decode()
+        assert missing.value.code == 404
+        assert "页面不存在" in page and "退出" in page
+        assert "Page not found" not in page and "URLconf" not in page
+        with pytest.raises(urllib.error.HTTPError) as unknown:
+            opener.open(f"{base}/no-such-page/", timeout=10)
+        assert unknown.value.code == 404 and "页面不存在" in unknown.value.read().decode()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
