@@ -167,7 +167,7 @@ def test_finance_enters_a_project_from_nothing_and_prints_it(live_server, browse
     row.locator(".row-finding button", has_text="改为 ≥90%").click()
     assert row.locator("select").input_value() == "≥"
     bound.wait_for(state="detached")
-    expect(page.locator("#check-status")).to_have_text(re.compile(r"^错误 0 · 警告 0"))
+    expect(page.locator("#check-status")).to_have_text(re.compile(r"^不能提交 0 · 警告 0"))
 
     page.click("#save-button")
     page.wait_for_url("**/projects/2024/13081123P000199900001/")
@@ -310,4 +310,24 @@ def test_text_areas_grow_with_their_text(live_server, browser_page, clerk):
     after = area.evaluate("a => a.clientHeight")
     assert after > before * 2
     assert area.evaluate("a => a.scrollHeight <= a.clientHeight + 4")  # all of it in view
-    assert "警告和提示不影响提交" in page.locator("#blocking-note").inner_text()
+    assert "警告和提示不影响保存和提交" in page.locator("#blocking-note").inner_text()
+
+
+def test_what_blocks_saving_is_listed_first_and_links_to_its_field(
+    live_server, browser_page, clerk
+):
+    from playwright.sync_api import expect
+
+    code = "13081123P000182100018"
+    page = browser_page
+    _login(page, live_server, "clerk")
+    page.goto(live_server.url + f"/projects/2024/{code}/edit/")
+    page.fill("#id_name", "")
+    first = page.locator("#live-findings li").first
+    expect(first).to_contain_text("不能保存")
+    expect(first).to_contain_text("项目名称")
+    expect(page.locator("#check-status")).to_have_text(re.compile(r"^不能保存 1 · 不能提交"))
+    first.locator(".where-link").click()
+    assert page.evaluate("document.activeElement.id") == "id_name"
+    page.fill("#id_name", "承德高新区新闻合办专项")
+    expect(page.locator("#live-findings .finding-save")).to_have_count(0)

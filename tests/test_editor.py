@@ -499,3 +499,59 @@ def test_the_history_shows_what_a_record_was_created_with_and_amounts_as_the_for
     assert ("预算数", "", "150") in created.changes
     page = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
     assert "150.000000" not in page and "承德高新区新闻合办专项" in page
+
+
+def test_live_check_lists_what_blocks_saving_apart_from_what_blocks_submitting(client, finance):
+    # One list: what the form refuses (nothing is saved until it is put right) comes first,
+    # each with where it is; the findings follow, errors among them blocking submission only.
+    client.force_login(finance)
+    project = _project()
+    rows = _rows(project)
+    rows[0].update(operator="≥", number="105", unit="%", text="")
+    data = _post_data(
+        project,
+        rows,
+        name="",
+        budget_total="120.5.3",
+        framework=project.framework_id,
+        project_pk=project.pk,
+    )
+    answer = client.post(reverse("projects:check"), data).json()
+    blocking = {(e["where"], e["anchor"]) for e in answer["save_errors"]}
+    assert ("项目名称", "field:name") in blocking
+    assert ("预算数", "field:budget_total") in blocking
+    assert any(e["anchor"] == "row-0" and "100%" in e["message"] for e in answer["save_errors"])
+    assert all(e["message"] for e in answer["save_errors"])
+    assert any(f["severity"] == "error" for f in answer["findings"])
+    # The project's own code is no clash with itself; a clean page blocks nothing.
+    clean = _post_data(
+        project, _rows(project), framework=project.framework_id, project_pk=project.pk
+    )
+    assert client.post(reverse("projects:check"), clean).json()["save_errors"] == []
+    assert _project().name == project.name
+
+
+def test_live_check_of_another_units_project_blocks_nothing_and_reveals_nothing(
+    client, finance, reference
+):
+    from departments.models import Department
+
+    other = Department.objects.create(code="990001", name="别的单位")
+    foreign = Project.objects.create(
+        department=other,
+        year=2024,
+        framework=_project().framework,
+        code="990001P1",
+        table_number=1,
+        table_name="别人的项目",
+        name="别人的项目",
+        budget_total=1,
+        fiscal_funds=1,
+    )
+    client.force_login(finance)
+    project = _project()
+    data = _post_data(
+        project, _rows(project), framework=project.framework_id, project_pk=foreign.pk
+    )
+    answer = client.post(reverse("projects:check"), data).json()
+    assert "别人的项目" not in str(answer)

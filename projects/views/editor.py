@@ -235,14 +235,62 @@ def project_check(request: HttpRequest) -> JsonResponse:
         framework_id.isascii() and framework_id.isdigit() and len(framework_id) <= 18
     ):
         raise Http404("没有这个指标体系")
-    categories = list(
-        _categories(
-            int(framework_id) if framework_id else (budget_year.framework if budget_year else None)
-        )
+    queryset = _categories(
+        int(framework_id) if framework_id else (budget_year.framework if budget_year else None)
     )
-    data = draft_target_data(request.POST, categories, BudgetYear.milestones_of(year))
+    categories = list(queryset)
+    milestones = BudgetYear.milestones_of(year)
+    data = draft_target_data(request.POST, categories, milestones)
     findings = check_target_data(data)
-    return JsonResponse({"findings": [f.as_dict() for f in findings]})
+    return JsonResponse(
+        {
+            "save_errors": _save_errors(request.POST, department, year, milestones, queryset),
+            "findings": [f.as_dict() for f in findings],
+        }
+    )
+
+
+def _save_errors(post, department, year: int, milestones, categories) -> list[dict]:
+    """What the form refuses on saving (nothing is saved until it is put right), each with the
+    field or row it stands at: the live check lists these first, apart from the findings,
+    which block submitting only. The project being edited is looked up in the user's own unit
+    only, so that its code is no clash with itself."""
+    pk = post.get("project_pk", "")
+    project = None
+    if pk.isascii() and pk.isdigit() and len(pk) <= 18:
+        project = Project.objects.filter(pk=int(pk), department=department, year=year).first()
+    form = ProjectForm(
+        post,
+        instance=project or Project(department=department, year=year),
+        department=department,
+        year=year,
+        milestones=milestones,
+    )
+    formset = IndicatorFormSet(post, prefix="ind", categories=categories)
+    errors = [
+        {
+            "where": form.fields[name].label if name in form.fields else "项目",
+            "message": message,
+            "anchor": f"field:{name}" if name in form.fields else "project",
+        }
+        for name, messages in form.errors.items()
+        if name != "version"
+        for message in messages
+    ]
+    if not formset.management_form.is_valid():
+        return errors
+    for i, row in enumerate(formset.forms):
+        name = row["name"].value() or "（未命名）"
+        errors += [
+            {"where": f"第 {i + 1} 行 {name}", "message": message, "anchor": f"row-{i}"}
+            for messages in row.errors.values()
+            for message in messages
+        ]
+    errors += [
+        {"where": "指标", "message": message, "anchor": "indicators"}
+        for message in formset.non_form_errors()
+    ]
+    return errors
 
 
 def _library_suggestions(category: SecondaryCategory, query: str) -> list[dict]:

@@ -150,7 +150,7 @@
     checkStatus.textContent = "检查中…";
     fetch(form.dataset.checkUrl, { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(function (data) { showFindings(data.findings); })
+      .then(function (data) { showFindings(data.save_errors || [], data.findings); })
       .catch(function () { checkStatus.textContent = "检查暂不可用"; });
   }
 
@@ -160,6 +160,9 @@
       return name ? name.closest("tr") : null;
     }
     if (anchor === "cost") return null;
+    if (anchor.indexOf("field:") === 0) {
+      return form.querySelector('[name="' + anchor.slice(6).replace(/"/g, "") + '"]');
+    }
     return form.querySelector('[data-anchor="' + anchor.replace(/"/g, "") + '"]');
   }
 
@@ -189,12 +192,47 @@
     return button;
   }
 
-  function showFindings(findings) {
+  // A place in the list is a link: it scrolls to the row or field and puts the cursor there.
+  function placeLink(li, where, anchor) {
+    const target = anchorElement(anchor);
+    const place = li.querySelector(".where");
+    place.textContent = where;
+    if (!target) return;
+    const link = document.createElement("a");
+    link.href = "#";
+    link.className = "where-link";
+    link.textContent = where;
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      target.scrollIntoView({ block: "center" });
+      const input = target.matches("input, textarea, select") ? target :
+        target.querySelector("input:not([type=hidden]), textarea, select");
+      if (input) input.focus();
+    });
+    place.textContent = "";
+    place.appendChild(link);
+  }
+
+  // What the form refuses on saving, first in the list: nothing is saved until it is right.
+  function showSaveErrors(errors) {
+    errors.forEach(function (e) {
+      const li = document.createElement("li");
+      li.className = "finding finding-save";
+      li.innerHTML = '<span class="sev sev-save">不能保存</span><span class="where"></span>' +
+        '<div class="finding-body"><span class="msg"></span></div>';
+      placeLink(li, e.where, e.anchor);
+      li.querySelector(".msg").textContent = e.message;
+      findingsList.appendChild(li);
+    });
+  }
+
+  function showFindings(saveErrors, findings) {
     form.querySelectorAll(".flag-error, .flag-warning, .flag-info").forEach(function (el) {
       el.classList.remove("flag-error", "flag-warning", "flag-info");
     });
     form.querySelectorAll(".row-finding").forEach(function (el) { el.remove(); });
     findingsList.innerHTML = "";
+    showSaveErrors(saveErrors);
     const counts = { error: 0, warning: 0, info: 0 };
     findings.forEach(function (f) {
       counts[f.severity] += 1;
@@ -204,26 +242,9 @@
       li.innerHTML = '<span class="sev sev-' + f.severity + '"></span><span class="where"></span>' +
         '<div class="finding-body"><strong class="rule-title"></strong>：<span class="msg"></span>' +
         '<div class="fix-note"></div><div class="reason"></div></div>';
-      li.querySelector(".sev").textContent = f.label;
-      li.querySelector(".where").textContent = f.where;
-      const target = anchorElement(f.anchor);
-      if (target) {
-        // The place is a link: it scrolls to the row or field and puts the cursor there.
-        const link = document.createElement("a");
-        link.href = "#";
-        link.className = "where-link";
-        link.textContent = f.where;
-        link.addEventListener("click", function (event) {
-          event.preventDefault();
-          target.scrollIntoView({ block: "center" });
-          const input = target.matches("input, textarea, select") ? target :
-            target.querySelector("input:not([type=hidden]), textarea, select");
-          if (input) input.focus();
-        });
-        const where = li.querySelector(".where");
-        where.textContent = "";
-        where.appendChild(link);
-      }
+      // An error blocks submitting (not saving); warnings and notes block nothing.
+      li.querySelector(".sev").textContent = f.severity === "error" ? "不能提交" : f.label;
+      placeLink(li, f.where, f.anchor);
       li.querySelector(".rule-title").textContent = f.rule;
       li.querySelector(".msg").textContent = f.message;
       li.querySelector(".fix-note").textContent = f.suggestion ? "建议：" + f.suggestion : "";
@@ -245,8 +266,11 @@
         }
       }
     });
-    if (!findings.length) findingsList.innerHTML = '<li class="ok-note">未发现问题。</li>';
-    checkStatus.textContent = "错误 " + counts.error + " · 警告 " + counts.warning + " · 提示 " + counts.info;
+    if (!findings.length && !saveErrors.length) {
+      findingsList.innerHTML = '<li class="ok-note">未发现问题。</li>';
+    }
+    checkStatus.textContent = (saveErrors.length ? "不能保存 " + saveErrors.length + " · " : "") +
+      "不能提交 " + counts.error + " · 警告 " + counts.warning + " · 提示 " + counts.info;
   }
 
   // --- wiring ------------------------------------------------------------------------------
