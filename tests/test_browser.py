@@ -4,6 +4,7 @@ prints it: suggestions, live checks, saving, the table and its PDF."""
 import os
 import re
 import shutil
+import unicodedata
 
 import pytest
 from django.db import connections
@@ -174,7 +175,7 @@ def test_finance_enters_a_project_from_nothing_and_prints_it(live_server, browse
     assert "已保存：10.宣传干部培训绩效目标表" in page.content()
     project = Project.objects.get(code="13081123P000199900001")
     assert [i.name for i in project.indicators.in_table_order()] == [r[1] for r in ROWS]
-    cells = page.locator("table.target-table tbody tr").all_inner_texts()
+    cells = page.locator("table.target-table.grid tbody tr").all_inner_texts()
     assert cells[0].split("\t")[:5] == [
         "产出指标",
         "数量指标",
@@ -331,3 +332,43 @@ def test_what_blocks_saving_is_listed_first_and_links_to_its_field(
     assert page.evaluate("document.activeElement.id") == "id_name"
     page.fill("#id_name", "承德高新区新闻合办专项")
     expect(page.locator("#live-findings .finding-save")).to_have_count(0)
+
+
+def test_printing_the_page_of_a_long_table_repeats_the_grid_head_on_every_page(
+    live_server, browser_page, clerk
+):
+    # The browser's own print (Ctrl+P) of the project page, as Chromium prints it to PDF: the
+    # grid's column heads start every page, and no page ends on the heads alone.
+    from indicators.models import Indicator, SecondaryCategory
+
+    code = "13081123P000182100018"
+    project = Project.objects.get(code=code)
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    Indicator.objects.bulk_create(
+        Indicator(
+            project=project,
+            category=quantity,
+            order=10 + i,
+            name=f"长表指标{i:02d}",
+            description=f"第{i:02d}项工作的说明，写得比较长，占两行以上的宽度",
+            value_text=f"≥{i}次",
+            basis="年度工作计划",
+        )
+        for i in range(40)
+    )
+    page = browser_page
+    _login(page, live_server, "clerk")
+    page.goto(live_server.url + f"/projects/2024/{code}/")
+    # Chromium's PDF maps some characters to their Kangxi radical forms (⼀ for 一): NFKC.
+    pages = [
+        unicodedata.normalize("NFKC", text)
+        for text in page_texts(page.pdf(format="A4", print_background=False))
+    ]
+    assert len(pages) >= 3
+    for text in pages:
+        assert "一级指标" in text and "确定依据" in text
+    # The heads are followed by rows on every page, and every row is printed once (长 comes
+    # out as the radical ⻓, which NFKC leaves: the names are matched without it).
+    assert all("表指标" in text for text in pages)
+    whole = "".join(pages)
+    assert all(whole.count(f"表指标{i:02d}") == 1 for i in range(40))
