@@ -260,8 +260,8 @@ def test_the_page_the_pdf_and_excel_draw_the_same_cells(client, finance, auditor
             assert squash(text) in pdf, text
     sheet = load_workbook(io.BytesIO(client.get(XLSX_URL).content)).active
     cells = [[c for c in row if c not in (None, "")] for row in sheet.iter_rows(values_only=True)]
-    assert len(cells) == 1 + len(page)
-    for drawn, shown in zip(cells[1:], page, strict=True):
+    assert cells[1] == ["（2024年度）"] and len(cells) == 2 + len(page)
+    for drawn, shown in zip(cells[2:], page, strict=True):
         assert len(drawn) == len(shown), (drawn, shown)
         for value, text in zip(drawn, shown, strict=True):
             if isinstance(value, int | float):
@@ -327,9 +327,9 @@ def test_the_form_is_laid_out_as_the_official_template(client, finance, auditor)
             "得分",
         ],
         ["年度资金总额", "3.01", "3.01", "2.90", "10", "96.35%", "9.63"],
-        ["其中：当年财政拨款", "3.01", "2.50", "2.40", "—", "—", "—"],
-        ["上年结转资金", "", "0.51", "0.50", "—", "—", "—"],
-        ["其他资金", "0.00", "0.00", "0.00", "—", "—", "—"],
+        ["其中：当年财政拨款", "3.01", "2.50", "2.40", "—", "96%", "—"],
+        ["上年结转资金", "", "0.51", "0.50", "—", "98.04%", "—"],
+        ["其他资金", "0.00", "0.00", "0.00", "—", "", "—"],
         ["年度总体目标", "预期目标", "实际完成情况"],
         [_table().project.target, "为14名放映员发放补贴，全年放映任务完成。"],
     ]
@@ -349,3 +349,41 @@ def test_parts_of_the_funds_beyond_the_total_are_refused(client, finance):
     response = client.post(URL, _form(fiscal_executed="-1"), follow=True)
     assert "不能为负数" in response.content.decode()
     assert not SelfEvaluation.objects.exists()
+
+
+def _long_evaluation():
+    """The reference project with 40 more 数量指标 rows: a 自评表 of several pages."""
+    project = Project.objects.get(code=CODE)
+    quantity = Indicator.objects.filter(project=project, category__name="数量指标").first().category
+    Indicator.objects.bulk_create(
+        Indicator(project=project, category=quantity, order=10 + i, name=f"长表指标{i:02d}")
+        for i in range(40)
+    )
+    return _table()
+
+
+def test_a_long_self_evaluation_pdf_repeats_heads_and_labels_on_every_page(client, auditor):
+    from projects.documents.pdf import evaluation_pdf
+
+    pages = page_texts(evaluation_pdf(_long_evaluation()))
+    assert len(pages) >= 2
+    assert "（2024年度）" in pages[0]
+    for text in pages:
+        assert "一级指标" in text and "偏差原因分析及改进措施" in squash(text)
+        assert "产出指标" in text and "数量指标" in text
+    assert all("".join(pages).count(f"长表指标{i:02d}") == 1 for i in range(40))
+
+
+def test_a_long_self_evaluation_workbook_prints_heads_and_labels_on_every_page():
+    from projects.documents.xlsx import evaluation_workbook
+
+    ws = load_workbook(io.BytesIO(evaluation_workbook(_long_evaluation()))).active
+    head = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+    assert ws.cell(row=head, column=1).value == "一级指标"
+    breaks = sorted(b.id for b in ws.row_breaks.brk)
+    assert breaks
+    for merged in ws.merged_cells.ranges:
+        assert not any(merged.min_row <= b < merged.max_row for b in breaks), merged
+    for b in breaks:
+        assert ws.cell(row=b + 1, column=1).value == "产出指标"
+        assert ws.cell(row=b + 1, column=2).value == "数量指标"

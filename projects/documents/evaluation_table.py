@@ -26,7 +26,7 @@ FUND_ROWS = (
     ("上年结转资金", lambda ev, key, field: ev.fund_parts(key)[1]),
     ("其他资金", lambda ev, key, field: ev.other_funds(key)),
 )
-NOT_SCORED = [Cell("—", role="number")] * 3
+NOT_SCORED = Cell("—", role="number")
 GRID_HEADERS = (
     "一级指标",
     "二级指标",
@@ -43,7 +43,7 @@ def _text(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
 
-def _own_cells(row: "EvaluationRow") -> list[Cell]:
+def own_cells(row: "EvaluationRow") -> list[Cell]:
     # A printed form leaves what is not filled in blank; the entry form says why (`problem`).
     score = Cell(_text(row.score), role="number", value=row.score)
     return [
@@ -139,8 +139,7 @@ class EvaluationTable:
                 Cell(_text(self.budget_score), role="number", value=self.budget_score),
             ],
             *(
-                [Cell(label, role="label"), *self._fund_cells(part), *NOT_SCORED]
-                for label, part in FUND_ROWS
+                [Cell(label, role="label"), *self._part_cells(part)] for label, part in FUND_ROWS
             ),
             [
                 Cell("年度总体目标", rowspan=2, role="label"),
@@ -153,6 +152,16 @@ class EvaluationTable:
             ],
         ]
 
+    def _part_cells(self, amount) -> list[Cell]:
+        """A row of 项目资金 under the total: its amounts and 执行率; only the total is scored
+        (分值 and 得分 "—")."""
+        cells = self._fund_cells(amount)
+        annual, executed = cells[1].value, cells[2].value
+        rate = ""
+        if annual and executed is not None:
+            rate = f"{format_number(round2(executed / annual * 100))}%"
+        return [*cells, NOT_SCORED, Cell(rate, role="number"), NOT_SCORED]
+
     def _fund_cells(self, amount) -> list[Cell]:
         """年初预算数, 全年预算数 and 全年执行数 of one row of 项目资金."""
         ev = self.evaluation
@@ -164,9 +173,19 @@ class EvaluationTable:
     def grid_head(self) -> list[Cell]:
         return [Cell(text, role="head") for text in GRID_HEADERS]
 
-    def grid_rows(self) -> list[GridLine]:
-        """Indicator rows with the 一级 and 二级 cells merged as the 绩效目标表 merges them."""
-        return merged_lines(self.rows, _own_cells, lambda row: row.indicator.pk)
+    @property
+    def code(self) -> str:
+        return self.project.code
+
+    @property
+    def year_line(self) -> str:
+        """The line under the title, as the official form has it."""
+        return f"（{self.project.year}年度）"
+
+    def grid_rows(self, splits: frozenset[int] = frozenset()) -> list[GridLine]:
+        """Indicator rows with the 一级 and 二级 cells merged as the 绩效目标表 merges them (and
+        started again where a printed page begins: `group_spans`)."""
+        return merged_lines(self.rows, own_cells, lambda row: row.indicator.pk, splits)
 
     def total_row(self) -> list[Cell]:
         return [

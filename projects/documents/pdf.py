@@ -381,6 +381,18 @@ def booklet_pdf(part_one: PartOne, tables: list[TargetTable]) -> bytes:
     return parts[0][0] if len(parts) == 1 else _join(parts)
 
 
+def evaluation_pdf(table) -> bytes:
+    """The 项目支出绩效自评表: laid out until no 一级/二级 group continues on a page without its
+    labels, as a 绩效目标表 is."""
+
+    def build(splits: dict) -> str:
+        grid = table.grid_rows(splits.get(table.code, frozenset()))
+        return render_to_string("pdf/evaluation.html", {"table": table, "grid": grid})
+
+    document, _ = _lay_out_until_stable(build)
+    return document.write_pdf()
+
+
 def document_pdf(html: str) -> bytes:
-    """A one-off document (the 自评表) in the forms' styles."""
+    """A one-off document (the 审核意见书) in the forms' styles."""
     return _lay_out(html).write_pdf()

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from projects.documents.evaluation_table import own_cells
 from projects.documents.part_one import PartOne
 from projects.documents.target_table import COLUMNS, Cell, TargetTable, page_splits
 from projects.importer.contract import META_KEYS, META_SHEET
@@ -315,24 +316,42 @@ EVALUATION_WIDTHS = [11, 17, 15, 12, 12, 8, 8, 28]
 
 
 def evaluation_workbook(table) -> bytes:
-    """The 项目支出绩效自评表 as a form workbook, from the same cells as the page and the PDF."""
+    """The 项目支出绩效自评表 as a form workbook, from the same cells as the page and the PDF;
+    like the 绩效目标表's form, its page breaks are computed and the 一级/二级 merges start
+    again, with their labels, on each page, under the repeated column heads."""
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_name(f"{table.project.table_number}.{table.project.table_name}", set())
     widths = EVALUATION_WIDTHS
     _set_widths(ws, widths)
     _title(ws, 1, f"{table.project.table_name}绩效自评表", len(widths))
-    rows = [
-        *table.header_rows(),
-        table.grid_head(),
-        *(line.cells for line in table.grid_rows()),
-        table.total_row(),
-    ]
+    _title(ws, 2, table.year_line, len(widths), size=11)
+    used = ws.row_dimensions[1].height + ws.row_dimensions[2].height
     occupied: set = set()
-    for r, cells in enumerate(rows, 2):
-        lines = _write_row(ws, r, cells, occupied, widths)
-        ws.row_dimensions[r].height = max(20, 15 * lines)
-    _print_setup(ws, title_rows="6:6")
+    row = 3
+    for cells in table.header_rows():
+        lines = _write_row(ws, row, cells, occupied, widths)
+        ws.row_dimensions[row].height = max(20, 15 * lines)
+        used += ws.row_dimensions[row].height
+        row += 1
+    head_row = row
+    _write_row(ws, row, table.grid_head(), occupied, widths)
+    ws.row_dimensions[row].height = HEAD_HEIGHT
+    row += 1
+    page = PAGE_HEIGHT / _fit_scale(widths)
+    heights = [
+        max(20, 15 * max(_lines(c.text, w) for c, w in zip(own_cells(r), widths[2:], strict=True)))
+        for r in table.rows
+    ]
+    splits = page_splits(heights, page - used - HEAD_HEIGHT, page - HEAD_HEIGHT)
+    for line in [*table.grid_rows(splits), None]:
+        if line is not None and line.index in splits:
+            ws.row_breaks.append(Break(id=row - 1))
+        cells = line.cells if line is not None else table.total_row()
+        lines = _write_row(ws, row, cells, occupied, widths)
+        ws.row_dimensions[row].height = max(20, 15 * lines)
+        row += 1
+    _print_setup(ws, title_rows=f"{head_row}:{head_row}")
     return _save(wb)
 
 

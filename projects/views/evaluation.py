@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -140,10 +139,7 @@ def project_evaluation_confirm(request: HttpRequest, year: int, code: str) -> Ht
 
 def project_evaluation_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:
     project, _, table = _evaluation_for(request, year, code)
-    html = render_to_string(
-        "pdf/evaluation.html", {"table": table, "grid": evaluation_table.grid(table)}
-    )
-    response = HttpResponse(pdf.document_pdf(html), content_type=PDF)
+    response = HttpResponse(pdf.evaluation_pdf(table), content_type=PDF)
     name = f"{project.table_number}.{project.table_name}绩效自评表.pdf"
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
