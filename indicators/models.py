@@ -192,6 +192,8 @@ FUND_COLUMNS = (
     ("executed", "executed", "全年执行数"),
 )
 PARTS_OVER_TOTAL = "{column}中当年财政拨款与上年结转资金之和超过年度资金总额"
+EXECUTED_OVER_BUDGET = "{label}的全年执行数超过全年预算数，请核实"
+FUND_SOURCES = (("fiscal", "当年财政拨款"), ("carryover", "上年结转资金"))
 
 
 class SelfEvaluation(models.Model):
@@ -244,6 +246,15 @@ class SelfEvaluation(models.Model):
             parts = self.fund_parts(key)
             if total is not None and sum(p or 0 for p in parts) > total:
                 raise ValidationError(PARTS_OVER_TOTAL.format(column=column))
+        # Spending cannot pass its budget: 执行率 above 100% is a typing error.
+        pairs = [("年度资金总额", self.annual_budget, self.executed)]
+        pairs += [
+            (label, getattr(self, f"{source}_annual"), getattr(self, f"{source}_executed"))
+            for source, label in FUND_SOURCES
+        ]
+        for label, budget, executed in pairs:
+            if budget is not None and executed is not None and executed > budget:
+                raise ValidationError(EXECUTED_OVER_BUDGET.format(label=label))
 
     def fund_parts(self, key: str) -> tuple:
         """当年财政拨款 and 上年结转资金 of one column (initial, annual, executed)."""

@@ -66,6 +66,7 @@ def evaluation_save(
 
 
 NEGATIVE_WEIGHT = "{name}：权重不能为负数"
+SHARE_OUT_OF_RANGE = "{name}：得分比例应在 0% 到 100% 之间"
 SHARE_OUT_OF_BAND = "{name}：{label}的得分比例应在 {low}% 到 {high}% 之间"
 
 
@@ -83,6 +84,8 @@ def _check_result(name: str, data: dict) -> None:
             raise EvaluationRefused(
                 SHARE_OUT_OF_BAND.format(name=name, label=label, low=low, high=high)
             )
+    if share is not None and not 0 <= share <= 100:
+        raise EvaluationRefused(SHARE_OUT_OF_RANGE.format(name=name))
 
 
 @transaction.atomic

@@ -387,3 +387,52 @@ def test_a_long_self_evaluation_workbook_prints_heads_and_labels_on_every_page()
     for b in breaks:
         assert ws.cell(row=b + 1, column=1).value == "产出指标"
         assert ws.cell(row=b + 1, column=2).value == "数量指标"
+
+
+def test_a_refused_save_keeps_everything_typed_and_marks_the_input(client, finance):
+    client.force_login(finance)
+    first = Indicator.objects.filter(project__code=CODE).order_by("pk").first()
+    data = _form(
+        executed="abc",
+        outcome="全年放映任务完成，补贴按时发放。",
+        **{f"actual_{first.pk}": "7次", f"reason_{first.pk}": "两名放映员年中离岗"},
+    )
+    response = client.post(URL, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "未保存：全年执行数须为数字" in page
+    assert "全年放映任务完成，补贴按时发放。" in page and 'value="7次"' in page
+    assert "两名放映员年中离岗" in page
+    assert (
+        'name="executed" aria-label="全年执行数" value="abc" required aria-invalid="true"' in page
+    )
+    assert not SelfEvaluation.objects.exists()
+    # A weight that is no number names its indicator.
+    response = client.post(URL, _form(**{f"weight_{first.pk}": "一"}))
+    assert f"{first.name}：权重须为数字" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "fields, says",
+    [
+        ({"executed": "3.5"}, "年度资金总额的全年执行数超过全年预算数"),
+        (
+            {"fiscal_annual": "2", "fiscal_executed": "2.5"},
+            "当年财政拨款的全年执行数超过全年预算数",
+        ),
+    ],
+)
+def test_spending_beyond_its_budget_is_refused(client, finance, fields, says):
+    client.force_login(finance)
+    response = client.post(URL, _form(**fields))
+    assert says in response.content.decode()
+    assert not SelfEvaluation.objects.exists()
+
+
+@pytest.mark.parametrize("share", ["150", "-10"])
+def test_a_share_outside_0_to_100_is_refused_whatever_the_judgement(client, finance, share):
+    client.force_login(finance)
+    row = Indicator.objects.filter(project__code=CODE).order_by("pk").first()
+    response = client.post(URL, _form(**{f"share_{row.pk}": share, f"achievement_{row.pk}": ""}))
+    assert "得分比例应在 0% 到 100% 之间" in response.content.decode()
+    assert not SelfEvaluation.objects.exists()

@@ -15,7 +15,7 @@ from indicators.scoring import (
 )
 from indicators.values import format_number
 from perfbudget.lib.numbers import format_money
-from projects.documents.target_table import Cell, GridLine, group_spans, merged_lines
+from projects.documents.target_table import Cell, GridLine, merged_lines
 from projects.models import Project
 
 MISSING = "未填写实际完成值"
@@ -138,9 +138,7 @@ class EvaluationTable:
                 Cell(f"{format_number(rate)}%" if rate is not None else "", role="number"),
                 Cell(_text(self.budget_score), role="number", value=self.budget_score),
             ],
-            *(
-                [Cell(label, role="label"), *self._part_cells(part)] for label, part in FUND_ROWS
-            ),
+            *([Cell(label, role="label"), *self._part_cells(part)] for label, part in FUND_ROWS),
             [
                 Cell("年度总体目标", rowspan=2, role="label"),
                 Cell("预期目标", colspan=4, role="label"),
@@ -258,12 +256,3 @@ def _row(primary: str, secondary: str, indicator: Indicator, points: Decimal) ->
     except ScoringError as error:
         row.problem = str(error)
     return row
-
-
-def grid(table: EvaluationTable) -> list[dict]:
-    """The entry form's rows, with the spans of the merged 一级 and 二级 cells."""
-    spans = group_spans([(row.primary, row.secondary) for row in table.rows])
-    return [
-        {"row": row, "primary_span": primary, "secondary_span": secondary}
-        for row, (primary, secondary) in zip(table.rows, spans, strict=True)
-    ]

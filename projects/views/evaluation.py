@@ -10,16 +10,15 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from departments.access import get_department_year
-from indicators.models import FUND_COLUMNS, Achievement
+from indicators.models import FUND_COLUMNS, FUND_SOURCES, Achievement
 from perfbudget.lib.downloads import PDF, XLSX
 from perfbudget.lib.grades import Grade
-from perfbudget.lib.numbers import NotANumber, read_number
+from perfbudget.lib.numbers import NotANumber, format_number, read_number
 from projects import evaluation, monitoring
 from projects.access import get_project, require_write
 from projects.documents import evaluation_table, pdf, xlsx
 
 EVALUATION_SAVED = "自评已保存。"
-FUND_SOURCES = (("fiscal", "当年财政拨款"), ("carryover", "上年结转资金"))
 
 
 def _evaluation_for(request, year: int, code: str):
@@ -28,63 +27,112 @@ def _evaluation_for(request, year: int, code: str):
     return project, access, evaluation_table.build_evaluation(project)
 
 
-def _money_or_error(text: str, label: str) -> Decimal:
-    value = _optional_decimal(text, label)
+class Refused(evaluation.EvaluationRefused):
+    """Posted input that is no number (or a negative amount), with the input it came from."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _money_or_error(post, field: str, label: str) -> Decimal:
+    value = _optional_decimal(post, field, label)
     if value is None:
-        raise evaluation.EvaluationRefused(f"{label}须为数字（万元）")
+        raise Refused(f"{label}须为数字（万元）", field)
     if value < 0:
-        raise evaluation.EvaluationRefused(f"{label}不能为负数")
+        raise Refused(f"{label}不能为负数", field)
     return value
 
 
-def _optional_decimal(text: str, label: str) -> Decimal | None:
+def _optional_decimal(post, field: str, label: str) -> Decimal | None:
     try:
-        return read_number(text)
+        return read_number(post.get(field, ""))
     except NotANumber:
-        raise evaluation.EvaluationRefused(f"{label}须为数字") from None
+        raise Refused(f"{label}须为数字", field) from None
 
 
 def _posted_evaluation(post, table) -> tuple[dict, dict]:
-    """The amounts and each indicator's result as posted; a number that is no number refused."""
+    """The amounts and each indicator's result as posted; a number that is no number refused,
+    naming the input (and the indicator) it is in."""
     amounts = {
-        "initial_budget": _money_or_error(post.get("initial_budget", ""), "年初预算数"),
-        "annual_budget": _money_or_error(post.get("annual_budget", ""), "全年预算数"),
-        "executed": _money_or_error(post.get("executed", ""), "全年执行数"),
+        "initial_budget": _money_or_error(post, "initial_budget", "年初预算数"),
+        "annual_budget": _money_or_error(post, "annual_budget", "全年预算数"),
+        "executed": _money_or_error(post, "executed", "全年执行数"),
         "outcome": post.get("outcome", ""),
     }
     for source, source_label in FUND_SOURCES:
         for key, _, column in FUND_COLUMNS:
-            label = f"{source_label}的{column}"
-            value = _optional_decimal(post.get(f"{source}_{key}", ""), label)
+            field, label = f"{source}_{key}", f"{source_label}的{column}"
+            value = _optional_decimal(post, field, label)
             if value is not None and value < 0:
-                raise evaluation.EvaluationRefused(f"{label}不能为负数")
-            amounts[f"{source}_{key}"] = value
-    results = {
-        row.indicator.pk: {
-            "actual": post.get(f"actual_{row.indicator.pk}", ""),
-            "achievement": post.get(f"achievement_{row.indicator.pk}", ""),
-            "share": _optional_decimal(post.get(f"share_{row.indicator.pk}"), "得分比例"),
-            "weight": _optional_decimal(post.get(f"weight_{row.indicator.pk}"), "权重"),
-            "reason": post.get(f"reason_{row.indicator.pk}", ""),
+                raise Refused(f"{label}不能为负数", field)
+            amounts[field] = value
+    results = {}
+    for row in table.rows:
+        pk = row.indicator.pk
+        results[pk] = {
+            "actual": post.get(f"actual_{pk}", ""),
+            "achievement": post.get(f"achievement_{pk}", ""),
+            "share": _optional_decimal(post, f"share_{pk}", f"{row.name}：得分比例"),
+            "weight": _optional_decimal(post, f"weight_{pk}", f"{row.name}：权重"),
+            "reason": post.get(f"reason_{pk}", ""),
         }
-        for row in table.rows
-    }
     return amounts, results
 
 
-def _fund_inputs(ev) -> list:
-    """The entry form's rows of 当年财政拨款 and 上年结转资金, with their values."""
-    return [
-        (
-            source,
-            label,
-            [
-                (key, column, getattr(ev, f"{source}_{key}") if ev else None)
-                for key, _, column in FUND_COLUMNS
-            ],
-        )
-        for source, label in FUND_SOURCES
-    ]
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    return format_number(value) if isinstance(value, Decimal) else str(value)
+
+
+def _entry(project, table, post=None, invalid: str = "") -> dict:
+    """What the entry form shows: the stored self-evaluation (a new one starts from the
+    project's budget), or after a refused save what was typed, so that nothing typed is lost,
+    with the input at fault marked."""
+    ev = table.evaluation
+    stored = {"outcome": ev.outcome if ev else ""}
+    for _, field, _ in FUND_COLUMNS:
+        default = project.budget_total if field != "executed" else None
+        stored[field] = getattr(ev, field) if ev else default
+    for source, _ in FUND_SOURCES:
+        for key, _, _ in FUND_COLUMNS:
+            stored[f"{source}_{key}"] = getattr(ev, f"{source}_{key}") if ev else None
+    for row in table.rows:
+        pk, result = row.indicator.pk, getattr(row.indicator, "result", None)
+        stored[f"actual_{pk}"] = row.actual
+        stored[f"reason_{pk}"] = row.reason
+        for key, attribute in (("achievement", "achievement"), ("share", "achievement_share")):
+            stored[f"{key}_{pk}"] = getattr(result, attribute) if result else None
+        stored[f"weight_{pk}"] = result.weight if result else None
+
+    def shown(field: str) -> str:
+        return post.get(field, "") if post is not None else _shown(stored[field])
+
+    def cell(field: str, label: str) -> dict:
+        return {"name": field, "label": label, "value": shown(field), "invalid": field == invalid}
+
+    return {
+        "totals": [cell(field, column) for _, field, column in FUND_COLUMNS],
+        "funds": [
+            (
+                label,
+                [cell(f"{source}_{key}", f"{label}的{column}") for key, _, column in FUND_COLUMNS],
+            )
+            for source, label in FUND_SOURCES
+        ],
+        "outcome": cell("outcome", "年度总体目标实际完成情况"),
+        "rows": [
+            {
+                "row": row,
+                **{
+                    key: cell(f"{key}_{row.indicator.pk}", key)
+                    for key in ("actual", "achievement", "share", "weight", "reason")
+                },
+            }
+            for row in table.rows
+        ],
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -92,6 +140,7 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
     """The 自评表 and, for finance staff, the form that fills it."""
     project, access, table = _evaluation_for(request, year, code)
     confirmed = bool(table.evaluation and table.evaluation.confirmed)
+    entry = _entry(project, table)
     if request.method == "POST":
         require_write(access)
         try:
@@ -104,21 +153,21 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
                 else str(refused)
             )
             messages.error(request, f"未保存：{text}")
+            entry = _entry(project, table, request.POST, getattr(refused, "field", ""))
         else:
             messages.success(request, EVALUATION_SAVED)
-        return redirect("projects:evaluation", year, code)
+            return redirect("projects:evaluation", year, code)
     return render(
         request,
         "projects/evaluation.html",
         {
             "project": project,
             "table": table,
-            "grid": evaluation_table.grid(table),
             "editable": access.can_write and not confirmed,
             "confirmed": confirmed,
             "can_confirm": access.can_review(project.section_id) and not confirmed,
             "achievements": Achievement.choices,
-            "fund_inputs": _fund_inputs(table.evaluation),
+            "entry": entry,
         },
     )
 
