@@ -225,3 +225,19 @@ def test_libreoffice_prints_the_word_booklet_with_its_front_matter_numbered_apar
         for line in table.grid_rows():
             for cell in line.cells:
                 assert squash(cell.text) in whole
+
+
+def test_word_documents_say_what_they_are_and_who_they_are_from(client, auditor, reference):
+    import zipfile
+
+    client.force_login(auditor)
+    data = client.get(reverse("projects:table_docx", args=[2024, CODE])).content
+    properties = Document(BytesIO(data)).core_properties
+    assert properties.title == "1.承德高新区新闻合办专项绩效目标表"
+    assert properties.author == "承德高新技术产业开发区宣传中心本级"
+    assert properties.comments == "" and properties.created.year >= 2026
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert not any("thumbnail" in name for name in names)
+        assert b"Macintosh" not in archive.read("docProps/app.xml")
+        assert not any(b"python-docx" in archive.read(name) for name in names)

@@ -12,10 +12,12 @@ finds every cell of the table in the text.
 import math
 from io import BytesIO
 
+from django.utils import timezone
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -173,7 +175,7 @@ def _fill(cell, text: str, role: str, size=TABLE_FONT) -> None:
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     lines = list(LABEL_BREAKS.get(text, ())) if role in ("label", "head") else []
     lines = lines or _clean(text).split("\n")
-    left = role in ("value", "unit") and len(text) > 12
+    left = role in ("value", "unit")  # as the PDF sets them: text cells start at the left
     for i, line in enumerate(lines):
         paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
         paragraph.paragraph_format.space_before = CELL_SPACING
@@ -297,6 +299,33 @@ def _draw_table(document, table: TargetTable, *, page_break: bool, level: int) -
     _grid_table(document, grid, TABLE_SHARES, head_rows=1)
 
 
+APP_PROPERTIES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>perfbudget</Application><DocSecurity>0</DocSecurity></Properties>"
+)
+
+
+def _properties(document, title: str, author: str) -> None:
+    """文件 › 信息 shows what the document is and who it is from, not the library's template
+    (its author, comments and a 2013 date)."""
+    now = timezone.now()
+    properties = document.core_properties
+    properties.title = title
+    properties.author = properties.last_modified_by = author
+    properties.comments = properties.keywords = properties.subject = ""
+    properties.category = "预算绩效目标"
+    properties.created = properties.modified = now
+    properties.last_printed = now
+    properties.revision = 1
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:  # the template's blank page picture
+            del package.rels[rel_id]
+        elif rel.reltype == RT.EXTENDED_PROPERTIES:  # the template's "Microsoft Macintosh Word"
+            rel.target_part._blob = APP_PROPERTIES
+
+
 def _save(document) -> bytes:
     out = BytesIO()
     document.save(out)
@@ -308,7 +337,7 @@ def table_docx(table: TargetTable) -> bytes:
     document = _new_document()
     _page_footer(document.sections[0], "pages")
     _draw_table(document, table, page_break=False, level=1)
-    document.core_properties.title = table.heading
+    _properties(document, table.heading, table.project.department.name)
     return _save(document)
 
 
@@ -402,7 +431,7 @@ def booklet_docx(part_one: PartOne, tables: list[TargetTable]) -> bytes:
     """The whole booklet: cover and 目录 (numbered I, II …), then 第一部分 and every table,
     each on its own page, numbered from 1."""
     document = _new_document()
-    document.core_properties.title = part_one.title
+    _properties(document, part_one.title, part_one.department_name)
     document.sections[0].footer.is_linked_to_previous = False
     _front_matter(document, part_one, tables)
     body = document.add_section(WD_SECTION.NEW_PAGE)
