@@ -113,6 +113,9 @@ def test_long_group_repeats_its_labels_on_the_next_page(client, auditor, referen
     for i in range(40):
         assert joined.count(f"长表指标{i:02d}") == 1
     assert "第 2 页 共" in texts[1]
+    # Every page names its table and, the table being a draft, says so.
+    for page in texts:
+        assert "1.承德高新区新闻合办专项绩效目标表" in page and "草稿 · 未经审核" in page
 
 
 def test_user_written_urls_are_printed_not_fetched(client, auditor, reference):

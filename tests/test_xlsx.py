@@ -147,6 +147,9 @@ def test_a_long_forms_merges_end_at_its_page_breaks_and_labels_repeat(reference)
     for b in breaks:
         assert ws.cell(row=b + 1, column=1).value == "产出指标"
         assert ws.cell(row=b + 1, column=2).value == "数量指标"
+    # Each printed page names the table and marks the draft.
+    assert ws.oddHeader.left.text == "1.承德高新区新闻合办专项绩效目标表"
+    assert ws.oddHeader.right.text == "草稿 · 未经审核"
     # Every row once, and the form still reads back as the same table.
     names = [ws.cell(row=r, column=3).value for r in range(1, ws.max_row + 1)]
     assert all(names.count(f"长表指标{i:02d}") == 1 for i in range(40))

@@ -175,6 +175,10 @@ def write_table(ws: Worksheet, table: TargetTable) -> dict[str, int]:
         ws.row_dimensions[row].height = max(20, 15 * lines)
         row += 1
     _print_setup(ws, title_rows=f"{head_row}:{head_row}")
+    # Printed on every page: which table, and whether it is approved yet.
+    ws.oddHeader.left.text = table.heading
+    if table.status_mark:
+        ws.oddHeader.right.text = table.status_mark
     return {"grid_head": head_row, "end": row}
 
 
