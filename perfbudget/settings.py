@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "perfbudget.lib.security.ContentSecurityPolicyMiddleware",
     "perfbudget.lib.logs.WriteLogMiddleware",
     "perfbudget.lib.security.RequestSizeMiddleware",
+    "perfbudget.lib.errors.MethodNotAllowedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -121,7 +121,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return error_page(
         403,
         "表单已失效",
-        "这个表单已过期，或者无法确认它来自本系统（CSRF 校验未通过），"
+        "这个表单已过期，或者无法确认它来自本系统（来源校验未通过），"
         "本次提交没有保存。请返回上一页，刷新后重新填写提交。",
     )
 

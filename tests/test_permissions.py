@@ -190,4 +190,7 @@ def test_no_write_by_get(client, request, finance, name):
     _, args, _, _ = EXPECTED[name]
     client.force_login(finance)
     url = reverse(name, args=args(request) if callable(args) else args)
-    assert client.get(url).status_code == 405
+    response = client.get(url)
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    # A page in Chinese that says why, not an empty answer.
+    assert "无法直接打开这个地址" in response.content.decode()
