@@ -1,5 +1,6 @@
 """The pages show the reference exactly where the published document has it."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -203,3 +204,31 @@ def test_the_project_list_shows_each_tables_name(client, finance):
     assert "<th" in page and "表名称" in page
     assert ">扫黄打非</a>" in page  # its 项目名称 is the notice that funds it
     assert 'class="nowrap"' in page
+
+
+def test_the_list_shows_25_a_page_and_a_page_past_the_end_is_the_last(client, finance, reference):
+    project = Project.objects.get(code="13081123P000182100018")
+    Project.objects.bulk_create(
+        Project(
+            department=project.department,
+            year=2024,
+            framework=project.framework,
+            code=f"T{i:03d}",
+            table_number=100 + i,
+            table_name=f"分页项目{i:03d}",
+            name=f"分页项目{i:03d}",
+            budget_total=1,
+            fiscal_funds=1,
+        )
+        for i in range(30)
+    )
+    client.force_login(finance)
+    url = reverse("projects:list")
+    first = client.get(url, {"sort": "code"}).content.decode()
+    # The five reference projects (their codes sort first), then 20 of the 30.
+    assert len(set(re.findall(r"分页项目\d{3}", first))) == 25 - 5 and "分页项目000" in first
+    for page in (2, 999):
+        response = client.get(url, {"sort": "code", "page": page})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "分页项目029" in html and "分页项目000" not in html

@@ -31,7 +31,9 @@ class ProjectListView(SingleTableMixin, FilterView):
     table_class = ProjectTable
     filterset_class = ProjectFilter
     template_name = "projects/project_list.html"
-    paginate_by = 25
+    # The table pages the list (a page past the end shows the last one); the view itself does
+    # not, or it would answer such a page with 404.
+    table_pagination = {"per_page": 25}
 
     def get_queryset(self):
         return Project.objects.for_list().filter(
