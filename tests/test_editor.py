@@ -555,3 +555,16 @@ def test_live_check_of_another_units_project_blocks_nothing_and_reveals_nothing(
     )
     answer = client.post(reverse("projects:check"), data).json()
     assert "别人的项目" not in str(answer)
+
+
+def test_an_empty_basis_shows_nothing_that_reads_as_a_value(client, finance):
+    # A grey "选择或填写依据" in an empty 确定依据 looked filled in; the field is named for
+    # screen readers and tooltips instead, and its choices come from the list.
+    import re
+
+    client.force_login(finance)
+    html = client.get(EDIT).content.decode()
+    basis_inputs = re.findall(r'<input[^>]*name="ind-[^"]*-basis"[^>]*>', html)
+    assert basis_inputs
+    assert not any("placeholder" in tag for tag in basis_inputs)
+    assert all('aria-label="指标值确定依据"' in tag for tag in basis_inputs)

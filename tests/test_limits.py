@@ -3,6 +3,7 @@ columns and cells of an imported workbook, and 三级 indicators per project whe
 project's indicators are written (editor, importer, services)."""
 
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -194,3 +195,21 @@ def test_the_sheet_xml_is_counted_before_openpyxl_reads_it(reference, monkeypatc
     with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
         import_prepare(_bytes(wb))
     assert opened == []
+
+
+def test_rows_beyond_an_understated_dimension_are_imported_not_dropped(reference):
+    """A data workbook whose sheets state a smaller dimension than they hold (some programs
+    write one) is read to its last row: no row is left out without a word."""
+    import zipfile
+
+    wb = load_workbook(io.BytesIO(_export()))
+    rows = wb["指标"].max_row
+    source, out = zipfile.ZipFile(io.BytesIO(_bytes(wb))), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                content = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', content)
+            target.writestr(info, content)
+    plan = import_prepare(out.getvalue())
+    assert sum(len(p.indicators) for p in plan.projects) == rows - 1

@@ -256,6 +256,9 @@ def _walk_within_limits(wb) -> list[Problem]:
         # The sheet's own claim first (cheap), then the rows as they really are.
         if (ws.max_row or 0) > limit or (ws.max_column or 0) > MAX_COLUMNS:
             return [*problems, _too_many(ws.title, limit)]
+        # Then forget the claim: a streamed sheet stops at the rows its dimension states, and a
+        # file whose dimension understates its rows would lose the rest without a word.
+        ws.reset_dimensions()
         for number, row in enumerate(ws.iter_rows(min_row=1), 1):
             if number > limit:
                 return [*problems, _too_many(ws.title, limit)]
