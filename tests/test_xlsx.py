@@ -155,3 +155,32 @@ def test_a_long_forms_merges_end_at_its_page_breaks_and_labels_repeat(reference)
     assert all(names.count(f"长表指标{i:02d}") == 1 for i in range(40))
     plan = import_prepare(data)
     assert len(plan.projects[0].indicators) == len(Indicator.objects.filter(project=project))
+
+
+def test_every_merged_area_prints_with_its_borders_and_styles(reference):
+    # The forms are drawn without openpyxl's per-merge re-formatting (a large booklet's time):
+    # each merged area of the form still has thin borders all round, on the cells that print
+    # its edges, and every bordered cell of the form has all four.
+    from projects.documents.booklet import department_tables
+    from projects.documents.xlsx import table_workbook
+
+    table = department_tables(reference)[0]
+    ws = load_workbook(BytesIO(table_workbook(table))).worksheets[0]
+    first_form_row = 3  # under the title and the unit line
+    merged = [r for r in ws.merged_cells.ranges if r.min_row >= first_form_row]
+    assert merged
+    for area in merged:
+        for col in range(area.min_col, area.max_col + 1):
+            assert ws.cell(area.min_row, col).border.top.style == "thin", area
+            assert ws.cell(area.max_row, col).border.bottom.style == "thin", area
+        for row in range(area.min_row, area.max_row + 1):
+            assert ws.cell(row, area.min_col).border.left.style == "thin", area
+            assert ws.cell(row, area.max_col).border.right.style == "thin", area
+    for row in ws.iter_rows(min_row=first_form_row):
+        for cell in row:
+            if cell.value not in (None, ""):
+                sides = (cell.border.left, cell.border.right, cell.border.top, cell.border.bottom)
+                assert all(side.style == "thin" for side in sides), cell.coordinate
+                assert cell.font.name == "宋体" and cell.alignment.wrap_text
+    labels = [c for row in ws.iter_rows() for c in row if c.value == "项目编码"]
+    assert labels and labels[0].font.bold

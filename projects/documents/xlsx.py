@@ -3,12 +3,14 @@ cells, borders, widths for Chinese text, A4 print setup with the grid's column h
 
 import math
 import re
+from copy import copy
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -51,10 +53,38 @@ def _lines(text: str, width: float) -> int:
 
 
 def _style(cell, *, bold=False, align="center", size=10.5, border=True) -> None:
-    cell.font = Font(name=FONT_NAME, bold=bold, size=size)
-    cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
-    if border:
-        cell.border = BORDER
+    """Font, alignment and borders. Each combination is built once per workbook and copied
+    as the cell's style indexes: assigning style objects cell by cell hashes them every time,
+    which was most of a large booklet's time. A number format is set after the style."""
+    key = (bold, align, size, border)
+    styles = vars(cell.parent.parent).setdefault("_form_styles", {})  # kept on the workbook
+    style = styles.get(key)
+    if style is None:
+        cell.font = Font(name=FONT_NAME, bold=bold, size=size)
+        cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+        if border:
+            cell.border = BORDER
+        styles[key] = copy(cell._style)
+    else:
+        cell._style = copy(style)
+
+
+def _merge(ws: Worksheet, min_row: int, min_col: int, max_row: int, max_col: int) -> None:
+    """`ws.merge_cells` without openpyxl re-formatting the range's borders (the other half of a
+    large booklet's time): every cell of the range is already styled, and each covered cell
+    keeps that style, so the merged area prints with its borders."""
+    ws.merged_cells.add(
+        CellRange(min_col=min_col, min_row=min_row, max_col=max_col, max_row=max_row)
+    )
+    for r in range(min_row, max_row + 1):
+        for c in range(min_col, max_col + 1):
+            if (r, c) == (min_row, min_col):
+                continue
+            covered = MergedCell(ws, row=r, column=c)
+            styled = ws._cells.get((r, c))
+            if styled is not None:
+                covered._style = copy(styled._style)
+            ws._cells[(r, c)] = covered
 
 
 def _number_format(cell: Cell) -> str:
@@ -72,12 +102,6 @@ def _write_row(
     for cell in cells:
         while (row, col) in occupied:
             col += 1
-        target = ws.cell(row=row, column=col)
-        if cell.role in ("number", "percent") and cell.value is not None:
-            target.value = cell.value / 100 if cell.role == "percent" else cell.value
-            target.number_format = _number_format(cell)
-        else:
-            set_text(target, cell.text)
         is_unit = cell.role == "unit"
         align = "left" if cell.role == "value" or (is_unit and col == 1) else "center"
         if is_unit and col > 1:
@@ -87,13 +111,14 @@ def _write_row(
             for c in range(col, col + cell.colspan):
                 occupied.add((r, c))
                 _style(ws.cell(row=r, column=c), bold=bold, align=align, border=not is_unit)
+        target = ws.cell(row=row, column=col)
+        if cell.role in ("number", "percent") and cell.value is not None:
+            target.value = cell.value / 100 if cell.role == "percent" else cell.value
+            target.number_format = _number_format(cell)
+        else:
+            set_text(target, cell.text)
         if cell.colspan > 1 or cell.rowspan > 1:
-            ws.merge_cells(
-                start_row=row,
-                start_column=col,
-                end_row=row + cell.rowspan - 1,
-                end_column=col + cell.colspan - 1,
-            )
+            _merge(ws, row, col, row + cell.rowspan - 1, col + cell.colspan - 1)
         width = sum(widths[col - 1 : col - 1 + cell.colspan])
         lines = max(lines, _lines(cell.text, width) / cell.rowspan)
         col += cell.colspan
@@ -123,7 +148,7 @@ def _title(ws: Worksheet, row: int, text: str, width: int, size: float = 16) -> 
     cell = ws.cell(row=row, column=1)
     set_text(cell, text)
     _style(cell, bold=True, size=size, border=False)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    _merge(ws, row, 1, row, width)
     ws.row_dimensions[row].height = size * 1.9
 
 
@@ -240,7 +265,7 @@ def _paragraphs(ws: Worksheet, row: int, texts: list[str], width: int) -> int:
         cell = ws.cell(row=row, column=1)
         set_text(cell, "　　" + text)
         _style(cell, align="left", border=False, size=11)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        _merge(ws, row, 1, row, width)
         ws.row_dimensions[row].height = 16 * _lines("　　" + text, sum(RATING_WIDTHS))
         row += 1
     return row
@@ -250,7 +275,7 @@ def _heading(ws: Worksheet, row: int, text: str, width: int) -> int:
     cell = ws.cell(row=row, column=1)
     set_text(cell, text)
     _style(cell, bold=True, align="left", border=False, size=12)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    _merge(ws, row, 1, row, width)
     ws.row_dimensions[row].height = 22
     return row + 1
 
