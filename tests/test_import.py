@@ -340,6 +340,32 @@ def test_importing_unchanged_data_writes_nothing(reference):
     assert counts() == before
 
 
+def test_unchanged_unit_texts_stored_with_trailing_blanks_are_not_rewritten(reference):
+    # Texts stored by another way in (an earlier version, 系统管理, a generator) may end in a
+    # line break or use CRLF; a cell reads back stripped. That is no change: an unchanged
+    # import neither rewrites the sections and 第一部分 nor leaves history, and the preview
+    # lists no update.
+    from departments.models import Section
+
+    Section.objects.filter(department__code="136001").update(
+        duties="负责本科室业务。\r\n负责综合。\n"
+    )
+    DepartmentYear.objects.filter(department__code="136001", year=2024).update(
+        overall_target="全面完成年度工作任务。\r\n做好宣传。 \n"
+    )
+
+    def counts():
+        return (Section.history.count(), DepartmentYear.history.count())
+
+    before = counts()
+    plan = import_prepare(_export())
+    assert plan.changes and not any(
+        line.startswith(("更新科室", "更新部门")) for line in plan.changes
+    )
+    import_apply(plan)
+    assert counts() == before
+
+
 def test_an_imported_change_is_in_the_history(reference):
     data = _edit(_export(), "指标", "G2", "≥10小时")
     import_apply(import_prepare(data))

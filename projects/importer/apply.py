@@ -56,7 +56,7 @@ def _apply_departments(plan: ImportPlan, departments: dict, touched: set) -> Non
     for spec in plan.departments:
         department_year = department_year_ensure(department=departments[spec.code], year=spec.year)
         texts = {"overall_target": spec.overall_target, "safeguards": spec.safeguards}
-        if any(getattr(department_year, k) != v for k, v in texts.items()):
+        if spec.changes(department_year):
             for key, value in texts.items():
                 setattr(department_year, key, value)
             department_year.save(update_fields=list(texts))
@@ -70,7 +70,7 @@ def _apply_sections(plan: ImportPlan, departments: dict, touched: set) -> None:
             name=spec.name,
             defaults={"order": spec.order, "duties": spec.duties},
         )
-        if created or (section.order, section.duties) != (spec.order, spec.duties):
+        if created or spec.changes(section):
             _refuse_if_stale(plan, spec.department_code, None, SECTION_SHEET, spec.row)
             section.order, section.duties = spec.order, spec.duties
             section.save()

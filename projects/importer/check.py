@@ -328,15 +328,14 @@ def _check_unit_years(plan: ImportPlan, departments: dict, problems: list[Proble
         current = unit_years.get((spec.code, spec.year))
         if current and spec.version is not None and spec.version != current.version:
             plan.stale_units[(spec.code, spec.year)] = (spec.version, current.version)
-            texts = (current.overall_target, current.safeguards)
-            if texts != (spec.overall_target, spec.safeguards):
+            if spec.changes(current):
                 message = STALE_UNIT_FILE.format(
                     code=spec.code, year=spec.year, old=spec.version, new=current.version
                 )
                 problems.append(Problem(DEPARTMENT_SHEET, spec.row, VERSION_HEADER, message))
         if current is None or current.status == Status.DRAFT:
             continue
-        if (current.overall_target, current.safeguards) != (spec.overall_target, spec.safeguards):
+        if spec.changes(current):
             problems.append(
                 Problem(
                     DEPARTMENT_SHEET,
@@ -355,7 +354,7 @@ def _check_section_rows(known: _Known, unit_years: dict) -> None:
     approved, is refused as that year's editor page would refuse it."""
     for spec in known.plan.sections:
         stored = known.stored_sections.get((spec.department_code, spec.name))
-        if stored is not None and (stored.order, stored.duties) == (spec.order, spec.duties):
+        if stored is not None and not spec.changes(stored):
             continue
         current = unit_years.get((spec.department_code, spec.year))
         if current is not None and current.status != Status.DRAFT:

@@ -31,10 +31,7 @@ def describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
         current = DepartmentYear.objects.filter(department__code=spec.code, year=spec.year).first()
         if current is None:
             lines.append(f"新建部门年度绩效目标 {spec.code} {spec.year}年")
-        elif (current.overall_target, current.safeguards) != (
-            spec.overall_target,
-            spec.safeguards,
-        ):
+        elif spec.changes(current):
             lines.append(f"更新部门年度绩效目标 {spec.code} {spec.year}年")
     sections = {
         (s.department.code, s.name): s
@@ -46,7 +43,7 @@ def describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
         current = sections.get((spec.department_code, spec.name))
         if current is None:
             lines.append(f"新建科室 {spec.name}")
-        elif (current.order, current.duties) != (spec.order, spec.duties):
+        elif spec.changes(current):
             lines.append(f"更新科室 {spec.name}")
     if plan.section_indicators:
         lines.append(

@@ -89,6 +89,15 @@ class ProjectSpec:
     changes: list[str] | None = None  # what it changes of the existing project, once known
 
 
+def same_text(stored: str, read: str) -> bool:
+    """A stored text and the same text read back from a cell: a cell is read stripped and with
+    plain line ends, so trailing blanks or CRLF line ends stored by another way in are no
+    change (an unchanged import must write nothing and leave no history)."""
+    return (stored or "").replace("\r\n", "\n").strip() == (read or "").replace(
+        "\r\n", "\n"
+    ).strip()
+
+
 @dataclass
 class DepartmentSpec:
     year: int
@@ -99,6 +108,13 @@ class DepartmentSpec:
     row: int
     version: int | None = None  # the 第一部分's version when the file was written
 
+    def changes(self, current) -> bool:
+        """Whether the row changes the stored 第一部分's texts."""
+        return not (
+            same_text(current.overall_target, self.overall_target)
+            and same_text(current.safeguards, self.safeguards)
+        )
+
 
 @dataclass
 class SectionSpec:
@@ -108,6 +124,10 @@ class SectionSpec:
     order: int
     duties: str
     row: int
+
+    def changes(self, section) -> bool:
+        """Whether the row changes the stored section's place or duties."""
+        return section.order != self.order or not same_text(section.duties, self.duties)
 
 
 @dataclass
