@@ -219,6 +219,8 @@ class SelfEvaluation(models.Model):
     carryover_annual = _part("全年预算数（上年结转资金）")
     carryover_executed = _part("全年执行数（上年结转资金）")
     outcome = models.TextField("年度总体目标实际完成情况", blank=True, max_length=2000)
+    # Raised by every save: a page opened before another save is refused, not written over it.
+    version = models.PositiveIntegerField("数据版本", default=0)
     status = models.CharField(
         "状态", max_length=16, choices=EvaluationStatus.choices, default=EvaluationStatus.DRAFT
     )

@@ -8,10 +8,16 @@ from indicators.scoring import (
     ACHIEVEMENT_SHARES,
 )
 from indicators.values import parse_value
+from perfbudget.lib.changes import SOMEONE, last_change
 from projects.documents.evaluation_table import EvaluationTable, build_evaluation, for_evaluation
 from projects.models import Project
 
 CONFIRMED = "自评已确认，不能再修改"
+NEW = -1  # the version a page shows before the first save
+STALE = (
+    "{who}已于 {when} 保存了这份自评，您看到的是保存前的内容。您填写的内容仍在下方，"
+    "未被保存；请刷新页面核对后再填写"
+)
 # The year-end figures: the totals, then 当年财政拨款 and 上年结转资金 of each column.
 AMOUNT_FIELDS = (
     "initial_budget",
@@ -28,14 +34,22 @@ class EvaluationRefused(Exception):
 
 @transaction.atomic
 def evaluation_save(
-    *, project: Project, amounts: dict, results: dict[int, dict]
+    *, project: Project, amounts: dict, results: dict[int, dict], expected_version=None
 ) -> EvaluationTable:
     """Save the year-end figures and each indicator's actual result, then check that every lost
-    point has a reason; on any problem nothing is saved."""
+    point has a reason; on any problem nothing is saved. `expected_version` is the version the
+    page showed (`NEW` for a self-evaluation not yet saved): a page opened before someone
+    else's save is refused."""
     evaluation = SelfEvaluation.objects.select_for_update().filter(project=project).first()
     if evaluation and evaluation.confirmed:
         raise EvaluationRefused(CONFIRMED)
+    if expected_version is not None and (evaluation.version if evaluation else NEW) != (
+        expected_version
+    ):
+        who, when = last_change(evaluation) if evaluation else (SOMEONE, "")
+        raise EvaluationRefused(STALE.format(who=who, when=when))
     evaluation = evaluation or SelfEvaluation(project=project)
+    evaluation.version += 1
     for key in AMOUNT_FIELDS:
         setattr(evaluation, key, amounts.get(key))
     evaluation.outcome = (amounts.get("outcome") or "").strip()

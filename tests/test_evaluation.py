@@ -436,3 +436,23 @@ def test_a_share_outside_0_to_100_is_refused_whatever_the_judgement(client, fina
     response = client.post(URL, _form(**{f"share_{row.pk}": share, f"achievement_{row.pk}": ""}))
     assert "得分比例应在 0% 到 100% 之间" in response.content.decode()
     assert not SelfEvaluation.objects.exists()
+
+
+def test_a_page_opened_before_another_save_is_refused_and_keeps_what_was_typed(client, finance):
+    # Two tabs: the later save must not silently write over the earlier one.
+    client.force_login(finance)
+    page = client.get(URL).content.decode()
+    assert 'name="evaluation_version" value=""' in page
+    first = client.post(URL, _form(evaluation_version="", outcome="甲页填写"), follow=True)
+    assert "自评已保存" in first.content.decode()
+    second = client.post(URL, _form(evaluation_version="", outcome="乙页填写"))
+    text = second.content.decode()
+    assert "保存了这份自评" in text and "乙页填写" in text
+    assert SelfEvaluation.objects.get().outcome == "甲页填写"
+    # Opened after the first save, a page saves.
+    version = SelfEvaluation.objects.get().version
+    third = client.post(
+        URL, _form(evaluation_version=str(version), outcome="丙页填写"), follow=True
+    )
+    assert "自评已保存" in third.content.decode()
+    assert SelfEvaluation.objects.get().outcome == "丙页填写"

@@ -80,6 +80,15 @@ def _posted_evaluation(post, table) -> tuple[dict, dict]:
     return amounts, results
 
 
+def _posted_version(post) -> int | None:
+    """The version the page was opened at (NEW before the first save); None when the form
+    carries none."""
+    text = post.get("evaluation_version")
+    if text is None:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else evaluation.NEW
+
+
 def _shown(value) -> str:
     if value is None:
         return ""
@@ -113,6 +122,9 @@ def _entry(project, table, post=None, invalid: str = "") -> dict:
         return {"name": field, "label": label, "value": shown(field), "invalid": field == invalid}
 
     return {
+        "version": post.get("evaluation_version", "")
+        if post is not None
+        else (ev.version if ev else ""),
         "totals": [cell(field, column) for _, field, column in FUND_COLUMNS],
         "funds": [
             (
@@ -145,7 +157,12 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
         require_write(access)
         try:
             amounts, results = _posted_evaluation(request.POST, table)
-            evaluation.evaluation_save(project=project, amounts=amounts, results=results)
+            evaluation.evaluation_save(
+                project=project,
+                amounts=amounts,
+                results=results,
+                expected_version=_posted_version(request.POST),
+            )
         except (evaluation.EvaluationRefused, ValidationError) as refused:
             text = (
                 "；".join(refused.messages)
