@@ -1,6 +1,7 @@
 """绩效自评: saving a project's self-evaluation (amounts, each indicator's result) under the
 scoring rules, and confirming it, after which it and the targets it scored are frozen."""
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from indicators.models import FUND_COLUMNS, Achievement, IndicatorResult, SelfEvaluation
@@ -53,12 +54,18 @@ def evaluation_save(
     for key in AMOUNT_FIELDS:
         setattr(evaluation, key, amounts.get(key))
     evaluation.outcome = (amounts.get("outcome") or "").strip()
-    evaluation.full_clean()
+    if len(evaluation.outcome) > OUTCOME_MAX:
+        raise EvaluationRefused(OUTCOME_TOO_LONG.format(limit=OUTCOME_MAX))
+    if evaluation.annual_budget == 0:
+        raise EvaluationRefused(NO_BUDGET)
+    _clean(evaluation)
     evaluation.save()
     existing = {
         r.indicator_id: r for r in IndicatorResult.objects.filter(indicator__project=project)
     }
-    for indicator in project.indicators.all():
+    indicators = list(project.indicators.select_related("category__primary"))
+    _check_weights(indicators, results)
+    for indicator in indicators:
         data = results.get(indicator.pk)
         if data is None:
             continue
@@ -70,7 +77,7 @@ def evaluation_save(
         result.achievement_share = data.get("share")
         result.weight = data.get("weight")
         result.deviation_reason = data.get("reason", "").strip()
-        result.full_clean()
+        _clean(result, f"{indicator.name}：")
         result.save()
     table = build_evaluation(for_evaluation().get(pk=project.pk))
     unexplained = [r.name for r in table.rows if r.lost and not r.reason]
@@ -79,6 +86,37 @@ def evaluation_save(
     return table
 
 
+def _clean(record, prefix: str = "") -> None:
+    """Validate a record; a refusal names the field (全年执行数：…, or for a result the
+    indicator and the field), without the stray full stop of Django's own messages."""
+    try:
+        record.full_clean()
+    except ValidationError as error:
+        parts = []
+        for field, messages in error.message_dict.items():
+            label = "" if field == NON_FIELD_ERRORS else record._meta.get_field(field).verbose_name
+            for message in messages:
+                message = message.rstrip(".")
+                parts.append(f"{prefix}{label}：{message}" if label else f"{prefix}{message}")
+        raise EvaluationRefused("；".join(parts)) from None
+
+
+def _check_weights(indicators, results: dict) -> None:
+    """Weights share out a 一级's points: all of its 三级 weighted, or none (a part weighted
+    would be ignored without a word)."""
+    by_primary: dict[str, list] = {}
+    for indicator in indicators:
+        weight = (results.get(indicator.pk) or {}).get("weight")
+        by_primary.setdefault(indicator.category.primary.name, []).append(weight is not None)
+    for primary, weighted in by_primary.items():
+        if any(weighted) and not all(weighted):
+            raise EvaluationRefused(PARTLY_WEIGHTED.format(primary=primary))
+
+
+OUTCOME_MAX = 2000
+OUTCOME_TOO_LONG = "年度总体目标实际完成情况最多 {limit} 字，请精简后保存"
+NO_BUDGET = "全年预算数须大于 0：没有预算就无从计算执行率"
+PARTLY_WEIGHTED = "{primary}下的三级指标权重须全部填写或全部留空（留空时平均分配分值）"
 NEGATIVE_WEIGHT = "{name}：权重不能为负数"
 SHARE_OUT_OF_RANGE = "{name}：得分比例应在 0% 到 100% 之间"
 SHARE_OUT_OF_BAND = "{name}：{label}的得分比例应在 {low}% 到 {high}% 之间"

@@ -372,3 +372,24 @@ def test_printing_the_page_of_a_long_table_repeats_the_grid_head_on_every_page(
     assert all("表指标" in text for text in pages)
     whole = "".join(pages)
     assert all(whole.count(f"表指标{i:02d}") == 1 for i in range(40))
+
+
+def test_a_control_character_on_any_form_is_stopped_before_it_is_sent(
+    live_server, browser_page, clerk
+):
+    # The 绩效自评 form (no editor script of its own): a vertical tab pasted into 实际完成情况
+    # would be refused by the server with a page that cannot show the form again.
+    from indicators.models import SelfEvaluation
+
+    code = "13081123P000185100019"
+    page = browser_page
+    _login(page, live_server, "clerk")
+    page.goto(live_server.url + f"/projects/2024/{code}/evaluation/")
+    page.fill("#executed", "2.9")
+    page.fill("#outcome", "全年完成\x0b任务")
+    page.click("button:has-text('保存自评')")
+    page.wait_for_timeout(500)
+    assert page.url.endswith(f"/projects/2024/{code}/evaluation/")
+    assert page.input_value("#outcome") == "全年完成\x0b任务"
+    assert page.evaluate("document.activeElement.id") == "outcome"
+    assert not SelfEvaluation.objects.filter(project__code=code).exists()

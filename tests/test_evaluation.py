@@ -456,3 +456,36 @@ def test_a_page_opened_before_another_save_is_refused_and_keeps_what_was_typed(c
     )
     assert "自评已保存" in third.content.decode()
     assert SelfEvaluation.objects.get().outcome == "丙页填写"
+
+
+@pytest.mark.parametrize(
+    "fields, says",
+    [
+        ({"executed": "1" * 23, "annual_budget": "2" * 23}, "全年预算数："),
+        ({"annual_budget": "0", "executed": "0"}, "全年预算数须大于 0"),
+        ({"outcome": "完" * 2001}, "年度总体目标实际完成情况最多 2000 字"),
+    ],
+)
+def test_amounts_and_texts_beyond_the_form_are_refused_by_name(client, finance, fields, says):
+    client.force_login(finance)
+    page = client.post(URL, _form(**fields)).content.decode()
+    assert says in page
+    assert not SelfEvaluation.objects.exists()
+
+
+def test_weights_are_given_for_all_of_a_level_or_none(client, finance):
+    client.force_login(finance)
+    rows = list(Indicator.objects.filter(project__code=CODE).select_related("category__primary"))
+    output = [i for i in rows if i.category.primary.name == "产出指标"]
+    weights = {f"weight_{i.pk}": "10" for i in output[:-1]}
+    page = client.post(URL, _form(**weights)).content.decode()
+    assert "产出指标下的三级指标权重须全部填写或全部留空" in page
+    assert not SelfEvaluation.objects.exists()
+
+
+def test_a_result_too_long_names_its_indicator_and_field(client, finance):
+    client.force_login(finance)
+    first = Indicator.objects.filter(project__code=CODE).order_by("pk").first()
+    page = client.post(URL, _form(**{f"actual_{first.pk}": "多" * 300})).content.decode()
+    assert f"{first.name}：实际完成值：" in page
+    assert not SelfEvaluation.objects.exists()

@@ -169,8 +169,10 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
                 if isinstance(refused, ValidationError)
                 else str(refused)
             )
-            messages.error(request, f"未保存：{text}")
             entry = _entry(project, table, request.POST, getattr(refused, "field", ""))
+            entry["refused"] = f"未保存：{text}"
+            if confirmed:  # no form to show it in
+                messages.error(request, entry["refused"])
         else:
             messages.success(request, EVALUATION_SAVED)
             return redirect("projects:evaluation", year, code)
