@@ -184,3 +184,13 @@ def test_every_merged_area_prints_with_its_borders_and_styles(reference):
                 assert cell.font.name == "宋体" and cell.alignment.wrap_text
     labels = [c for row in ws.iter_rows() for c in row if c.value == "项目编码"]
     assert labels and labels[0].font.bold
+
+
+def test_workbooks_name_themselves_in_chinese(client, auditor, reference):
+    client.force_login(auditor)
+    data = client.get(reverse("projects:table_xlsx", args=[2024, "13081123P000182100018"]))
+    properties = load_workbook(BytesIO(data.content)).properties
+    assert properties.title == "1.承德高新区新闻合办专项"
+    assert (
+        properties.creator == "预算绩效目标管理" and properties.lastModifiedBy == "预算绩效目标管理"
+    )

@@ -70,6 +70,10 @@ def _new_document() -> Document:
     normal.font.name = FONT
     normal.font.size = BODY_FONT
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    language = OxmlElement("w:lang")  # Chinese text, for the spelling check and line breaking
+    language.set(qn("w:val"), "zh-CN")
+    language.set(qn("w:eastAsia"), "zh-CN")
+    normal.element.get_or_add_rPr().append(language)
     for name in ("Heading 1", "Heading 2", "Heading 3"):
         style = document.styles[name]
         style.font.name = FONT
@@ -316,7 +320,6 @@ def _properties(document, title: str, author: str) -> None:
     properties.comments = properties.keywords = properties.subject = ""
     properties.category = "预算绩效目标"
     properties.created = properties.modified = now
-    properties.last_printed = now
     properties.revision = 1
     package = document.part.package
     for rel_id, rel in list(package.rels.items()):

@@ -39,6 +39,10 @@ GRID_HEADERS = (
 )
 
 
+def _percent(rate: Decimal | None) -> str:
+    return f"{format_number(rate)}%" if rate is not None else ""
+
+
 def _text(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
@@ -135,7 +139,7 @@ class EvaluationTable:
                 Cell("年度资金总额", role="label"),
                 *self._fund_cells(lambda ev, key, field: getattr(ev, field)),
                 Cell(format_number(self.budget_points), role="number", value=self.budget_points),
-                Cell(f"{format_number(rate)}%" if rate is not None else "", role="number"),
+                Cell(_percent(rate), role="percent", value=rate),
                 Cell(_text(self.budget_score), role="number", value=self.budget_score),
             ],
             *([Cell(label, role="label"), *self._part_cells(part)] for label, part in FUND_ROWS),
@@ -155,10 +159,10 @@ class EvaluationTable:
         (分值 and 得分 "—")."""
         cells = self._fund_cells(amount)
         annual, executed = cells[1].value, cells[2].value
-        rate = ""
+        rate = None
         if annual and executed is not None:
-            rate = f"{format_number(round2(executed / annual * 100))}%"
-        return [*cells, NOT_SCORED, Cell(rate, role="number"), NOT_SCORED]
+            rate = round2(executed / annual * 100)
+        return [*cells, NOT_SCORED, Cell(_percent(rate), role="percent", value=rate), NOT_SCORED]
 
     def _fund_cells(self, amount) -> list[Cell]:
         """年初预算数, 全年预算数 and 全年执行数 of one row of 项目资金."""
@@ -174,6 +178,9 @@ class EvaluationTable:
     @property
     def code(self) -> str:
         return self.project.code
+
+    # The official form's title; the project is named in its 项目名称 row.
+    title = "项目支出绩效自评表"
 
     @property
     def year_line(self) -> str:

@@ -20,6 +20,7 @@ from projects.documents.target_table import COLUMNS, Cell, TargetTable, page_spl
 from projects.importer.contract import META_KEYS, META_SHEET
 
 FONT_NAME = "宋体"
+APP_NAME = "预算绩效目标管理"
 # Widths in Excel character units, in the same proportions as the printed form's columns.
 TABLE_WIDTHS = [12, 14, 17, 14, 13, 16, 14]
 RATING_WIDTHS = [34, 14, 14, 14, 14]
@@ -235,6 +236,11 @@ def table_meta(table: TargetTable) -> list[tuple[str, str]]:
 
 
 def _save(wb: Workbook) -> bytes:
+    """The workbook's bytes, its properties (文件 › 信息) in Chinese: the first sheet's title
+    and the system as author, not the library."""
+    properties = wb.properties
+    properties.title = wb.worksheets[0].title if wb.worksheets else ""
+    properties.creator = properties.lastModifiedBy = APP_NAME
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -353,7 +359,7 @@ def evaluation_workbook(table) -> bytes:
     ws.title = sheet_name(f"{table.project.table_number}.{table.project.table_name}", set())
     widths = EVALUATION_WIDTHS
     _set_widths(ws, widths)
-    _title(ws, 1, f"{table.project.table_name}绩效自评表", len(widths))
+    _title(ws, 1, table.title, len(widths))
     _title(ws, 2, table.year_line, len(widths), size=11)
     used = ws.row_dimensions[1].height + ws.row_dimensions[2].height
     occupied: set = set()
