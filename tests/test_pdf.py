@@ -405,3 +405,23 @@ def test_the_booklet_marks_every_table_not_yet_approved(client, auditor, referen
     assert drafts.exists()
     for project in drafts:
         assert "草稿·未经审核" in headed[project.code]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.slow
+@pytest.mark.parametrize("parts", [1, 2])
+def test_a_viewer_numbers_the_booklets_pages_as_they_are_printed(reference, monkeypatch, parts):
+    # The viewer's page box showed 1–11 while the pages print 封面, I and 第 1–9 页.
+    from django.core.cache import cache
+
+    from projects.documents.booklet import department_tables
+
+    if parts == 2:
+        monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+        monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
+    cache.clear()
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    data = pdf.booklet_pdf(build_part_one(department_year), department_tables(department_year))
+    labels = reader(data).page_labels
+    assert labels[:4] == ["封面", "I", "1", "2"]
+    assert labels[-1] == str(len(labels) - 2)

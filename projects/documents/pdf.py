@@ -18,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
@@ -267,11 +268,29 @@ def _render_part(*, html: str, first: int, total: int, expected_pages: int | Non
 
 
 def _open_outlines(document, pdf) -> None:
-    """A booklet opens with its bookmarks (目录, 第一部分, every table) shown beside the pages."""
+    """A booklet opens with its bookmarks (目录, 第一部分, every table) shown beside the pages,
+    and a viewer numbers its pages as they are printed (封面, I, II …, then 1, 2 … from
+    第一部分)."""
     pdf.catalog["PageMode"] = "/UseOutlines"
+    if any("part-one" in page.anchors for page in document.pages):
+        pdf.catalog["PageLabels"] = pydyf.Dictionary(
+            {"Nums": pydyf.Array(_page_labels(_lead_pages(document)))}
+        )
 
 
-def _join(parts: list[tuple[bytes, list, int]]) -> bytes:
+def _page_labels(lead: int) -> list:
+    """The /PageLabels number tree of a booklet whose body begins after `lead` pages."""
+    return [
+        0,
+        pydyf.Dictionary({"P": pydyf.String("封面")}),
+        1,
+        pydyf.Dictionary({"S": "/R"}),
+        lead,
+        pydyf.Dictionary({"S": "/D"}),
+    ]
+
+
+def _join(parts: list[tuple[bytes, list, int]], lead: int) -> bytes:
     """Concatenate the parts; the first part's last top-level bookmark (第二部分) takes the
     later parts' table bookmarks as its children."""
     writer = PdfWriter()
@@ -293,6 +312,9 @@ def _join(parts: list[tuple[bytes, list, int]]) -> bytes:
             add(bookmarks, offset, part_two)
         offset += pages
     writer.page_mode = "/UseOutlines"
+    writer.set_page_label(0, 0, prefix="封面")
+    writer.set_page_label(1, lead - 1, style="/R")
+    writer.set_page_label(lead, len(writer.pages) - 1, style="/D", start=1)
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -378,7 +400,7 @@ def booklet_pdf(part_one: PartOne, tables: list[TargetTable]) -> bytes:
             return _booklet_sequential(part_one, tables)
     for i in unconfirmed:
         cache_keep(_layout_key(tables[i]), layouts[i])
-    return parts[0][0] if len(parts) == 1 else _join(parts)
+    return parts[0][0] if len(parts) == 1 else _join(parts, lead)
 
 
 def evaluation_pdf(table) -> bytes:
