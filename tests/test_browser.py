@@ -393,3 +393,17 @@ def test_a_control_character_on_any_form_is_stopped_before_it_is_sent(
     assert page.input_value("#outcome") == "全年完成\x0b任务"
     assert page.evaluate("document.activeElement.id") == "outcome"
     assert not SelfEvaluation.objects.filter(project__code=code).exists()
+
+
+def test_a_schedule_finding_links_to_its_own_milestone(live_server, browser_page, clerk):
+    from playwright.sync_api import expect
+
+    code = "13081123P000182100018"
+    page = browser_page
+    _login(page, live_server, "clerk")
+    page.goto(live_server.url + f"/projects/2024/{code}/edit/")
+    page.fill("#id_schedule_12", "90")
+    finding = page.locator("#live-findings li[data-code=SCHEDULE_NOT_COMPLETE]")
+    expect(finding).to_have_count(1)
+    finding.locator(".where-link").click()
+    assert page.evaluate("document.activeElement.name") == "schedule_12"

@@ -194,7 +194,10 @@
 
   // A place in the list is a link: it scrolls to the row or field and puts the cursor there.
   function placeLink(li, where, anchor) {
-    const target = anchorElement(anchor);
+    let target = anchorElement(anchor);
+    // A schedule finding names its milestone (12月底): the link goes to that field.
+    const month = anchor === "schedule" && /(\d+)月底/.exec(where);
+    if (month) target = form.querySelector('[name="schedule_' + month[1] + '"]') || target;
     const place = li.querySelector(".where");
     place.textContent = where;
     if (!target) return;
