@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -163,14 +163,9 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
                 results=results,
                 expected_version=_posted_version(request.POST),
             )
-        except (evaluation.EvaluationRefused, ValidationError) as refused:
-            text = (
-                "；".join(refused.messages)
-                if isinstance(refused, ValidationError)
-                else str(refused)
-            )
+        except evaluation.EvaluationRefused as refused:
             entry = _entry(project, table, request.POST, getattr(refused, "field", ""))
-            entry["refused"] = f"未保存：{text}"
+            entry["refused"] = f"未保存：{refused}"
             if confirmed:  # no form to show it in
                 messages.error(request, entry["refused"])
         else:
