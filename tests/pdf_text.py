@@ -1,6 +1,9 @@
 """Reading PDFs back for tests: text in drawing order, outlines, page count."""
 
+import shutil
+import subprocess
 from io import BytesIO
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -41,3 +44,26 @@ def outline_titles(data: bytes) -> list[tuple[int, str]]:
 
     walk(reader(data).outline, 1)
     return out
+
+
+def libreoffice_pdf(data: bytes, folder: Path, name: str) -> bytes:
+    """A Word or Excel file (`name` with its suffix) printed to PDF by LibreOffice, headless,
+    with a profile of its own in `folder`."""
+    source = folder / name
+    source.write_bytes(data)
+    subprocess.run(
+        [
+            shutil.which("soffice") or "soffice",
+            f"-env:UserInstallation=file://{folder}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return (folder / f"{source.stem}.pdf").read_bytes()

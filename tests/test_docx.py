@@ -2,11 +2,8 @@
 head rows match the table; converted to PDF by LibreOffice, every cell is in the text and the
 grid's column heads are on every page."""
 
-import shutil
-import subprocess
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,7 +16,7 @@ from projects.documents.booklet import department_tables
 from projects.documents.docx import booklet_docx, table_docx
 from projects.documents.part_one import build_part_one
 from projects.models import Project
-from tests.pdf_text import page_texts
+from tests.pdf_text import libreoffice_pdf, page_texts
 from tests.reference_doc import read_projects, read_sections, squash
 
 pytestmark = pytest.mark.django_db
@@ -45,27 +42,6 @@ def _cell_texts(table) -> list[list[str]]:
 def _is_header(row) -> bool:
     props = row._tr.trPr
     return props is not None and props.find(qn("w:tblHeader")) is not None
-
-
-def _to_pdf(data: bytes, folder: Path, name: str) -> bytes:
-    source = folder / f"{name}.docx"
-    source.write_bytes(data)
-    subprocess.run(
-        [
-            shutil.which("soffice") or "soffice",
-            f"-env:UserInstallation=file://{folder}/profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return (folder / f"{name}.pdf").read_bytes()
 
 
 @pytest.mark.parametrize("ref", read_projects(), ids=lambda r: r.table_name)
@@ -186,7 +162,7 @@ def test_libreoffice_prints_every_cell_of_a_long_word_table_with_heads_on_every_
         department__code="136001", year=2024
     )
     table = next(t for t in department_tables(department_year) if t.code == CODE)
-    pages = page_texts(_to_pdf(table_docx(table), tmp_path, "table"))
+    pages = page_texts(libreoffice_pdf(table_docx(table), tmp_path, "table.docx"))
     assert len(pages) >= 3
     assert all("一级指标" in squash(page) and "三级指标" in squash(page) for page in pages)
     # The 40 rows of 产出指标/数量指标 cross every page: each page shows their labels.
@@ -210,7 +186,7 @@ def test_libreoffice_prints_the_word_booklet_with_its_front_matter_numbered_apar
     )
     tables = department_tables(department_year)
     pages = page_texts(
-        _to_pdf(booklet_docx(build_part_one(department_year), tables), tmp_path, "b")
+        libreoffice_pdf(booklet_docx(build_part_one(department_year), tables), tmp_path, "b.docx")
     )
     toc = next(i for i, page in enumerate(pages) if "目录" in squash(page))
     part_one = next(

@@ -194,3 +194,31 @@ def test_workbooks_name_themselves_in_chinese(client, auditor, reference):
     assert (
         properties.creator == "预算绩效目标管理" and properties.lastModifiedBy == "预算绩效目标管理"
     )
+
+
+@pytest.mark.slow
+def test_a_spreadsheet_program_prints_heads_and_labels_on_every_page_of_a_long_form(
+    reference, tmp_path
+):
+    # LibreOffice Calc prints the 40-row form: the column heads and the 产出指标/数量指标
+    # labels on every page, every row once, the draft mark in the page header.
+    from indicators.models import Indicator, SecondaryCategory
+    from projects.documents.booklet import department_tables
+    from projects.documents.xlsx import table_workbook
+    from tests.pdf_text import libreoffice_pdf, page_texts
+
+    project = Project.objects.get(code="13081123P000182100018")
+    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
+    Indicator.objects.bulk_create(
+        Indicator(project=project, category=quantity, order=10 + i, name=f"长表指标{i:02d}")
+        for i in range(40)
+    )
+    table = next(t for t in department_tables(reference) if t.code == project.code)
+    pages = page_texts(libreoffice_pdf(table_workbook(table), tmp_path, "form.xlsx"))
+    assert len(pages) >= 2
+    for text in pages:
+        flat = text.replace(" ", "").replace("\n", "")
+        assert "一级指标" in flat and "产出指标" in flat and "数量指标" in flat
+        assert "草稿·未经审核" in flat
+    whole = "".join(pages)
+    assert all(whole.count(f"长表指标{i:02d}") == 1 for i in range(40))
