@@ -49,9 +49,15 @@ urlpatterns = [
         )
         for action in ("submit", "review", "reopen")
     ),
-    path("<int:year>/<str:code>/table.pdf", projects.download_table_pdf, name="table_pdf"),
-    path("<int:year>/<str:code>/table.xlsx", projects.download_table_xlsx, name="table_xlsx"),
-    path("<int:year>/<str:code>/table.docx", projects.download_table_docx, name="table_docx"),
+    *(
+        path(
+            f"<int:year>/<str:code>/table.{kind}",
+            projects.download_table,
+            {"kind": kind},
+            name=f"table_{kind}",
+        )
+        for kind in projects.TABLE_FORMATS
+    ),
     path("<int:year>/<str:code>/opinion.pdf", checks.project_opinion_pdf, name="opinion_pdf"),
 ]
 

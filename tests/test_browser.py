@@ -12,6 +12,7 @@ from django.db import connections
 from conftest import PASSWORD, make_user
 from departments.models import Role
 from projects.models import Project
+from tests.long_table import add_long_group
 from tests.pdf_text import page_texts
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM use is safe.
@@ -339,23 +340,9 @@ def test_printing_the_page_of_a_long_table_repeats_the_grid_head_on_every_page(
 ):
     # The browser's own print (Ctrl+P) of the project page, as Chromium prints it to PDF: the
     # grid's column heads start every page, and no page ends on the heads alone.
-    from indicators.models import Indicator, SecondaryCategory
 
     code = "13081123P000182100018"
-    project = Project.objects.get(code=code)
-    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
-    Indicator.objects.bulk_create(
-        Indicator(
-            project=project,
-            category=quantity,
-            order=10 + i,
-            name=f"长表指标{i:02d}",
-            description=f"第{i:02d}项工作的说明，写得比较长，占两行以上的宽度",
-            value_text=f"≥{i}次",
-            basis="年度工作计划",
-        )
-        for i in range(40)
-    )
+    add_long_group(code)
     page = browser_page
     _login(page, live_server, "clerk")
     page.goto(live_server.url + f"/projects/2024/{code}/")

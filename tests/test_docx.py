@@ -16,6 +16,7 @@ from projects.documents.booklet import department_tables
 from projects.documents.docx import booklet_docx, table_docx
 from projects.documents.part_one import build_part_one
 from projects.models import Project
+from tests.long_table import add_long_group
 from tests.pdf_text import libreoffice_pdf, page_texts
 from tests.reference_doc import read_projects, read_sections, squash
 
@@ -142,22 +143,8 @@ def test_word_documents_of_stored_control_characters_open(reference):
 def test_libreoffice_prints_every_cell_of_a_long_word_table_with_heads_on_every_page(
     reference, tmp_path
 ):
-    from indicators.models import Indicator, SecondaryCategory
 
-    project = Project.objects.get(code=CODE)
-    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
-    Indicator.objects.bulk_create(
-        Indicator(
-            project=project,
-            category=quantity,
-            order=10 + i,
-            name=f"长表指标{i:02d}",
-            description=f"第{i:02d}项工作的说明，写得比较长，占两行以上的宽度",
-            value_text=f"≥{i}次",
-            basis="年度工作计划",
-        )
-        for i in range(40)
-    )
+    add_long_group(CODE)
     department_year = DepartmentYear.objects.with_part_one(2024).get(
         department__code="136001", year=2024
     )

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from indicators.models import Indicator, SelfEvaluation
 from projects.documents.evaluation_table import build_evaluation, for_evaluation
 from projects.models import Project
+from tests.long_table import add_long_group
 from tests.pdf_text import page_texts
 from tests.reference_doc import squash
 
@@ -357,12 +358,7 @@ def test_parts_of_the_funds_beyond_the_total_are_refused(client, finance):
 
 def _long_evaluation():
     """The reference project with 40 more 数量指标 rows: a 自评表 of several pages."""
-    project = Project.objects.get(code=CODE)
-    quantity = Indicator.objects.filter(project=project, category__name="数量指标").first().category
-    Indicator.objects.bulk_create(
-        Indicator(project=project, category=quantity, order=10 + i, name=f"长表指标{i:02d}")
-        for i in range(40)
-    )
+    add_long_group(CODE)
     return _table()
 
 

@@ -8,10 +8,11 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from indicators.models import Indicator, SecondaryCategory
+from indicators.models import Indicator
 from projects.documents import pdf
 from projects.documents.part_one import build_part_one
 from projects.models import Project
+from tests.long_table import add_long_group
 from tests.pdf_text import assert_in_order, outline_titles, page_texts, reader
 from tests.reference_doc import read_projects, read_sections
 
@@ -86,20 +87,7 @@ def test_table_pdf_embeds_a_cjk_font(client, auditor, reference):
 
 
 def test_long_group_repeats_its_labels_on_the_next_page(client, auditor, reference):
-    project = Project.objects.get(code="13081123P000182100018")
-    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
-    Indicator.objects.bulk_create(
-        Indicator(
-            project=project,
-            category=quantity,
-            order=10 + i,
-            name=f"长表指标{i:02d}",
-            description=f"描述{i:02d}",
-            value_text=f"≥{i}个",
-            basis="计划标准",
-        )
-        for i in range(40)
-    )
+    project = add_long_group("13081123P000182100018")
     texts = page_texts(_table_pdf(client, auditor, project.code))
     assert len(texts) >= 2
     for page in texts[1:]:

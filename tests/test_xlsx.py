@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from projects.models import Project
+from tests.long_table import add_long_group
 from tests.reference_doc import read_projects, read_sections, squash
 
 pytestmark = pytest.mark.django_db
@@ -126,17 +127,12 @@ def test_a_long_forms_merges_end_at_its_page_breaks_and_labels_repeat(reference)
     # A merged 一级/二级 cell across a page break prints its label on one page only (LibreOffice:
     # page 1 of a 40-row form showed no 产出指标). The form computes its page breaks and starts
     # its merged cells again, with their labels, on each page.
-    from indicators.models import Indicator, SecondaryCategory
+    from indicators.models import Indicator
     from projects.documents.booklet import department_tables
     from projects.documents.xlsx import table_workbook
     from projects.importer import import_prepare
 
-    project = Project.objects.get(code="13081123P000182100018")
-    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
-    Indicator.objects.bulk_create(
-        Indicator(project=project, category=quantity, order=10 + i, name=f"长表指标{i:02d}")
-        for i in range(40)
-    )
+    project = add_long_group("13081123P000182100018")
     table = next(t for t in department_tables(reference) if t.code == project.code)
     data = table_workbook(table)
     ws = load_workbook(BytesIO(data)).worksheets[0]
@@ -202,17 +198,11 @@ def test_a_spreadsheet_program_prints_heads_and_labels_on_every_page_of_a_long_f
 ):
     # LibreOffice Calc prints the 40-row form: the column heads and the 产出指标/数量指标
     # labels on every page, every row once, the draft mark in the page header.
-    from indicators.models import Indicator, SecondaryCategory
     from projects.documents.booklet import department_tables
     from projects.documents.xlsx import table_workbook
     from tests.pdf_text import libreoffice_pdf, page_texts
 
-    project = Project.objects.get(code="13081123P000182100018")
-    quantity = SecondaryCategory.objects.get(primary__framework__code="2020", name="数量指标")
-    Indicator.objects.bulk_create(
-        Indicator(project=project, category=quantity, order=10 + i, name=f"长表指标{i:02d}")
-        for i in range(40)
-    )
+    project = add_long_group("13081123P000182100018")
     table = next(t for t in department_tables(reference) if t.code == project.code)
     pages = page_texts(libreoffice_pdf(table_workbook(table), tmp_path, "form.xlsx"))
     assert len(pages) >= 2

@@ -173,39 +173,50 @@ def _grid_height(row) -> float:
     return max(20, 15 * lines)
 
 
-def write_table(ws: Worksheet, table: TargetTable) -> dict[str, int]:
-    """Draw one 绩效目标表 on a sheet; return the rows where its parts begin.
-
-    The form computes its own page breaks: a merged 一级 or 二级 cell ends at a break and starts
-    again, with its label, on the next page (a merge across a break prints its label once)."""
-    _set_widths(ws, TABLE_WIDTHS)
-    _title(ws, 1, table.heading, COLUMNS)
+def _paged_form(ws, table, widths, *, row: int, heights: list[float], after=()) -> tuple:
+    """Draw a form from `row` on: the header block, the grid's head row (repeated on every
+    printed page), the grid, then the `after` rows. The form computes its own page breaks from
+    the grid rows' `heights`: a merged 一级 or 二级 cell ends at a break and starts again, with
+    its label, on the next page (a merge across a break prints its label once). Returns the
+    head row and the row after the form."""
     occupied: set = set()
-    row, used = 2, ws.row_dimensions[1].height
+    used = sum(ws.row_dimensions[r].height or 0 for r in range(1, row))
     for cells in table.header_rows():
-        lines = _write_row(ws, row, cells, occupied, TABLE_WIDTHS)
+        lines = _write_row(ws, row, cells, occupied, widths)
         ws.row_dimensions[row].height = max(20, 15 * lines)
         used += ws.row_dimensions[row].height
         row += 1
     head_row = row
-    _write_row(ws, row, table.grid_head(), occupied, TABLE_WIDTHS)
+    _write_row(ws, row, table.grid_head(), occupied, widths)
     ws.row_dimensions[row].height = HEAD_HEIGHT
     row += 1
-    page = PAGE_HEIGHT / _fit_scale(TABLE_WIDTHS)
-    heights = [_grid_height(r) for r in table.rows]
+    page = PAGE_HEIGHT / _fit_scale(widths)
     splits = page_splits(heights, page - used - HEAD_HEIGHT, page - HEAD_HEIGHT)
     for line in table.grid_rows(splits):
         if line.index in splits:
             ws.row_breaks.append(Break(id=row - 1))
-        lines = _write_row(ws, row, line.cells, occupied, TABLE_WIDTHS)
+        lines = _write_row(ws, row, line.cells, occupied, widths)
+        ws.row_dimensions[row].height = max(20, 15 * lines)
+        row += 1
+    for cells in after:
+        lines = _write_row(ws, row, cells, occupied, widths)
         ws.row_dimensions[row].height = max(20, 15 * lines)
         row += 1
     _print_setup(ws, title_rows=f"{head_row}:{head_row}")
+    return head_row, row
+
+
+def write_table(ws: Worksheet, table: TargetTable) -> dict[str, int]:
+    """Draw one 绩效目标表 on a sheet; return the rows where its parts begin."""
+    _set_widths(ws, TABLE_WIDTHS)
+    _title(ws, 1, table.heading, COLUMNS)
+    heights = [_grid_height(r) for r in table.rows]
+    head_row, end = _paged_form(ws, table, TABLE_WIDTHS, row=2, heights=heights)
     # Printed on every page: which table, and whether it is approved yet.
     ws.oddHeader.left.text = table.heading
     if table.status_mark:
         ws.oddHeader.right.text = table.status_mark
-    return {"grid_head": head_row, "end": row}
+    return {"grid_head": head_row, "end": end}
 
 
 def _write_meta(wb: Workbook, rows: list[tuple[str, str]]) -> None:
@@ -351,9 +362,8 @@ EVALUATION_WIDTHS = [11, 17, 15, 12, 12, 8, 8, 28]
 
 
 def evaluation_workbook(table) -> bytes:
-    """The 项目支出绩效自评表 as a form workbook, from the same cells as the page and the PDF;
-    like the 绩效目标表's form, its page breaks are computed and the 一级/二级 merges start
-    again, with their labels, on each page, under the repeated column heads."""
+    """The 项目支出绩效自评表 as a form workbook, from the same cells as the page and the PDF,
+    paged as the 绩效目标表's form is."""
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_name(f"{table.project.table_number}.{table.project.table_name}", set())
@@ -361,32 +371,11 @@ def evaluation_workbook(table) -> bytes:
     _set_widths(ws, widths)
     _title(ws, 1, table.title, len(widths))
     _title(ws, 2, table.year_line, len(widths), size=11)
-    used = ws.row_dimensions[1].height + ws.row_dimensions[2].height
-    occupied: set = set()
-    row = 3
-    for cells in table.header_rows():
-        lines = _write_row(ws, row, cells, occupied, widths)
-        ws.row_dimensions[row].height = max(20, 15 * lines)
-        used += ws.row_dimensions[row].height
-        row += 1
-    head_row = row
-    _write_row(ws, row, table.grid_head(), occupied, widths)
-    ws.row_dimensions[row].height = HEAD_HEIGHT
-    row += 1
-    page = PAGE_HEIGHT / _fit_scale(widths)
     heights = [
         max(20, 15 * max(_lines(c.text, w) for c, w in zip(own_cells(r), widths[2:], strict=True)))
         for r in table.rows
     ]
-    splits = page_splits(heights, page - used - HEAD_HEIGHT, page - HEAD_HEIGHT)
-    for line in [*table.grid_rows(splits), None]:
-        if line is not None and line.index in splits:
-            ws.row_breaks.append(Break(id=row - 1))
-        cells = line.cells if line is not None else table.total_row()
-        lines = _write_row(ws, row, cells, occupied, widths)
-        ws.row_dimensions[row].height = max(20, 15 * lines)
-        row += 1
-    _print_setup(ws, title_rows=f"{head_row}:{head_row}")
+    _paged_form(ws, table, widths, row=3, heights=heights, after=[table.total_row()])
     return _save(wb)
 
 

@@ -78,39 +78,29 @@ def _table_for(request: HttpRequest, year: int, code: str) -> TargetTable:
     return build_target_table(project, BudgetYear.milestones_of(project.year))
 
 
-def download_table_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse:
+# The 绩效目标表's downloads: how each format is drawn, its content type, and what its file
+# holds beyond the table (the form workbook's 元数据 sheet).
+TABLE_FORMATS = {
+    "pdf": (lambda table: pdf.table_pdf(table), PDF, lambda table: ""),
+    "xlsx": (
+        lambda table: xlsx.table_workbook(table),
+        XLSX,
+        lambda table: repr(xlsx.table_meta(table)),
+    ),
+    "docx": (lambda table: docx.table_docx(table), DOCX, lambda table: ""),
+}
+
+
+def download_table(request: HttpRequest, year: int, code: str, kind: str) -> HttpResponse:
     table = _table_for(request, year, code)
+    draw, content_type, extra = TABLE_FORMATS[kind]
     return cached_download(
         request,
-        kind="table.pdf",
-        content_key=table.content_key(),
-        render=lambda: pdf.table_pdf(table),
-        filename=f"{table.heading}.pdf",
-        content_type=PDF,
-    )
-
-
-def download_table_docx(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    table = _table_for(request, year, code)
-    return cached_download(
-        request,
-        kind="table.docx",
-        content_key=table.content_key(),
-        render=lambda: docx.table_docx(table),
-        filename=f"{table.heading}.docx",
-        content_type=DOCX,
-    )
-
-
-def download_table_xlsx(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    table = _table_for(request, year, code)
-    return cached_download(
-        request,
-        kind="table.xlsx",
-        content_key=table.content_key() + repr(xlsx.table_meta(table)),
-        render=lambda: xlsx.table_workbook(table),
-        filename=f"{table.heading}.xlsx",
-        content_type=XLSX,
+        kind=f"table.{kind}",
+        content_key=table.content_key() + extra(table),
+        render=lambda: draw(table),
+        filename=f"{table.heading}.{kind}",
+        content_type=content_type,
     )
 
 
