@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from departments.models import DepartmentYear, SectionIndicator
-from indicators.models import Indicator
+from indicators.models import Indicator, IndicatorResult, SelfEvaluation
 from perfbudget.lib.numbers import format_number
 from projects.documents.lists import Column, ListSheet, list_workbook
 from projects.models import Project, ScheduleEntry
@@ -123,6 +123,18 @@ def project_trail(project: Project) -> list[Entry]:
     entries = _entries(records, Project, lambda r: "项目")
     entries += _entries(indicators, Indicator, lambda r: f"三级指标“{r.name}”")
     entries += _entries(schedule, ScheduleEntry, lambda r: f"资金支出计划 {r.month}月底")
+    # The year-end self-evaluation and each indicator's result, saved on the 绩效自评 page.
+    evaluation = SelfEvaluation.history.filter(project_id=project.pk)
+    entries += _entries(
+        evaluation.select_related("history_user"), SelfEvaluation, lambda r: "绩效自评"
+    )
+    names = dict(Indicator.history.filter(project_id=project.pk).values_list("id", "name"))
+    results = IndicatorResult.history.filter(indicator_id__in=list(names))
+    entries += _entries(
+        results.select_related("history_user"),
+        IndicatorResult,
+        lambda r: f"绩效自评：三级指标“{names.get(r.indicator_id, '')}”",
+    )
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 

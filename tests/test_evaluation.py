@@ -489,3 +489,16 @@ def test_a_result_too_long_names_its_indicator_and_field(client, finance):
     page = client.post(URL, _form(**{f"actual_{first.pk}": "多" * 300})).content.decode()
     assert f"{first.name}：实际完成值：" in page
     assert not SelfEvaluation.objects.exists()
+
+
+def test_self_evaluation_saves_are_in_the_projects_history(client, finance):
+    # Who set which year-end figure and result, and when: overwritten values leave a trace.
+    client.force_login(finance)
+    first = Indicator.objects.filter(project__code=CODE).order_by("pk").first()
+    client.post(URL, _form(executed="2.9", **{f"actual_{first.pk}": "14人"}))
+    version = SelfEvaluation.objects.get().version
+    client.post(URL, _form(executed="2.5", evaluation_version=str(version)))
+    page = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
+    assert "绩效自评" in page and "全年执行数" in page
+    assert "2.9" in page and "2.5" in page
+    assert f"绩效自评：三级指标“{first.name}”" in page
