@@ -10,6 +10,7 @@ finds every cell of the table in the text.
 """
 
 import math
+from copy import deepcopy
 from io import BytesIO
 
 from django.utils import timezone
@@ -20,7 +21,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tc
 from docx.shared import Mm, Pt, RGBColor
+from docx.table import _Cell, _Row
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from departments.templatetags.booklet import LABEL_BREAKS, cn_number
@@ -173,20 +178,38 @@ def _row_property(row, name: str) -> None:
     row._tr.get_or_add_trPr().append(element)
 
 
-def _fill(cell, text: str, role: str, size=TABLE_FONT) -> None:
-    """Write a cell's text: labels and heads centred (labels at their natural break), long
-    values left, every line its own paragraph."""
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    lines = list(LABEL_BREAKS.get(text, ())) if role in ("label", "head") else []
-    lines = lines or _clean(text).split("\n")
-    left = role in ("value", "unit")  # as the PDF sets them: text cells start at the left
-    for i, line in enumerate(lines):
-        paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+def _cell_paragraph(left: bool, bold: bool, size):
+    """A table cell's paragraph with its run, formatted once per kind and copied for every
+    cell (formatting each run through python-docx was most of a large booklet's time)."""
+    key = (left, bold, size)
+    if key not in _CELL_PARAGRAPHS:
+        paragraph = Paragraph(OxmlElement("w:p"), None)
         paragraph.paragraph_format.space_before = CELL_SPACING
         paragraph.paragraph_format.space_after = CELL_SPACING
         paragraph.paragraph_format.line_spacing = LINE
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(paragraph.add_run(line), size=size, bold=role == "head")
+        _set_font(paragraph.add_run(), size=size, bold=bold)
+        _CELL_PARAGRAPHS[key] = paragraph._p
+    return deepcopy(_CELL_PARAGRAPHS[key])
+
+
+_CELL_PARAGRAPHS: dict = {}
+
+
+def _fill(cell, text: str, role: str, size=TABLE_FONT) -> None:
+    """Write a cell's text: labels and heads centred (labels at their natural break), text
+    cells from the left, every line its own paragraph."""
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    lines = list(LABEL_BREAKS.get(text, ())) if role in ("label", "head") else []
+    lines = lines or _clean(text).split("\n")
+    left = role in ("value", "unit")  # as the PDF sets them: text cells start at the left
+    tc = cell._tc
+    for p in tc.p_lst:
+        tc.remove(p)
+    for line in lines:
+        p = _cell_paragraph(left, role == "head", size)
+        Run(p.r_lst[0], None).text = line
+        tc.append(p)
 
 
 def _widths(shares: list[int]) -> list[int]:
@@ -213,26 +236,47 @@ def _placed(rows: list[list[Cell]]):
 
 def _grid_table(document, rows: list[list[Cell]], shares: list[int], *, head_rows: int = 0):
     """A bordered table of `rows` (cells with colspan and rowspan); the first `head_rows`
-    repeat on every page."""
-    table = document.add_table(rows=len(rows), cols=len(shares))
+    repeat on every page. Rows are built element by element, a merged cell as Word writes it
+    (one cell spanning columns, `vMerge` down the rows it covers): python-docx's own cell
+    lookup and merge walk the whole table each time, which took minutes for a large booklet."""
+    table = document.add_table(rows=0, cols=len(shares))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = _widths(shares)
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
-    for r, row in enumerate(table.rows):
+    starts: dict[tuple[int, int], Cell] = {}
+    covered: dict[tuple[int, int], int] = {}  # (row, column) under a rowspan: its colspan
+    for r, col, cell in _placed(rows):
+        starts[(r, col)] = cell
+        for below in range(r + 1, r + cell.rowspan):
+            covered[(below, col)] = cell.colspan
+    for r in range(len(rows)):
+        tr = OxmlElement("w:tr")
+        table._tbl.append(tr)
+        row = _Row(tr, table)
         row.height, row.height_rule = ROW_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
         _row_property(row, "tblHeader" if r < head_rows else "cantSplit")
-    for r, col, cell in _placed(rows):
-        target = table.cell(r, col)
-        last = (r + cell.rowspan - 1, col + cell.colspan - 1)
-        if last != (r, col):
-            target = target.merge(table.cell(*last))
-        _fill(target, cell.text, cell.role)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
+        col = 0
+        while col < len(shares):
+            cell = starts.get((r, col))
+            span = cell.colspan if cell else covered.get((r, col), 1)
+            tc = CT_Tc.new()
+            tr.append(tc)
+            target = _Cell(tc, table)
+            target.width = sum(widths[col : col + span])
+            if span > 1:
+                tc.grid_span = span
+            if cell is not None and cell.rowspan > 1:
+                tc.vMerge = "restart"
+            elif (r, col) in covered:
+                tc.vMerge = "continue"
+            if cell is not None:
+                _fill(target, cell.text, cell.role)
+            else:
+                target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            col += span
     return table
 
 
