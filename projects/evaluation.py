@@ -4,7 +4,13 @@ scoring rules, and confirming it, after which it and the targets it scored are f
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
-from indicators.models import FUND_COLUMNS, Achievement, IndicatorResult, SelfEvaluation
+from indicators.models import (
+    FUND_COLUMNS,
+    FUND_SOURCES,
+    Achievement,
+    IndicatorResult,
+    SelfEvaluation,
+)
 from indicators.scoring import (
     ACHIEVEMENT_SHARES,
 )
@@ -24,7 +30,7 @@ AMOUNT_FIELDS = (
     "initial_budget",
     "annual_budget",
     "executed",
-    *(f"{source}_{key}" for source in ("fiscal", "carryover") for key, _, _ in FUND_COLUMNS),
+    *(f"{source}_{key}" for source, _ in FUND_SOURCES for key, _, _ in FUND_COLUMNS),
 )
 NEED_REASON = "以下指标失分，须填写偏差原因分析及改进措施：{names}"
 
@@ -41,6 +47,9 @@ def evaluation_save(
     point has a reason; on any problem nothing is saved. `expected_version` is the version the
     page showed (`NEW` for a self-evaluation not yet saved): a page opened before someone
     else's save is refused."""
+    # The project's row is the lock: two first saves find no self-evaluation row to lock, and
+    # the second would fail creating the one the first has just made.
+    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk"))
     evaluation = SelfEvaluation.objects.select_for_update().filter(project=project).first()
     if evaluation and evaluation.confirmed:
         raise EvaluationRefused(CONFIRMED)

@@ -184,3 +184,22 @@ def test_an_approval_landing_between_an_imports_check_and_its_write_is_not_overw
     assert project.status == Status.APPROVED
     assert project.fund_use != "导入的用途"
     assert "在预览（检查）之后已被修改" in html
+
+
+def test_two_first_self_evaluation_saves_never_both_land_nor_fail(live_server, reference, finance):
+    # Two tabs opened before any self-evaluation existed, saved at once: one lands, the other
+    # is refused as stale (status 200, the page again), neither is a server error.
+    from indicators.models import SelfEvaluation
+    from tests.test_evaluation import CODE as EVALUATED
+    from tests.test_evaluation import _form
+
+    clerk = Browser(live_server.url, finance)
+    url = f"/projects/2024/{EVALUATED}/evaluation/"
+    for n in range(ROUNDS):
+        SelfEvaluation.objects.filter(project__code=EVALUATED).delete()
+        first = _form(evaluation_version="", outcome=f"甲{n}")
+        second = _form(evaluation_version="", outcome=f"乙{n}")
+        answers = _together(lambda a=first: clerk.post(url, a), lambda b=second: clerk.post(url, b))
+        assert sorted(answers) == [200, 302], answers
+        landed = SelfEvaluation.objects.get(project__code=EVALUATED).outcome
+        assert landed == (f"甲{n}" if answers[0] == 302 else f"乙{n}")
