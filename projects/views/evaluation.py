@@ -152,7 +152,7 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
     """The 自评表 and, for finance staff, the form that fills it."""
     project, access, table = _evaluation_for(request, year, code)
     confirmed = bool(table.evaluation and table.evaluation.confirmed)
-    entry = _entry(project, table)
+    entry = None
     if request.method == "POST":
         require_write(access)
         try:
@@ -181,7 +181,7 @@ def project_evaluation(request: HttpRequest, year: int, code: str) -> HttpRespon
             "confirmed": confirmed,
             "can_confirm": access.can_review(project.section_id) and not confirmed,
             "achievements": Achievement.choices,
-            "entry": entry,
+            "entry": entry or _entry(project, table),
         },
     )
 
