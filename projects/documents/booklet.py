@@ -1,8 +1,7 @@
-"""A unit-year's booklet: every table in booklet order, fetched in a fixed number of queries,
-and the booklet's cache key."""
+"""A unit-year's booklet: every table in booklet order, fetched in a fixed number of queries
+(the booklet's cache key is the unit-year's stamp, projects/documents/stamp.py)."""
 
 from departments.models import DepartmentYear
-from projects.documents.part_one import PartOne
 from projects.documents.target_table import TargetTable, build_target_table
 from projects.models import BudgetYear, Project
 
@@ -16,8 +15,3 @@ def department_tables(department_year: DepartmentYear) -> list[TargetTable]:
         .in_booklet_order()
     )
     return [build_target_table(project, milestones) for project in projects]
-
-
-def booklet_key(part_one: PartOne, tables: list[TargetTable]) -> str:
-    """Everything the booklet shows: 第一部分 as its builder returns it, and every table."""
-    return "\x1e".join([part_one.content_key(), *(t.content_key() for t in tables)])

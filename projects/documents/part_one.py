@@ -4,7 +4,7 @@ The unit page, the booklet PDF and the booklet workbook all draw from `build_par
 overall target, each section's duties and rating table (评价标准 优/良/中/差, and once any
 rating is recorded 实际完成值 and 评级), the rating summary and 工作保障措施. A grade the chief has
 not confirmed reads "优（待确认）" in every format, and the summary counts it apart. The
-download cache key is the repr of this data, so whatever it shows is in the key.
+booklet's download cache key is the unit-year's stamp (projects/documents/stamp.py).
 """
 
 from dataclasses import dataclass
@@ -63,9 +63,6 @@ class PartOne:
     @property
     def notes(self) -> tuple[str, ...]:
         return tuple(row.note for s in self.sections for row in s.rows if row.note)
-
-    def content_key(self) -> str:
-        return repr(self)
 
 
 def _row(indicator: SectionIndicator) -> RatingRow:

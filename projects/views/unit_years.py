@@ -16,10 +16,11 @@ from perfbudget.lib.downloads import DOCX, PDF, XLSX, cached_download
 from perfbudget.lib.numbers import number_or_none
 from projects import history, workflow
 from projects.documents import docx, pdf, xlsx
-from projects.documents.booklet import booklet_key, department_tables
+from projects.documents.booklet import department_tables
 from projects.documents.data_workbook import content_key as data_content_key
 from projects.documents.data_workbook import data_workbook, data_workbook_sheets
 from projects.documents.part_one import build_part_one
+from projects.documents.stamp import unit_year_stamp
 from projects.models import Project
 from projects.services import (
     OrderRefused,
@@ -40,18 +41,16 @@ BOOKLETS = {
 
 
 def download_booklet(request: HttpRequest, code: str, year: int, kind: str) -> HttpResponse:
-    """The whole booklet (第一部分 and every table in the booklet's order), cached by content:
-    第一部分 and the tables are built once, for the key and for the drawing."""
+    """The whole booklet (第一部分 and every table in the booklet's order), cached by the
+    unit-year's stamp: a re-download or a 304 builds no table."""
     department_year, _ = get_department_year(request.user, code, year)
-    part_one = build_part_one(department_year)
-    tables = department_tables(department_year)
     name, draw, content_type = BOOKLETS[kind]
     return cached_download(
         request,
         kind=name,
-        content_key=booklet_key(part_one, tables),
-        render=lambda: draw(part_one, tables),
-        filename=f"{part_one.title}.{kind}",
+        content_key=unit_year_stamp(department_year),
+        render=lambda: draw(build_part_one(department_year), department_tables(department_year)),
+        filename=f"{department_year.title}.{kind}",
         content_type=content_type,
     )
 

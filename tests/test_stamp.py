@@ -1,0 +1,113 @@
+"""The booklet's cheap content stamp: it changes with every kind of change the booklet shows,
+stays when nothing of the unit-year changed, and lets a 304 or a re-download build no table."""
+
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from simple_history.utils import bulk_update_with_history
+
+from departments.models import DepartmentYear, Section, SectionIndicator
+from indicators.models import Indicator, SecondaryCategory
+from projects.documents.stamp import unit_year_stamp
+from projects.models import BudgetYear, Project, ScheduleEntry
+from projects.views import unit_years
+
+pytestmark = pytest.mark.django_db
+
+CODE = "13081123P000182100018"
+
+
+def _project() -> Project:
+    return Project.objects.get(code=CODE, year=2024)
+
+
+def _save(obj, **values):
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.save()
+
+
+def _new_project(reference):
+    template = _project()
+    template.pk = None
+    template.code, template.table_number, template.booklet_order = "NEW0001", 99, 99
+    template.save()
+
+
+CHANGES = {
+    "project field": lambda ref: _save(_project(), target="新的年度绩效目标"),
+    "project order": lambda ref: _save(_project(), booklet_order=77),
+    "project status": lambda ref: _save(_project(), status="submitted"),
+    "new project": _new_project,
+    "project deleted": lambda ref: Project.objects.filter(code=CODE).first().delete(),
+    "indicator value": lambda ref: _save(
+        Indicator.objects.filter(project__code=CODE).first(), value_text="≥2个"
+    ),
+    "indicator deleted": lambda ref: Indicator.objects.filter(project__code=CODE).first().delete(),
+    "indicators in bulk": lambda ref: bulk_update_with_history(
+        [_save_less(i) for i in Indicator.objects.filter(project__code=CODE)],
+        Indicator,
+        ["basis"],
+    ),
+    "schedule": lambda ref: _save(
+        ScheduleEntry.objects.filter(project__code=CODE).first(), planned_percent=Decimal(1)
+    ),
+    "第一部分": lambda ref: _save(ref, safeguards="新增保障措施"),
+    "section renamed": lambda ref: _save(
+        Section.objects.filter(department=ref.department)[0], name="改名科室"
+    ),
+    "rating indicator": lambda ref: _save(
+        SectionIndicator.objects.filter(section__department=ref.department).first(), name="新指标"
+    ),
+    "unit renamed": lambda ref: _save(ref.department, name="改名单位"),
+    "milestones": lambda ref: _save(BudgetYear.objects.get(year=2024), milestone_months=[6, 12]),
+    "category renamed": lambda ref: _save(SecondaryCategory.objects.first(), name="数量指标（改）"),
+    "version bumped without history": lambda ref: Project.objects.filter(code=CODE).update(
+        version=F("version") + 1
+    ),
+}
+
+
+def _save_less(indicator):
+    indicator.basis = "批量修改"
+    return indicator
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_kind_of_change_changes_the_stamp(reference, change):
+    before = unit_year_stamp(reference)
+    CHANGES[change](reference)
+    assert unit_year_stamp(DepartmentYear.objects.get(pk=reference.pk)) != before
+
+
+def test_other_units_and_years_leave_the_stamp(reference, other_unit):
+    before = unit_year_stamp(reference)
+    other = DepartmentYear.objects.create(department=other_unit, year=2024, safeguards="甲")
+    _save(other, safeguards="乙")
+    Section.objects.create(department=other_unit, name="他科")
+    later = DepartmentYear.objects.create(department=reference.department, year=2025)
+    _save(later, overall_target="下一年")
+    project = _project()
+    project.pk, project.year = None, 2025
+    project.save()
+    assert unit_year_stamp(reference) == before
+
+
+def test_a_revalidated_booklet_builds_no_table(client, auditor, reference):
+    url = reverse("unit_year:booklet_xlsx", args=["136001", 2024])
+    client.force_login(auditor)
+    first = client.get(url)
+    assert first.status_code == 200
+    with mock.patch.object(unit_years, "department_tables") as tables:
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(url, headers={"if-none-match": first["ETag"]})
+        repeated = client.get(url)
+    assert again.status_code == 304 and repeated.content == first.content
+    tables.assert_not_called()
+    # Session, user, the unit and its year with 第一部分's sections, the access, the stamp.
+    assert len(queries.captured_queries) <= 10
