@@ -11,6 +11,7 @@ that needs the database as `migrate` leaves it (no unit, project or user) asks f
 
 import json
 import os
+import tempfile
 
 import pytest
 from django.apps import apps
@@ -28,6 +29,17 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.register_profile("full", max_examples=400, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "ci"))
+
+# Background jobs run inside the request that starts them (a test sees their outcome at once),
+# and their files go to a directory of this test session.
+settings.JOB_BACKEND = "inline"
+settings.STORAGES = {
+    **settings.STORAGES,
+    "jobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="perfbudget-test-files-")},
+    },
+}
 
 # Password hashing is most of a login's cost and says nothing a test checks: a fast hasher
 # first (the slow default stays listed, so hashes made elsewhere still verify).

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "departments",
     "indicators",
     "projects",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,12 @@ STATIC_ROOT = Path(os.getenv("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Served by whitenoise; outside DEBUG the files carry their content hash (run collectstatic first).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The files background jobs make: a directory every app server and worker reaches (on
+    # several servers, a shared mount).
+    "jobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.getenv("FILES_DIR", str(BASE_DIR / "var" / "files"))},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or envbool("STATIC_PLAIN", "0")
@@ -127,7 +134,10 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 # A history record's reason holds what a user wrote (a reopening's reason), not only a label.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-# Rendered PDFs and workbooks, keyed by their content's fingerprint (perfbudget/lib/downloads.py).
+# Rendered PDFs and workbooks keyed by their content's fingerprint (perfbudget/lib/downloads.py),
+# table layouts and import previews. On one server a cache directory; with REDIS_URL set, Redis,
+# shared by every app server and worker.
+REDIS_URL = os.getenv("REDIS_URL", "")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -135,6 +145,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
     }
 }
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "perfbudget",
+    }
 DOWNLOAD_CACHE_SECONDS = envint("DOWNLOAD_CACHE_SECONDS", str(30 * 24 * 3600))
 
 # Login throttling: django-axes, configured by perfbudget/lib/login_throttle.py. A user name
@@ -180,6 +196,22 @@ MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", str(11 * 1024 * 1024))
 # A booklet PDF laid out on several cores is stopped after this many seconds (below gunicorn's
 # 120 s, which gthread workers never enforce).
 PDF_RENDER_TIMEOUT = envint("PDF_RENDER_TIMEOUT", "100")
+
+# Background jobs (jobs/): a booklet of at least JOB_MIN_TABLES tables, and every unit's booklets
+# of a year, are made by a worker while the page shows their progress. JOB_BACKEND is "thread"
+# (threads inside the app's own process: `make run`, one server), "rq" (RQ workers on Redis,
+# started by `make serve` beside gunicorn; the default when REDIS_URL is set) or "inline" (in
+# the request itself: tests). JOB_WORKERS threads or worker processes run jobs at once. A job
+# whose worker was killed is run again, up to JOB_RETRIES more times; a file is kept
+# JOB_KEEP_DAYS days.
+JOB_BACKEND = os.getenv("JOB_BACKEND", "rq" if REDIS_URL else "thread")
+JOB_WORKERS = envint("JOB_WORKERS", "1")
+JOB_QUEUE = os.getenv("JOB_QUEUE", "perfbudget")
+JOB_MIN_TABLES = envint("JOB_MIN_TABLES", "30")
+JOB_RETRIES = envint("JOB_RETRIES", "2")
+JOB_TIMEOUT = envint("JOB_TIMEOUT", "1800")
+JOB_STALE_SECONDS = envint("JOB_STALE_SECONDS", "300")
+JOB_KEEP_DAYS = envint("JOB_KEEP_DAYS", "7")
 
 # `manage.py restore` refuses a backup file that unpacks to more than this (a small gzip can
 # unpack to gigabytes); the largest real backups are a few MB.

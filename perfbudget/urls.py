@@ -15,6 +15,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("departments/", include((unit_year_urlpatterns, "unit_year"))),
     path("departments/", include("departments.urls")),
+    path("jobs/", include("jobs.urls")),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path(

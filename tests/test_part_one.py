@@ -79,7 +79,7 @@ def test_summary_counts_confirmed_grades_apart_from_pending_and_unrated(client, 
 @pytest.mark.slow
 def test_the_booklet_stamp_changes_when_a_rating_is_confirmed(client, chief, auditor):
     def key():
-        return unit_year_stamp(DepartmentYear.objects.get(year=2024))
+        return unit_year_stamp(DepartmentYear.objects.get(year=2024)).key
 
     rating_record(indicator=_indicator(), user=chief, actual_value=Decimal(100))
     client.force_login(auditor)

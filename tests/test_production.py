@@ -2,6 +2,7 @@
 the error pages, and the app served by gunicorn."""
 
 import http.cookiejar
+import json
 import logging
 import os
 import re
@@ -462,6 +463,23 @@ def test_cached_downloads_are_private_and_revalidated_so_etag_still_works(
     assert again["Cache-Control"] == "private, no-cache"
 
 
+def _booklet_by_job(opener, base: str) -> None:
+    """The booklet link leads to its job's page at once; the job, run by a thread of the
+    server, reports its progress and ends with the file."""
+    page = opener.open(f"{base}/departments/136001/2024/booklet.pdf", timeout=30)
+    token = re.fullmatch(r".*/jobs/([0-9a-f-]{36})/", page.geturl()).group(1)
+    assert 'id="job-bar"' in page.read().decode()
+    for _ in range(240):
+        status = json.loads(opener.open(f"{base}/jobs/{token}/status", timeout=10).read())
+        if status["state"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert status["state"] == "done" and status["percent"] == 100, status
+    with opener.open(f"{base}{status['file']}", timeout=30) as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert response.read().startswith(b"%PDF")
+
+
 @pytest.mark.slow
 def test_make_run_serves_the_demo_with_the_apps_own_pages(tmp_path):
     """make run (scripts/run.sh): the demo data on its own database, plain HTTP on this machine,
@@ -476,9 +494,14 @@ def test_make_run_serves_the_demo_with_the_apps_own_pages(tmp_path):
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
         CACHE_DIR=str(tmp_path / "cache"),
+        FILES_DIR=str(tmp_path / "files"),
         PORT=str(port),
         PYTHON_BIN=sys.executable,
+        # Every booklet by a job: the embedded default runs it in the server's own process.
+        JOB_MIN_TABLES="1",
     )
+    env.pop("REDIS_URL", None)
+    env.pop("JOB_BACKEND", None)
     server = subprocess.Popen(
         ["bash", "scripts/run.sh"],
         cwd=settings.BASE_DIR,
@@ -521,6 +544,7 @@ def test_make_run_serves_the_demo_with_the_apps_own_pages(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as unknown:
             opener.open(f"{base}/no-such-page/", timeout=10)
         assert unknown.value.code == 404 and "页面不存在" in unknown.value.read().decode()
+        _booklet_by_job(opener, base)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -72,6 +72,34 @@ def cache_keep(key: str, value) -> None:
         log.warning("download cache not written: %s", key, exc_info=True)
 
 
+def browser_has(request: HttpRequest, key: str) -> bool:
+    """The browser asks with the ETag of this content: it holds the file already."""
+    tags = request.headers.get("If-None-Match", "").split(",")
+    return quote_etag(key) in [tag.strip() for tag in tags]
+
+
+def not_modified(key: str) -> HttpResponse:
+    response = HttpResponseNotModified()
+    response["ETag"] = quote_etag(key)
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _cached(key: str, render: Callable[[], bytes]) -> tuple[bytes, float]:
+    cache_key = f"download:{key}"
+    entry = cache.get(cache_key)
+    if entry is None:
+        entry = (render(), timezone.now().timestamp())
+        cache_keep(cache_key, entry)
+    return entry
+
+
+def cached_file(kind: str, content_key: str, render: Callable[[], bytes]) -> tuple[bytes, float]:
+    """The file of this kind and content from the download cache, or rendered and kept there;
+    with the time it was rendered."""
+    return _cached(fingerprint(kind, content_key), render)
+
+
 def cached_download(
     request: HttpRequest,
     *,
@@ -83,17 +111,9 @@ def cached_download(
 ) -> HttpResponse:
     key = fingerprint(kind, content_key)
     etag = quote_etag(key)
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponseNotModified()
-        response["ETag"] = etag
-        response["Cache-Control"] = CACHE_CONTROL
-        return response
-    cache_key = f"download:{key}"
-    entry = cache.get(cache_key)
-    if entry is None:
-        entry = (render(), timezone.now().timestamp())
-        cache_keep(cache_key, entry)
-    data, rendered_at = entry
+    if browser_has(request, key):
+        return not_modified(key)
+    data, rendered_at = _cached(key, render)
     response = HttpResponse(data, content_type=content_type)
     # ?inline=1 opens the file in the browser (打印 prints the PDF, the form as it is filed).
     inline = request.GET.get("inline") == "1"

@@ -474,9 +474,9 @@ def _part_one(document, part_one: PartOne) -> None:
         _paragraph(document, text)
 
 
-def booklet_docx(part_one: PartOne, tables: list[TargetTable]) -> bytes:
+def booklet_docx(part_one: PartOne, tables: list[TargetTable], progress=None) -> bytes:
     """The whole booklet: cover and 目录 (numbered I, II …), then 第一部分 and every table,
-    each on its own page, numbered from 1."""
+    each on its own page, numbered from 1; `progress(done, total)` hears of each table."""
     document = _new_document()
     _properties(document, part_one.title, part_one.department_name)
     document.sections[0].footer.is_linked_to_previous = False
@@ -485,6 +485,8 @@ def booklet_docx(part_one: PartOne, tables: list[TargetTable]) -> bytes:
     _page_footer(body, "dash")
     _part_one(document, part_one)
     _heading(document, "第二部分　预算项目绩效目标", 1, size=Pt(18), center=True, page_break=True)
-    for table in tables:
+    for done, table in enumerate(tables, 1):
         _draw_table(document, table, page_break=True, level=2)
+        if progress:
+            progress(done, len(tables))
     return _save(document)

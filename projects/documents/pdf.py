@@ -11,6 +11,7 @@ part numbered from its known first page, and the parts are joined with their boo
 """
 
 import multiprocessing
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -203,20 +204,28 @@ def _render_part_in_worker(index: int):
     return _render_part(**_JOB["parts"][index])
 
 
-def _pool(function, arguments: list):
-    """Run function over arguments on every core. Database connections are closed first: a
-    forked child must never use its parent's connection.
+def _pool(function, arguments: list, on_each: Callable[[int], None] | None = None) -> list:
+    """Run function over arguments on every core, in order; `on_each(k)` hears when the k-th
+    result is in. Database connections are closed first: a forked child must never use its
+    parent's connection.
 
     The children are killed after PDF_RENDER_TIMEOUT seconds (gunicorn's gthread workers never
     enforce their own timeout): a booklet too large to render in time fails with RenderTimeout
     instead of holding the cores."""
     connections.close_all()
     context = multiprocessing.get_context("fork")
+    deadline = time.monotonic() + settings.PDF_RENDER_TIMEOUT
     with context.Pool(processes=min(len(arguments), multiprocessing.cpu_count())) as pool:
+        results = pool.imap(function, arguments)
+        done = []
         try:
-            return pool.map_async(function, arguments).get(timeout=settings.PDF_RENDER_TIMEOUT)
+            for _ in arguments:
+                done.append(results.next(timeout=max(0.0, deadline - time.monotonic())))
+                if on_each:
+                    on_each(len(done))
         except multiprocessing.TimeoutError:
             raise RenderTimeout(settings.PDF_RENDER_TIMEOUT) from None
+        return done
 
 
 def _can_fork() -> bool:
@@ -224,16 +233,22 @@ def _can_fork() -> bool:
     return not any(conn.in_atomic_block for conn in connections.all(initialized_only=True))
 
 
-def _table_layouts(tables: list[TargetTable], parallel: bool) -> tuple[list[TableLayout], set]:
+def _table_layouts(
+    tables: list[TargetTable], parallel: bool, progress: Callable[[int, int], None]
+) -> tuple[list[TableLayout], set]:
     """Each table's layout: from the cache, or measured (on every core when there are many).
     Returns the layouts and the indexes of those measured now and not yet confirmed."""
     layouts: list[TableLayout | None] = [cache.get(_layout_key(t)) for t in tables]
     missing = [i for i, layout in enumerate(layouts) if layout is None]
+    total = len(missing) + len(tables)
     if parallel and len(missing) > 1:
         _JOB["tables"] = tables
-        measured = _pool(_measure_in_worker, missing)
+        measured = _pool(_measure_in_worker, missing, lambda k: progress(k, total))
     else:
-        measured = [_quick_measure(tables[i]) for i in missing]
+        measured = []
+        for i in missing:
+            measured.append(_quick_measure(tables[i]))
+            progress(len(measured), total)
     for i, layout in zip(missing, measured, strict=True):
         layouts[i] = layout
     return layouts, set(missing)
@@ -372,22 +387,40 @@ def _part_specs(part_one, tables, layouts, front_pages: int, lead: int, cores: i
     return specs
 
 
-def _render_parts(specs: list[dict], parallel: bool) -> list:
+def _render_parts(specs: list[dict], parallel: bool, on_each=None) -> list:
     if parallel and len(specs) > 1:
         _JOB["parts"] = specs
-        return _pool(_render_part_in_worker, list(range(len(specs))))
-    return [_render_part(**spec) for spec in specs]
+        return _pool(_render_part_in_worker, list(range(len(specs))), on_each)
+    parts = []
+    for spec in specs:
+        parts.append(_render_part(**spec))
+        if on_each:
+            on_each(len(parts))
+    return parts
 
 
-def booklet_pdf(part_one: PartOne, tables: list[TargetTable]) -> bytes:
+def _quiet(done: int, total: int) -> None:
+    """No one listens to a download's progress."""
+
+
+def booklet_pdf(part_one: PartOne, tables: list[TargetTable], progress=None) -> bytes:
+    """The booklet: cover, 目录, 第一部分, every table. `progress(done, total)` hears of each
+    table measured and of each part laid out (a background job shows it)."""
+    progress = progress or _quiet
     parallel = len(tables) >= PARALLEL_MIN_TABLES and _can_fork()
     cores = multiprocessing.cpu_count() if parallel else 1
-    layouts, unconfirmed = _table_layouts(tables, parallel)
+    layouts, unconfirmed = _table_layouts(tables, parallel, progress)
+    measured = len(unconfirmed)
     front_html = _booklet_html(part_one, [], [], front=True, toc=_toc(tables, None))
     front = _lay_out(front_html)
     front_pages, lead = len(front.pages), _lead_pages(front)
     specs = _part_specs(part_one, tables, layouts, front_pages, lead, cores)
-    parts = _render_parts(specs, parallel)
+    runs = _chunks(layouts, cores)
+
+    def part_done(k: int) -> None:
+        progress(measured + sum(len(run) for run in runs[:k]), measured + len(tables))
+
+    parts = _render_parts(specs, parallel, part_done)
     if any(part is None for part in parts):
         # A quick measure did not hold (a repeated label made a row taller): measure the
         # unconfirmed tables fully and lay out again.

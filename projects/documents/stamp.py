@@ -10,6 +10,8 @@ rows). The stamp replaces building every table just to fingerprint the booklet: 
 or a 304 of a 200-table booklet reads this one query instead of 200 tables.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -46,8 +48,14 @@ def _history_parts(department_id: int, year: int) -> dict[str, QuerySet]:
     }
 
 
-def unit_year_stamp(department_year: DepartmentYear) -> str:
-    """The stamp of the unit-year's booklet: equal stamps, equal booklets."""
+@dataclass(frozen=True)
+class Stamp:
+    key: str  # equal keys, equal booklets
+    tables: int  # the booklet's project tables
+
+
+def unit_year_stamp(department_year: DepartmentYear) -> Stamp:
+    """The stamp of the unit-year's booklet."""
     parts = _history_parts(department_year.department_id, department_year.year)
     columns = {}
     for name, rows in parts.items():
@@ -61,7 +69,7 @@ def unit_year_stamp(department_year: DepartmentYear) -> str:
     counts = (
         DepartmentYear.objects.filter(pk=department_year.pk)
         .annotate(**columns)
-        .values_list(*columns)
+        .values(*columns)
         .get()
     )
     frameworks = [
@@ -69,4 +77,5 @@ def unit_year_stamp(department_year: DepartmentYear) -> str:
         *SecondaryCategory.objects.order_by("pk").values_list("pk", "primary_id", "name", "order"),
     ]
     milestones = BudgetYear.milestones_of(department_year.year)
-    return repr((department_year.pk, counts, frameworks, milestones))
+    key = repr((department_year.pk, tuple(counts.values()), frameworks, milestones))
+    return Stamp(key, counts["projects_now"])

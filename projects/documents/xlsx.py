@@ -343,18 +343,21 @@ def write_part_one(ws: Worksheet, part_one: PartOne) -> None:
     _print_setup(ws)
 
 
-def booklet_workbook(part_one: PartOne, tables: list[TargetTable]) -> bytes:
+def booklet_workbook(part_one: PartOne, tables: list[TargetTable], progress=None) -> bytes:
+    """第一部分 and every table, each on its sheet; `progress(done, total)` hears of each table."""
     wb = Workbook()
     taken: set[str] = set()
     ws = wb.active
     ws.title = sheet_name("第一部分", taken)
     write_part_one(ws, part_one)
-    for table in tables:
+    for done, table in enumerate(tables, 1):
         project = table.project
         write_table(
             wb.create_sheet(sheet_name(f"{project.table_number}.{project.table_name}", taken)),
             table,
         )
+        if progress:
+            progress(done, len(tables))
     return _save(wb)
 
 

@@ -32,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "departments/home.html",
         {
             "department_years": department_years,
+            "years": sorted({dy.year for dy in department_years}, reverse=True),
             "memberships": memberships,
             **_waiting(user, readable, memberships),
         },

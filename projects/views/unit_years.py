@@ -1,6 +1,7 @@
 """A unit-year's pages under /departments/<code>/<year>/: the booklet and data-workbook
 downloads, copying the year, the booklet order, the review of 第一部分 and its history."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +13,18 @@ from departments.access import (
     get_department_year,
     get_rw_department_year,
 )
-from perfbudget.lib.downloads import DOCX, PDF, XLSX, cached_download
+from jobs.models import State
+from jobs.services import job_for
+from jobs.views import serve_file
+from perfbudget.lib.downloads import (
+    DOCX,
+    PDF,
+    XLSX,
+    browser_has,
+    cached_download,
+    fingerprint,
+    not_modified,
+)
 from perfbudget.lib.numbers import number_or_none
 from projects import history, workflow
 from projects.documents import docx, pdf, xlsx
@@ -45,14 +57,36 @@ def download_booklet(request: HttpRequest, code: str, year: int, kind: str) -> H
     unit-year's stamp: a re-download or a 304 builds no table."""
     department_year, _ = get_department_year(request.user, code, year)
     name, draw, content_type = BOOKLETS[kind]
+    stamp = unit_year_stamp(department_year)
+    if stamp.tables >= settings.JOB_MIN_TABLES:
+        return _booklet_by_job(request, department_year, kind, stamp)
     return cached_download(
         request,
         kind=name,
-        content_key=unit_year_stamp(department_year),
+        content_key=stamp.key,
         render=lambda: draw(build_part_one(department_year), department_tables(department_year)),
         filename=f"{department_year.title}.{kind}",
         content_type=content_type,
     )
+
+
+def _booklet_by_job(request, department_year, kind: str, stamp) -> HttpResponse:
+    """A large unit's booklet is drawn by a background job: the file when it is ready (or a
+    304), otherwise the job's page with its progress."""
+    key = fingerprint(BOOKLETS[kind][0], stamp.key)
+    if browser_has(request, key):
+        return not_modified(key)
+    job = job_for(
+        user=request.user,
+        kind=f"booklet_{kind}",
+        department_year=department_year,
+        year=department_year.year,
+        stamp=key,
+        filename=f"{department_year.title}.{kind}",
+    )
+    if job.state == State.DONE:
+        return serve_file(request, job)
+    return redirect("jobs:detail", job.token)
 
 
 def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpResponse:

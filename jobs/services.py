@@ -1,0 +1,39 @@
+"""Asking for a job: one per content, shared by everyone who may see it."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from departments.models import DepartmentYear
+from jobs.models import Job, Kind, State
+from jobs.queue import file_ready, prune, start
+
+
+def job_for(*, user, kind: str, department_year=None, year: int, stamp: str, filename: str) -> Job:
+    """The job drawing this content: the one already done or under way, or a new one.
+
+    A unit's booklet job serves everyone who may read the unit; a year's zip only its
+    requester (what it holds depends on who asked). Two requests at once wait for each other
+    on the unit-year's row (or the requester's) and find one job."""
+    department = department_year.department if department_year else None
+    with transaction.atomic():
+        if department_year is not None:
+            DepartmentYear.objects.select_for_update().filter(pk=department_year.pk).first()
+        else:
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        jobs = Job.objects.filter(kind=kind, department=department, year=year, stamp=stamp)
+        if kind == Kind.YEAR_ZIP:
+            jobs = jobs.filter(requested_by=user)
+        job = jobs.exclude(state=State.FAILED).order_by("-created_at").first()
+        if job is not None and (job.state != State.DONE or file_ready(job)):
+            return job
+        prune()
+        job = Job.objects.create(
+            kind=kind,
+            department=department,
+            year=year,
+            requested_by=user,
+            stamp=stamp,
+            filename=filename,
+        )
+        start(job)
+    return job

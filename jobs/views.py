@@ -1,0 +1,111 @@
+"""A job's page with its progress bar, its progress as JSON for the bar, its file, and the
+request for every unit's booklets of a year."""
+
+from django.contrib import messages
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, quote_etag
+from django.views.decorators.http import require_POST
+
+from departments.access import departments_for_user
+from jobs.models import Job, Kind, State
+from jobs.queue import file_ready, recover
+from jobs.services import job_for
+from jobs.work import year_units
+from perfbudget.lib.downloads import CACHE_CONTROL, browser_has, fingerprint, not_modified
+from perfbudget.lib.numbers import number_or_none
+from projects.documents.stamp import unit_year_stamp
+
+NOT_FOUND = "没有找到该任务"
+NO_UNITS = "该年度没有可下载的绩效目标。"
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
+}
+
+
+def get_job(user, token) -> Job:
+    """The job, or 404: a year's zip is its requester's alone, a booklet job belongs to those
+    who may read its unit. The answer is the same for a job that does not exist."""
+    job = Job.objects.select_related("department").filter(token=token).first()
+    if job is None:
+        raise Http404(NOT_FOUND)
+    if job.kind == Kind.YEAR_ZIP:
+        allowed = job.requested_by_id == user.pk
+    else:
+        allowed = departments_for_user(user).filter(pk=job.department_id).exists()
+    if not allowed:
+        raise Http404(NOT_FOUND)
+    return recover(job)
+
+
+def _status(job: Job) -> dict:
+    return {
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "error": job.error,
+        "file": reverse("jobs:file", args=[job.token]) if job.state == State.DONE else "",
+    }
+
+
+def job_detail(request: HttpRequest, token) -> HttpResponse:
+    job = get_job(request.user, token)
+    back = reverse("home")
+    if job.department_id:
+        back = reverse("unit_year:detail", args=[job.department.code, job.year])
+    return render(request, "jobs/job.html", {"job": job, "status": _status(job), "back": back})
+
+
+def job_status(request: HttpRequest, token) -> JsonResponse:
+    return JsonResponse(_status(get_job(request.user, token)))
+
+
+def job_file(request: HttpRequest, token) -> HttpResponse:
+    job = get_job(request.user, token)
+    if not file_ready(job):
+        return redirect("jobs:detail", job.token)
+    return serve_file(request, job)
+
+
+def serve_file(request: HttpRequest, job: Job) -> HttpResponse:
+    """The job's file, with the ETag of its content (a 304 when the browser has it)."""
+    if browser_has(request, job.stamp):
+        return not_modified(job.stamp)
+    response = FileResponse(
+        storages["jobs"].open(job.file, "rb"),
+        content_type=CONTENT_TYPES[job.file.rsplit(".", 1)[-1]],
+    )
+    inline = request.GET.get("inline") == "1"
+    response["Content-Disposition"] = content_disposition_header(not inline, job.filename)
+    response["ETag"] = quote_etag(job.stamp)
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+@require_POST
+def year_zip(request: HttpRequest) -> HttpResponse:
+    """Every unit's booklet PDF of a year that the user may read, as one zip, by a job."""
+    number = number_or_none(request.POST.get("year"))
+    units = []
+    if number is not None and number == int(number) and 2000 <= number <= 2100:
+        year = int(number)
+        units = list(year_units(request.user, year))
+    if not units:
+        messages.error(request, NO_UNITS)
+        return redirect("home")
+    stamp = fingerprint("year.zip", *(unit_year_stamp(u).key for u in units))
+    job = job_for(
+        user=request.user,
+        kind=Kind.YEAR_ZIP,
+        year=year,
+        stamp=stamp,
+        filename=f"{year}年部门预算绩效目标（{len(units)}个单位）.zip",
+    )
+    return redirect("jobs:detail", job.token)

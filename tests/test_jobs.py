@@ -1,0 +1,253 @@
+"""Background jobs: a large unit's booklet and a year's zip are drawn by a job whose page shows
+its progress; the file is served to anyone who may read the unit; a job is seen only by them
+(a zip only by its requester); a failed job says why; a job whose worker died is run again.
+
+Jobs run inline here (conftest); tests/test_job_workers.py runs them in real workers."""
+
+import io
+import zipfile
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import make_user
+from departments.models import DepartmentYear, Role
+from indicators.models import Indicator
+from jobs import queue, work
+from jobs.models import Job, Kind, State
+from perfbudget.lib.downloads import RenderTimeout
+from projects.documents import xlsx
+
+pytestmark = pytest.mark.django_db
+
+BOOKLET = reverse("unit_year:booklet_xlsx", args=["136001", 2024])
+
+
+@pytest.fixture(autouse=True)
+def _every_booklet_a_job(settings):
+    settings.JOB_MIN_TABLES = 1
+
+
+def _job() -> Job:
+    return Job.objects.get()
+
+
+def test_a_large_booklet_is_drawn_by_a_job_that_reports_each_table(client, auditor, reference):
+    steps = []
+    real = work.Progress.__call__
+
+    def record(self, done, total):
+        steps.append((done, total))
+        real(self, done, total)
+
+    client.force_login(auditor)
+    with mock.patch.object(work.Progress, "__call__", record):
+        response = client.get(BOOKLET)
+    job = _job()
+    assert steps == [(n, 5) for n in range(1, 6)]
+    assert (job.kind, job.state, job.done, job.total, job.attempts) == (
+        Kind.BOOKLET_XLSX,
+        State.DONE,
+        5,
+        5,
+        1,
+    )
+    # Done within the request (inline): the file itself, with its content's ETag.
+    assert response.status_code == 200
+    assert response["ETag"].strip('"') == job.stamp
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    page = client.get(reverse("jobs:detail", args=[job.token])).content.decode()
+    assert "已完成" in page and 'value="100"' in page and "下载" in page
+    status = client.get(reverse("jobs:status", args=[job.token])).json()
+    assert status["state"] == "done" and status["percent"] == 100
+    assert status["file"] == reverse("jobs:file", args=[job.token])
+
+
+def test_a_job_under_way_shows_its_progress(client, auditor, reference):
+    job = Job.objects.create(
+        kind=Kind.BOOKLET_PDF,
+        department=reference.department,
+        year=2024,
+        requested_by=auditor,
+        stamp="x",
+        filename="a.pdf",
+        state=State.RUNNING,
+        done=3,
+        total=8,
+    )
+    client.force_login(auditor)
+    page = client.get(reverse("jobs:detail", args=[job.token])).content.decode()
+    assert "正在生成：已完成 3 / 8" in page and 'value="37"' in page
+    assert client.get(reverse("jobs:status", args=[job.token])).json()["percent"] == 37
+    # Its file is not offered until it is ready.
+    assert client.get(reverse("jobs:file", args=[job.token])).status_code == 302
+
+
+def test_the_finished_file_serves_everyone_of_the_unit_without_drawing_again(
+    client, auditor, finance, reference
+):
+    client.force_login(auditor)
+    first = client.get(BOOKLET)
+    client.force_login(finance)
+    with mock.patch.object(xlsx, "booklet_workbook") as draw:
+        again = client.get(BOOKLET)
+        revalidated = client.get(BOOKLET, headers={"if-none-match": first["ETag"]})
+    draw.assert_not_called()
+    assert Job.objects.count() == 1
+    assert b"".join(again.streaming_content) == b"".join(first.streaming_content)
+    assert revalidated.status_code == 304
+
+
+def test_a_change_makes_a_new_job(client, auditor, reference):
+    client.force_login(auditor)
+    client.get(BOOKLET)
+    indicator = Indicator.objects.filter(project__department=reference.department).first()
+    indicator.value_text = "≥9个"
+    indicator.save()
+    client.get(BOOKLET)
+    assert Job.objects.count() == 2 and len(set(Job.objects.values_list("stamp", flat=True))) == 2
+
+
+def test_another_units_user_sees_no_job_and_no_file(client, auditor, outsider, reference):
+    client.force_login(auditor)
+    client.get(BOOKLET)
+    job = _job()
+    client.force_login(outsider)
+    for name in ("detail", "status", "file"):
+        response = client.get(reverse(f"jobs:{name}", args=[job.token]))
+        assert response.status_code == 404
+        assert "136001" not in response.content.decode()
+        assert reference.department.name not in response.content.decode()
+
+
+def test_a_failed_job_says_why_and_the_next_click_starts_again(client, auditor, reference):
+    client.force_login(auditor)
+    with mock.patch.object(xlsx, "booklet_workbook", side_effect=ValueError("boom")):
+        failed = client.get(BOOKLET)
+    job = _job()
+    assert failed.status_code == 302 and failed["Location"] == reverse("jobs:detail", args=[job.token])
+    assert job.state == State.FAILED and job.error == work.BROKEN and not job.file
+    page = client.get(failed["Location"]).content.decode()
+    assert "未能完成" in page and work.BROKEN in page and "boom" not in page
+    response = client.get(BOOKLET)
+    assert response.status_code == 200
+    assert list(Job.objects.values_list("state", flat=True)) == [State.DONE, State.FAILED]
+
+
+def test_a_job_that_takes_too_long_says_so(client, auditor, reference):
+    client.force_login(auditor)
+    with mock.patch.object(xlsx, "booklet_workbook", side_effect=RenderTimeout(100)):
+        client.get(BOOKLET)
+    assert _job().error == work.TIMED_OUT
+
+
+def _zip_names(client, job) -> list[str]:
+    response = client.get(reverse("jobs:file", args=[job.token]))
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        return archive.namelist()
+
+
+def test_a_years_zip_holds_every_readable_unit_and_belongs_to_its_requester(
+    client, auditor, reference, other_unit, outsider
+):
+    DepartmentYear.objects.create(department=other_unit, year=2024, overall_target="另一单位")
+    third = type(other_unit).objects.create(code="999002", name="第三个单位")
+    DepartmentYear.objects.create(department=third, year=2024)
+    from departments.models import Membership
+
+    Membership.objects.create(user=auditor, department=other_unit, role=Role.AUDITOR)
+    client.force_login(auditor)
+    response = client.post(reverse("jobs:year_zip"), {"year": "2024"})
+    job = Job.objects.get(kind=Kind.YEAR_ZIP)
+    assert response["Location"] == reverse("jobs:detail", args=[job.token])
+    assert (job.state, job.done, job.total) == (State.DONE, 2, 2)
+    assert _zip_names(client, job) == [
+        f"136001{reference.title}.pdf",
+        "999001另一个单位2024年部门预算绩效目标.pdf",
+    ]
+    # Another member of the same unit does not see this user's zip.
+    colleague = make_user("colleague", reference.department, Role.AUDITOR)
+    client.force_login(colleague)
+    assert client.get(reverse("jobs:detail", args=[job.token])).status_code == 404
+    client.force_login(outsider)
+    assert client.get(reverse("jobs:file", args=[job.token])).status_code == 404
+
+
+@pytest.mark.parametrize("year", ["", "abc", "2024.5", "1999", "99999999999999999999", "2030"])
+def test_a_zip_of_a_year_without_units_is_refused(client, auditor, reference, year):
+    client.force_login(auditor)
+    response = client.post(reverse("jobs:year_zip"), {"year": year}, follow=True)
+    assert response.redirect_chain == [(reverse("home"), 302)]
+    assert "该年度没有可下载的绩效目标。" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_the_home_page_offers_the_years_zip(client, auditor, reference):
+    client.force_login(auditor)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("jobs:year_zip") in page and '<option value="2024">2024年</option>' in page
+
+
+def _stale_job(auditor, reference, attempts=1) -> Job:
+    job = Job.objects.create(
+        kind=Kind.BOOKLET_PDF,
+        department=reference.department,
+        year=2024,
+        requested_by=auditor,
+        stamp="s",
+        filename="a.pdf",
+        state=State.RUNNING,
+        attempts=attempts,
+    )
+    Job.objects.filter(pk=job.pk).update(beat_at=timezone.now() - timedelta(hours=1))
+    job.refresh_from_db()
+    return job
+
+
+def test_a_thread_job_whose_process_died_is_started_again_once(settings, auditor, reference):
+    settings.JOB_BACKEND = "thread"
+    job = _stale_job(auditor, reference)
+    twin = Job.objects.get(pk=job.pk)  # a second request that read the same stale job
+    with mock.patch.object(queue, "_send") as send:
+        assert queue.recover(job).state == State.QUEUED
+        queue.recover(twin)
+    send.assert_called_once_with(job.pk)
+
+
+def test_a_thread_job_that_died_too_often_fails_with_its_reason(settings, auditor, reference):
+    settings.JOB_BACKEND = "thread"
+    job = _stale_job(auditor, reference, attempts=settings.JOB_RETRIES + 1)
+    with mock.patch.object(queue, "_send") as send:
+        assert queue.recover(job).error == queue.STOPPED
+    send.assert_not_called()
+
+
+def test_a_job_already_done_is_not_run_again(auditor, reference):
+    job = Job.objects.create(
+        kind=Kind.BOOKLET_XLSX,
+        department=reference.department,
+        year=2024,
+        requested_by=auditor,
+        stamp="s",
+        filename="a.xlsx",
+        state=State.DONE,
+        file="jobs/x.xlsx",
+    )
+    with mock.patch.object(xlsx, "booklet_workbook") as draw:
+        work.run(job.pk)
+    draw.assert_not_called()
+
+
+def test_old_jobs_and_their_files_are_forgotten(client, auditor, reference, settings):
+    from django.core.files.storage import storages
+
+    client.force_login(auditor)
+    client.get(BOOKLET)
+    old = _job()
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
+    assert storages["jobs"].exists(old.file)
+    queue.prune()
+    assert not Job.objects.filter(pk=old.pk).exists() and not storages["jobs"].exists(old.file)
