@@ -43,6 +43,8 @@ def _drawer(kind: str):
         Kind.BOOKLET_XLSX: xlsx.booklet_workbook,
         Kind.BOOKLET_DOCX: docx.booklet_docx,
     }[kind]
+
+
 TIMED_OUT = "生成超时：内容太多，未能在规定时间内完成。请稍后重试，或联系管理员调整时限。"
 BROKEN = "生成失败：服务器内部错误，已记录。请稍后重试，或联系管理员。"
 

@@ -128,7 +128,8 @@ def test_a_failed_job_says_why_and_the_next_click_starts_again(client, auditor, 
     with mock.patch.object(xlsx, "booklet_workbook", side_effect=ValueError("boom")):
         failed = client.get(BOOKLET)
     job = _job()
-    assert failed.status_code == 302 and failed["Location"] == reverse("jobs:detail", args=[job.token])
+    assert failed.status_code == 302
+    assert failed["Location"] == reverse("jobs:detail", args=[job.token])
     assert job.state == State.FAILED and job.error == work.BROKEN and not job.file
     page = client.get(failed["Location"]).content.decode()
     assert "未能完成" in page and work.BROKEN in page and "boom" not in page
