@@ -463,6 +463,60 @@ def test_cached_downloads_are_private_and_revalidated_so_etag_still_works(
     assert again["Cache-Control"] == "private, no-cache"
 
 
+@pytest.mark.slow
+def test_make_serve_starts_the_job_workers_beside_gunicorn_and_stops_them(tmp_path):
+    """With Redis, `make serve` starts JOB_WORKERS RQ workers beside gunicorn; a stop of the
+    start stops them all."""
+    from redis import Redis
+    from rq import Worker
+
+    from tests import servers
+
+    redis = servers.redis_or_fail()
+    queue_name = f"test-serve-{secrets.token_hex(4)}"
+    port = _free_port()
+    env = _environment(
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+        TRUST_X_FORWARDED_PROTO="1",
+        REDIS_URL=servers.TEST_REDIS_URL,
+        JOB_QUEUE=queue_name,
+        JOB_WORKERS="2",
+        PYTHON_BIN=sys.executable,
+    )
+    server = subprocess.Popen(
+        ["bash", "scripts/serve.sh"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def workers() -> list:
+        return [
+            w
+            for w in Worker.all(connection=Redis.from_url(servers.TEST_REDIS_URL))
+            if queue_name in w.queue_names()
+        ]
+
+    try:
+        for _ in range(240):
+            if len(workers()) == 2:
+                break
+            assert server.poll() is None
+            time.sleep(0.5)
+        assert len(workers()) == 2
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).close()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert workers() == []
+    redis.flushdb()
+
+
 def _booklet_by_job(opener, base: str) -> None:
     """The booklet link leads to its job's page at once; the job, run by a thread of the
     server, reports its progress and ends with the file."""
