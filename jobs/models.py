@@ -13,7 +13,7 @@ class Kind(models.TextChoices):
     BOOKLET_PDF = "booklet_pdf", "整本绩效目标（PDF）"
     BOOKLET_XLSX = "booklet_xlsx", "整本绩效目标（Excel）"
     BOOKLET_DOCX = "booklet_docx", "整本绩效目标（Word）"
-    YEAR_ZIP = "year_zip", "全部单位绩效目标（ZIP）"
+    YEAR_ZIP = "year_zip", "全部单位绩效目标（压缩包）"
 
 
 class State(models.TextChoices):

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='编号')),
-                ('kind', models.CharField(choices=[('booklet_pdf', '整本绩效目标（PDF）'), ('booklet_xlsx', '整本绩效目标（Excel）'), ('booklet_docx', '整本绩效目标（Word）'), ('year_zip', '全部单位绩效目标（ZIP）')], max_length=20, verbose_name='内容')),
+                ('kind', models.CharField(choices=[('booklet_pdf', '整本绩效目标（PDF）'), ('booklet_xlsx', '整本绩效目标（Excel）'), ('booklet_docx', '整本绩效目标（Word）'), ('year_zip', '全部单位绩效目标（压缩包）')], max_length=20, verbose_name='内容')),
                 ('year', models.PositiveIntegerField(verbose_name='年度')),
                 ('stamp', models.CharField(db_index=True, max_length=64, verbose_name='内容标识')),
                 ('state', models.CharField(choices=[('queued', '排队中'), ('running', '正在生成'), ('done', '已完成'), ('failed', '未能完成')], default='queued', max_length=10, verbose_name='状态')),

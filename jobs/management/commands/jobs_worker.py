@@ -7,7 +7,7 @@ from django.db import connections
 
 
 class Command(BaseCommand):
-    help = "运行后台任务（整本绩效目标、全部单位 ZIP）的工作进程；需要设置 REDIS_URL。"
+    help = "运行后台任务（整本绩效目标、全部单位压缩包）的工作进程；需要设置 REDIS_URL。"
 
     def add_arguments(self, parser):
         parser.add_argument("--burst", action="store_true", help="处理完队列中的任务后退出")
