@@ -413,3 +413,16 @@ def test_a_viewer_numbers_the_booklets_pages_as_they_are_printed(reference, monk
     labels = reader(data).page_labels
     assert labels[:4] == ["封面", "I", "1", "2"]
     assert labels[-1] == str(len(labels) - 2)
+
+
+def test_a_small_booklet_is_laid_out_without_measuring_its_tables(reference):
+    """The body once (no group of the reference crosses a page), the cover and 目录 once: no
+    document laid out just to measure a table."""
+    from projects.documents.booklet import department_tables
+
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    with mock.patch.object(pdf, "_lay_out", wraps=pdf._lay_out) as lay_out:
+        data = pdf.booklet_pdf(build_part_one(department_year), department_tables(department_year))
+    assert lay_out.call_count == 2
+    texts = page_texts(data)
+    assert [t.splitlines()[-1] for t in texts[2:]] == [f"第 {n} 页 共 9 页" for n in range(1, 10)]

@@ -254,13 +254,36 @@ def _table_layouts(
     return layouts, set(missing)
 
 
-def _booklet_html(part_one, tables, layouts, *, front: bool, toc=()) -> str:
+# The 目录's entries of 第一部分: the anchor each leads to, its label and level.
+CONTENTS = (
+    ("part-one", "第一部分　部门整体绩效目标", 1),
+    ("overall", "一、总体绩效目标", 2),
+    ("sections", "二、分项绩效目标", 2),
+    ("safeguards", "三、工作保障措施", 2),
+    ("part-two", "第二部分　预算项目绩效目标", 1),
+)
+
+
+def _contents(pages: dict[str, int] | None = None) -> list[dict]:
+    """第一部分's 目录 entries; with the body's page of each anchor when it was laid out apart
+    (otherwise the page is looked up in the same document, target-counter)."""
+    return [
+        {"anchor": anchor, "label": label, "level": level, "page": (pages or {}).get(anchor)}
+        for anchor, label, level in CONTENTS
+    ]
+
+
+def _booklet_html(part_one, tables, layouts, *, front: bool, toc=(), cover=None) -> str:
+    """Tables after, with `front`, 第一部分, and with `cover` (by default as `front`) the
+    cover and 目录 before it."""
     splits = {t.code: layout.splits for t, layout in zip(tables, layouts, strict=True)}
     return render_to_string(
         "pdf/booklet.html",
         {
             "part_one": part_one,
             "front": front,
+            "cover": front if cover is None else cover,
+            "contents": _contents(),
             "toc": toc,
             "items": _items(tables, splits),
         },
@@ -362,6 +385,29 @@ def _booklet_sequential(part_one, tables) -> bytes:
     return document.write_pdf(finisher=_open_outlines)
 
 
+def _booklet_apart(part_one, tables) -> bytes:
+    """A small booklet with no measuring: the body (第一部分 and the tables) laid out as a
+    document of its own, so its pages count from 1 of its own total; then the cover and 目录,
+    given the pages the body took; the two joined in one PDF (one set of fonts)."""
+
+    def build(splits):
+        layouts = [TableLayout(splits.get(t.code, frozenset()), 0) for t in tables]
+        return _booklet_html(part_one, tables, layouts, front=True, cover=False)
+
+    body, _ = _lay_out_until_stable(build)
+    pages: dict[str, int] = {}
+    for n, page in enumerate(body.pages, 1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, n)  # an element over several pages: where it starts
+    toc = [{"heading": t.heading, "page": pages[f"table-{i}"]} for i, t in enumerate(tables, 1)]
+    cover = _lay_out(
+        render_to_string(
+            "pdf/cover.html", {"part_one": part_one, "contents": _contents(pages), "toc": toc}
+        )
+    )
+    return cover.copy([*cover.pages, *body.pages]).write_pdf(finisher=_open_outlines)
+
+
 def _toc(tables: list[TargetTable], starts: list[int] | None) -> list[dict]:
     return [
         {"heading": t.heading, "page": starts[i] if starts else ""} for i, t in enumerate(tables)
@@ -408,7 +454,11 @@ def booklet_pdf(part_one: PartOne, tables: list[TargetTable], progress=None) -> 
     table measured and of each part laid out (a background job shows it)."""
     progress = progress or _quiet
     parallel = len(tables) >= PARALLEL_MIN_TABLES and _can_fork()
-    cores = multiprocessing.cpu_count() if parallel else 1
+    if not parallel:
+        booklet = _booklet_apart(part_one, tables)
+        progress(len(tables), len(tables))
+        return booklet
+    cores = multiprocessing.cpu_count()
     layouts, unconfirmed = _table_layouts(tables, parallel, progress)
     measured = len(unconfirmed)
     front_html = _booklet_html(part_one, [], [], front=True, toc=_toc(tables, None))
