@@ -1,5 +1,7 @@
 """Pages cost a fixed number of SQL queries, however many projects and indicators a unit has."""
 
+import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -203,3 +205,68 @@ def test_indicator_rows_alone_cost_the_same_queries_for_more_projects(reference,
     small = count()
     _grow(unit, projects=5, indicators=3)
     assert count() == small
+
+
+def _every_value_changed(department_year, mark: str) -> bytes:
+    """The unit's data workbook with every project's name and every indicator's value edited."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from projects.documents.data_workbook import data_workbook
+
+    workbook = load_workbook(BytesIO(data_workbook(department_year)))
+    for sheet, column in (("项目", "项目名称"), ("指标", "指标值")):
+        rows = workbook[sheet].iter_rows()
+        at = [cell.value for cell in next(rows)].index(column)
+        for row in rows:
+            if row[at].value:
+                row[at].value = f"{row[at].value}{mark}"
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_a_changed_import_writes_in_queries_that_do_not_grow_with_projects(reference, unit):
+    """Every project and indicator changed: the rows are written in bulk with their history
+    rows, the same statements for 5 projects as for 15."""
+    from indicators.models import Indicator
+    from projects.importer import import_apply, import_prepare
+
+    def writes(mark: str) -> int:
+        plan = import_prepare(_every_value_changed(reference, mark), default_year=2024)
+        before = (Project.history.count(), Indicator.history.count())
+        with CaptureQueriesContext(connection) as apply:
+            import_apply(plan)
+        projects = Project.objects.filter(department=unit, year=2024)
+        assert all(p.name.endswith(mark) for p in projects)
+        indicators = Indicator.objects.filter(project__in=projects).exclude(value_text="")
+        assert all(i.value_text.endswith(mark) for i in indicators)
+        assert (Project.history.count(), Indicator.history.count()) == (
+            before[0] + projects.count(),
+            before[1] + indicators.count(),
+        )
+        return _statements(apply.captured_queries)
+
+    small = writes("甲")
+    _grow(unit, projects=10, indicators=5)
+    big = writes("乙")
+    # The same statements; only SQLite's limit of parameters per statement splits the history
+    # rows' INSERT into more batches when there are more rows.
+    inserts = {kind for kind in small if kind[0] == "INSERT"}
+    assert set(big) == set(small)
+    assert {k: n for k, n in big.items() if k not in inserts} == {
+        k: n for k, n in small.items() if k not in inserts
+    }
+    assert all(big[kind] <= 2 * small[kind] for kind in inserts)
+
+
+def _statements(queries) -> Counter:
+    """Each statement as its verb and first table."""
+    kinds = Counter()
+    for query in queries:
+        sql = query["sql"]
+        table = re.search(r'"(\w+)"', sql)
+        verb = sql.split()[0]
+        kinds[(verb, table.group(1) if table and verb not in ("SAVEPOINT", "RELEASE") else "")] += 1
+    return kinds

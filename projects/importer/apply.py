@@ -3,10 +3,13 @@ locked and compared again first; then units, 第一部分, sections, section ind
 projects are written, unchanged records left alone. A project's fields are the services' one
 list, its schedule and indicators are written by the services the editor uses."""
 
+import dataclasses
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.services import confirmed_ratings_unchanged
@@ -17,6 +20,7 @@ from projects.importer.matching import section_indicator_changes
 from projects.importer.plan import ImportPlan, ImportRejected, Problem
 from projects.models import Project
 from projects.services import (
+    TreeChanges,
     budget_year_ensure,
     department_year_ensure,
     framework_categories,
@@ -64,12 +68,14 @@ def _apply_departments(plan: ImportPlan, departments: dict, touched: set) -> Non
 
 
 def _apply_sections(plan: ImportPlan, departments: dict, touched: set) -> None:
+    units = {departments[spec.department_code].pk for spec in plan.sections}
+    existing = {(s.department_id, s.name): s for s in Section.objects.filter(department__in=units)}
     for spec in plan.sections:
-        section, created = Section.objects.get_or_create(
-            department=departments[spec.department_code],
-            name=spec.name,
-            defaults={"order": spec.order, "duties": spec.duties},
-        )
+        department = departments[spec.department_code]
+        section = existing.get((department.pk, spec.name))
+        created = section is None
+        if created:
+            section = Section(department=department, name=spec.name)
         if created or spec.changes(section):
             _refuse_if_stale(plan, spec.department_code, None, SECTION_SHEET, spec.row)
             section.order, section.duties = spec.order, spec.duties
@@ -144,7 +150,7 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
             last=Max("booklet_order")
         )
     }
-    ensured = set()
+    ensured, writes = set(), _Writes()
     for spec in plan.projects:
         if spec.skip:
             continue
@@ -164,10 +170,38 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
             project = Project(
                 year=spec.year, code=spec.code, department=department, booklet_order=last_order[key]
             )
-        _apply_project(project, spec, framework, sections, categories, user)
+        _apply_project(project, spec, framework, sections, categories, writes)
+    writes.apply(user)
 
 
-def _apply_project(project, spec, framework, sections, categories, user) -> None:
+@dataclasses.dataclass
+class _Writes:
+    """What the projects of an import write, gathered so that each kind of write is one
+    statement for all of them (the SQL does not grow with the number of projects): changed
+    project rows, their indicators, and the new version of a project whose schedule or
+    indicators alone changed."""
+
+    projects: list[tuple[Project, list[str]]] = dataclasses.field(default_factory=list)
+    tree: TreeChanges = dataclasses.field(default_factory=TreeChanges)
+    bumped: set[int] = dataclasses.field(default_factory=set)
+
+    def apply(self, user) -> None:
+        if self.projects:
+            fields = sorted({f for _, changed in self.projects for f in changed})
+            bulk_update_with_history(
+                [p for p, _ in self.projects],
+                Project,
+                [*fields, "version", "updated_at"],
+                default_user=user,
+            )
+        tree_apply(self.tree, user=user)
+        if self.bumped:
+            Project.objects.filter(pk__in=self.bumped).update(
+                version=F("version") + 1, updated_at=timezone.now()
+            )
+
+
+def _apply_project(project, spec, framework, sections, categories, writes: _Writes) -> None:
     values = {name: getattr(spec, name) for name in Project.OWN_FIELDS}
     values["framework_id"] = framework.pk
     if spec.section_name:
@@ -183,10 +217,11 @@ def _apply_project(project, spec, framework, sections, categories, user) -> None
             validate_constraints=False,
         )
     if is_new:
-        project.save()
+        project.save()  # its indicators need its id
     elif fields_changed:
         project.version += 1
-        project.save(update_fields=[*fields_changed, "version", "updated_at"])
+        project.updated_at = timezone.now()
+        writes.projects.append((project, fields_changed))
     written = spec.sheet != INDICATOR_SHEET and schedule_replace(
         project=project, planned=spec.schedule
     )
@@ -197,9 +232,9 @@ def _apply_project(project, spec, framework, sections, categories, user) -> None
             current=[] if is_new else list(project.indicators.all()),
             categories=categories[spec.framework_code],
         )
-        tree_apply(changes, user=user)
+        writes.tree.update.extend(changes.update)
+        writes.tree.create.extend(changes.create)
+        writes.tree.delete.extend(changes.delete)
         written = written or bool(changes)
     if written and not (is_new or fields_changed):
-        Project.objects.filter(pk=project.pk).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        )
+        writes.bumped.add(project.pk)
