@@ -66,6 +66,14 @@ serve: install-runtime
 bench: install
 	$(BIN)/python scripts/bench.py
 
-# 50 concurrent users for 60 s against gunicorn on the local PostgreSQL (scripts/load.py).
+# 50 concurrent users for 60 s against gunicorn on the local PostgreSQL (scripts/load.py): at
+# full speed, then reading 3 s between clicks, then at full speed on two servers sharing Redis.
+# LOAD_ARGS replaces the three runs with one.
 load: install
+ifdef LOAD_ARGS
 	$(BIN)/python scripts/load.py $(LOAD_ARGS)
+else
+	$(BIN)/python scripts/load.py
+	$(BIN)/python scripts/load.py --think 3
+	$(BIN)/python scripts/load.py --servers 2
+endif

@@ -11,24 +11,34 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.servers import TEST_REDIS_URL
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.slow
-def test_quick_load_run_has_no_errors_and_loses_no_write(tmp_path):
+@pytest.mark.parametrize("servers", [1, 2])
+def test_quick_load_run_has_no_errors_and_loses_no_write(tmp_path, servers):
+    """One server; and two on one PostgreSQL and Redis, each request to the next server (an
+    import previewed on one is confirmed on the other, a stale save refused across them)."""
     if connection.vendor != "postgresql":
         pytest.skip("the load run needs PostgreSQL; the suite's PostgreSQL pass runs it")
+    from tests.servers import redis_or_fail
+
+    redis_or_fail()
     db = connection.settings_dict
     env = {
         **os.environ,
         "LOAD_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}"
         "/perfbudget_load_ci",
+        "LOAD_REDIS_URL": TEST_REDIS_URL,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.pop("DATABASE_URL", None)
     report = tmp_path / "report.json"
     result = subprocess.run(
-        [sys.executable, "scripts/load.py", "--quick", "--json", str(report)],
+        [sys.executable, "scripts/load.py", "--quick", "--servers", str(servers)]
+        + ["--json", str(report)],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -43,3 +53,6 @@ def test_quick_load_run_has_no_errors_and_loses_no_write(tmp_path):
     assert data["kinds"]["project"]["requests"] > 0
     assert data["kinds"]["trivial"]["requests"] > 0
     assert data["kinds"]["project"]["p95_vs_trivial"] is not None
+    assert data["servers"] == servers
+    if servers == 2:
+        assert data["imports_confirmed"] > 0
