@@ -199,22 +199,20 @@ def measure(job, runs: int, warmup) -> dict:
 
 
 def floor_booklet_pdf(code: str, processes: int = 1):
-    """WeasyPrint laying out and writing the booklet's final HTML once (split in `processes`
-    runs of tables laid out at the same time): no measuring, no joining."""
-
-    def html_of(department_year, tables, front: bool) -> str:
-        layouts = [pdf.TableLayout(frozenset(), 0) for _ in tables]
-        part_one = build_part_one(department_year)
-        return pdf._booklet_html(part_one, tables, layouts, front=front, toc=pdf._toc(tables, None))
+    """WeasyPrint laying out the booklet once, no run kept or joined: one process lays out the
+    body and the cover as two documents and writes them as one file; two processes each lay
+    out and write half the tables (the two-core floor of the body alone)."""
 
     def run():
         department_year = DepartmentYear.objects.with_part_one(2024).get(department__code=code)
         tables = department_tables(department_year)
-        runs = [tables[i::processes] for i in range(processes)]
-        htmls = [html_of(department_year, run, i == 0) for i, run in enumerate(runs)]
+        part_one = build_part_one(department_year)
         if processes == 1:
-            return pdf._lay_out(htmls[0]).write_pdf()
-        pdf._JOB["floor"] = htmls
+            return pdf._booklet_apart(part_one, tables)
+        halves = [tables[i::processes] for i in range(processes)]
+        pdf._JOB["floor"] = [
+            pdf._booklet_html(part_one, half, {}, front=i == 0) for i, half in enumerate(halves)
+        ]
         connections.close_all()
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             return b"".join(pool.map(_floor_part, range(processes)))

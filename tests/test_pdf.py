@@ -275,13 +275,15 @@ def _booklet_facts(data: bytes):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.slow
-def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference, monkeypatch):
+def test_booklet_in_runs_on_several_cores_equals_the_single_layout(reference, monkeypatch):
+    from projects.documents import pdf_runs
     from projects.documents.booklet import department_tables
 
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     tables = department_tables(department_year)
     single = pdf.booklet_pdf(build_part_one(department_year), tables)
     monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf_runs, "RUN_TABLES", 2)
     monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
     from django.core.cache import cache
 
@@ -289,36 +291,6 @@ def test_booklet_in_parts_on_several_cores_equals_the_single_layout(reference, m
     joined = pdf.booklet_pdf(build_part_one(department_year), tables)
     assert _booklet_facts(joined) == _booklet_facts(single)
     assert "".join(page_texts(joined)) == "".join(page_texts(single))
-
-
-@pytest.mark.slow
-def test_a_quick_measure_that_does_not_hold_is_corrected(reference, monkeypatch):
-    from projects.documents.booklet import department_tables
-
-    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
-    tables = department_tables(department_year)
-    expected = pdf.booklet_pdf(build_part_one(department_year), tables)
-    from django.core.cache import cache
-
-    cache.clear()
-    # Pretend every table was measured at two pages: the parts will not match and the
-    # tables must be measured again.
-    monkeypatch.setattr(pdf, "_quick_measure", lambda table: pdf.TableLayout(frozenset(), 2))
-    corrected = pdf.booklet_pdf(build_part_one(department_year), tables)
-    assert _booklet_facts(corrected) == _booklet_facts(expected)
-
-
-@pytest.mark.slow
-def test_the_plain_layout_numbers_the_booklet_as_the_quick_one(reference, monkeypatch):
-    from projects.documents.booklet import department_tables
-
-    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
-    tables = department_tables(department_year)
-    expected = pdf.booklet_pdf(build_part_one(department_year), tables)
-    # Parts that never match their promised layout: the booklet is laid out in one go.
-    monkeypatch.setattr(pdf, "_render_part", lambda **spec: None)
-    plain = pdf.booklet_pdf(build_part_one(department_year), tables)
-    assert _booklet_facts(plain) == _booklet_facts(expected)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

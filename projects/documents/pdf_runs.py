@@ -1,0 +1,254 @@
+"""A large booklet drawn in runs of tables, so that a change redraws only its run.
+
+Every table starts on a page of its own, so a run of tables lays out the same whatever comes
+before it. The body is drawn as separate documents — 第一部分 (with the title of 第二部分), then
+runs of RUN_TABLES tables — each without page numbers and kept in the cache under its content:
+after one table changes, only its run is laid out again (on every core when several are
+missing). Then the cover and 目录 are laid out with the pages the runs took, and the documents are
+joined: the page numbers (第 i 页 共 N 页, one small document kept per total) are stamped on the
+body's pages, the bookmarks nested as in a one-pass booklet, and the embedded fonts merged into
+one subset per face (projects/documents/fonts.py), so the file stays about the size of a booklet
+laid out in one pass.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from io import BytesIO
+
+from django.core.cache import cache
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+from weasyprint import CSS
+
+from perfbudget.lib.downloads import cache_keep, fingerprint
+from projects.documents import pdf
+from projects.documents.fonts import consolidate_fonts
+from projects.documents.part_one import PartOne
+from projects.documents.target_table import TargetTable
+
+RUN_TABLES = 10
+
+
+@dataclass(frozen=True)
+class Run:
+    """One document of the body: its PDF (without page numbers), its page count, the page
+    (from 1) each anchor starts on, and its bookmarks."""
+
+    data: bytes
+    pages: int
+    anchors: dict
+    bookmarks: list
+
+
+@lru_cache(maxsize=1)
+def _unnumbered() -> CSS:
+    return CSS(string="@page { @bottom-center { content: none; } }")
+
+
+def _splits_key(table: TargetTable) -> str:
+    return "pdf-splits:" + fingerprint("splits", table.content_key())
+
+
+def _draw_run(part_one: PartOne, tables: list[TargetTable], front: bool) -> Run:
+    """Lay out a run. Where each table's groups cross a page is kept per table: a run redrawn
+    for one changed table lays that table out alone to find its splits, then the run once."""
+    known = {t.code: cache.get(_splits_key(t)) for t in tables}
+    unknown = [t for t in tables if known[t.code] is None]
+    if unknown and len(unknown) < len(tables):
+        for table in unknown:
+            _, alone = pdf._lay_out_until_stable(lambda s, t=table: pdf._table_html(t, s))
+            known[table.code] = alone.get(table.code, frozenset())
+    document, splits = pdf._lay_out_until_stable(
+        lambda splits: pdf._booklet_html(part_one, tables, splits, front=front),
+        (_unnumbered(),),
+        {code: rows for code, rows in known.items() if rows},
+    )
+    for table in tables:
+        cache_keep(_splits_key(table), splits.get(table.code, frozenset()))
+    return Run(
+        document.write_pdf(),
+        len(document.pages),
+        pdf._anchor_pages(document),
+        document.make_bookmark_tree(),
+    )
+
+
+def _run_key(part_one: PartOne, tables: list[TargetTable], front: bool) -> str:
+    shown = [repr(part_one)] if front else [t.content_key() for t in tables]
+    return "pdf-run:" + fingerprint("run", str(front), *shown)
+
+
+def _run_in_worker(index: int) -> Run:
+    tables, front = pdf._JOB["runs"][index]
+    return _draw_run(pdf._JOB["part_one"], tables, front)
+
+
+def _runs(part_one, tables, progress) -> list[Run]:
+    """第一部分, then the tables in runs: from the cache, or laid out now (on every core)."""
+    specs = [([], True)] + [
+        (tables[i : i + RUN_TABLES], False) for i in range(0, len(tables), RUN_TABLES)
+    ]
+    keys = [_run_key(part_one, run, front) for run, front in specs]
+    found: list[Run | None] = [cache.get(key) for key in keys]
+    missing = [i for i, run in enumerate(found) if run is None]
+    done = sum(len(specs[i][0]) for i, run in enumerate(found) if run is not None)
+    progress(done, len(tables))
+
+    def drawn(k: int) -> None:
+        progress(done + sum(len(specs[i][0]) for i in missing[:k]), len(tables))
+
+    if len(missing) > 1 and pdf._can_fork():
+        pdf._JOB.update(runs=specs, part_one=part_one)
+        new = pdf._pool(_run_in_worker, missing, drawn)
+    else:
+        new = []
+        for i in missing:
+            new.append(_draw_run(part_one, *specs[i]))
+            drawn(len(new))
+    for i, run in zip(missing, new, strict=True):
+        found[i] = run
+        cache_keep(keys[i], run)
+    return found
+
+
+def _footers(total: int) -> bytes:
+    """`total` blank pages numbered 第 i 页 共 N 页 as every body page is."""
+    key = "pdf-footers:" + fingerprint("footers", str(total))
+    data = cache.get(key)
+    if data is None:
+        pages = '<div class="numbered-page"></div>' * total
+        html = f'<!DOCTYPE html><html lang="zh-Hans"><body class="footers">{pages}</body></html>'
+        data = pdf._lay_out(html).write_pdf()
+        cache_keep(key, data)
+    return data
+
+
+# The 目录's links name their target so; the joined file points them at its pages.
+LINK = "booklet-target:"
+
+
+@dataclass(frozen=True)
+class Cover:
+    data: bytes
+    pages: int
+    bookmarks: list
+
+
+def _cover(part_one, tables, anchors: dict[str, int]) -> Cover:
+    """The cover and 目录, kept in the cache: unchanged as long as no page count changed."""
+    html = pdf._cover_html(part_one, tables, anchors, LINK)
+    key = "pdf-cover:" + fingerprint("cover", html)
+    cover = cache.get(key)
+    if cover is None:
+        document = pdf._lay_out(html)
+        cover = Cover(document.write_pdf(), len(document.pages), document.make_bookmark_tree())
+        cache_keep(key, cover)
+    return cover
+
+
+def booklet_in_runs(part_one: PartOne, tables: list[TargetTable], progress) -> bytes:
+    runs = _runs(part_one, tables, progress)
+    anchors, first = {}, 0
+    for run in runs:
+        anchors.update({anchor: page + first for anchor, page in run.anchors.items()})
+        first += run.pages
+    return _join(_cover(part_one, tables, anchors), runs, _footers(first), anchors)
+
+
+def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict[str, int]) -> bytes:
+    lead = cover.pages
+    writer = PdfWriter()
+    writer.append(PdfReader(BytesIO(cover.data)), import_outline=False)
+    for run in runs:
+        writer.append(PdfReader(BytesIO(run.data)), import_outline=False)
+    numbers = PdfReader(BytesIO(footers))
+    wrap = (_stream(writer, b"q\n"), _stream(writer, b"\nQ q /PageNumber Do Q\n"))
+    for page, number in zip(writer.pages[lead:], numbers.pages, strict=True):
+        _stamp(writer, page, number, wrap)
+    _outline(writer, cover.bookmarks, runs, lead)
+    _point_links(writer, lead, anchors)
+    writer.page_mode = "/UseOutlines"
+    writer.set_page_label(0, 0, prefix="封面")
+    writer.set_page_label(1, lead - 1, style="/R")
+    writer.set_page_label(lead, len(writer.pages) - 1, style="/D", start=1)
+    consolidate_fonts(writer)
+    out = BytesIO()
+    writer.write(out)
+    # Written again from its root, the file keeps only what its pages use (the fonts merged
+    # away are dropped).
+    clean = PdfWriter(clone_from=PdfReader(BytesIO(out.getvalue())))
+    clean.compress_identical_objects(remove_duplicates=True, remove_unreferenced=False)
+    out = BytesIO()
+    clean.write(out)
+    return out.getvalue()
+
+
+def _stream(writer: PdfWriter, data: bytes):
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return writer._add_object(stream)
+
+
+def _stamp(writer: PdfWriter, page, number, wrap: tuple) -> None:
+    """Draw the numbered page over the page as a form: its content kept apart in q … Q, none of
+    the page's own content read or rewritten."""
+    form = DecodedStreamObject()
+    form.set_data(number.get_contents().get_data())
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): number.mediabox,
+            NameObject("/Resources"): number["/Resources"].clone(writer),
+        }
+    )
+    name = NameObject("/PageNumber")  # drawn by the page's last content stream (`wrap`)
+    # The page's own resources and forms (a run's pages may share theirs): its number only.
+    resources = DictionaryObject(page["/Resources"].get_object())
+    forms = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+    forms[name] = writer._add_object(form.flate_encode())
+    resources[NameObject("/XObject")] = forms
+    page[NameObject("/Resources")] = resources
+    contents = page.raw_get("/Contents")  # a reference to a stream, or an array of them
+    if isinstance(contents.get_object(), ArrayObject):
+        contents = list(contents.get_object())
+    else:
+        contents = [contents]
+    page[NameObject("/Contents")] = ArrayObject([wrap[0], *contents, wrap[1]])
+
+
+def _point_links(writer: PdfWriter, lead: int, anchors: dict[str, int]) -> None:
+    """Each 目录 entry leads to the page its part, section or table starts on."""
+    for page in writer.pages[:lead]:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if not uri.startswith(LINK):
+                continue
+            target = writer.pages[lead + anchors[uri.removeprefix(LINK)] - 1]
+            annotation[NameObject("/A")] = DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/GoTo"),
+                    NameObject("/D"): ArrayObject([target.indirect_reference, NameObject("/Fit")]),
+                }
+            )
+
+
+def _outline(writer: PdfWriter, cover_marks: list, runs: list[Run], lead: int) -> None:
+    """目录, then 第一部分 and 第二部分 as in a one-pass booklet, each table under 第二部分."""
+
+    def add(items, offset, parent=None):
+        added = None
+        for label, (page, _x, _y), children, _state in items:
+            added = writer.add_outline_item(title=label, page_number=offset + page, parent=parent)
+            add(children, offset, added)
+        return added
+
+    add(cover_marks, 0)
+    offset = lead
+    part_two = add(runs[0].bookmarks, offset)
+    offset += runs[0].pages
+    for run in runs[1:]:
+        add(run.bookmarks, offset, part_two)
+        offset += run.pages

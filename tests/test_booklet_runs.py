@@ -1,0 +1,146 @@
+"""A large booklet drawn in runs of tables (projects/documents/pdf_runs.py): after a change only
+the changed run is laid out again, and the booklet served equals one drawn from scratch — page
+count, text of every page, bookmarks and their pages, page labels — after a change to the first,
+a middle or the last table, to a table that grows by pages, and to 第一部分; and its size stays
+within 1.2× of the booklet laid out as one document. The reference unit stands in for a large
+one: runs of two tables."""
+
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+
+from indicators.models import Indicator
+from projects.documents import pdf, pdf_runs
+from projects.documents.booklet import department_tables
+from projects.documents.part_one import build_part_one
+from projects.models import Project
+from tests.long_table import add_long_group
+from tests.pdf_text import page_texts, reader
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _in_runs(monkeypatch):
+    monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf_runs, "RUN_TABLES", 2)
+
+
+def _booklet(reference) -> bytes:
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    return pdf.booklet_pdf(build_part_one(department_year), department_tables(department_year))
+
+
+def _facts(data: bytes):
+    """What a reader sees: every page's text, the bookmarks with their pages, the labels."""
+    document = reader(data)
+    marks = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                marks.append((level, item.title, document.get_destination_page_number(item)))
+
+    walk(document.outline, 1)
+    return page_texts(data), marks, document.page_labels
+
+
+def _in_order(position: int) -> Project:
+    return list(Project.objects.filter(year=2024).in_booklet_order())[position]
+
+
+def _change_value(position: int):
+    def change(reference):
+        indicator = _in_order(position).indicators.order_by("pk").first()
+        indicator.value_text = "≥99次（已修改）"
+        indicator.save()
+
+    return change
+
+
+def _grow(reference):
+    add_long_group(_in_order(1).code)
+
+
+def _part_one(reference):
+    reference.safeguards += "\n新增一条保障措施，写进第一部分。"
+    reference.save()
+
+
+CHANGES = {
+    "first table": (_change_value(0), 1),
+    "middle table": (_change_value(2), 1),
+    "last table": (_change_value(4), 1),
+    "a table that grows by pages": (_grow, 1),
+    "第一部分": (_part_one, 1),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_after_a_change_only_its_run_is_drawn_and_the_booklet_equals_a_fresh_one(reference, change):
+    before = _booklet(reference)
+    apply, redrawn = CHANGES[change]
+    apply(reference)
+    with mock.patch.object(pdf_runs, "_draw_run", wraps=pdf_runs._draw_run) as drawn:
+        served = _booklet(reference)
+    assert drawn.call_count == redrawn
+    cache.clear()
+    fresh = _booklet(reference)
+    assert _facts(served) == _facts(fresh)
+    assert _facts(served) != _facts(before)
+    assert len(served) <= 1.2 * len(_one_document(reference))
+
+
+def _one_document(reference) -> bytes:
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    return pdf._booklet_apart(build_part_one(department_year), department_tables(department_year))
+
+
+def test_a_booklet_in_runs_reads_as_the_booklet_laid_out_as_one_document(reference):
+    add_long_group(_in_order(3).code)  # a table over several pages, its labels repeated
+    runs = _booklet(reference)
+    one = _one_document(reference)
+    assert _facts(runs) == _facts(one)
+    texts = page_texts(runs)
+    total = len(texts) - 2
+    assert [t.splitlines()[-1] for t in texts[2:]] == [
+        f"第 {n} 页 共 {total} 页" for n in range(1, total + 1)
+    ]
+    # One embedded subset per face, not one per run.
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in reader(runs).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert len(fonts) == 2
+    assert len(runs) <= 1.2 * len(one)
+
+
+def test_every_entry_of_the_contents_leads_to_its_page(reference):
+    data = _booklet(reference)
+    document = reader(data)
+    targets = set()
+    for annotation in document.pages[1]["/Annots"]:
+        action = annotation.get_object()["/A"]
+        assert action["/S"] == "/GoTo"
+        targets.add(document.get_page_number(action["/D"][0].get_object()))
+    starts = {
+        n for n, text in enumerate(page_texts(data)) if text.startswith(("第一部分", "第二部分"))
+    }
+    tables = {n for n, text in enumerate(page_texts(data)) if "绩效目标表" in text.splitlines()[0]}
+    assert starts <= targets and tables <= targets
+
+
+def test_an_unchanged_booklet_draws_nothing_again(reference):
+    _booklet(reference)
+    with (
+        mock.patch.object(pdf_runs, "_draw_run") as drawn,
+        mock.patch.object(pdf, "_lay_out", wraps=pdf._lay_out) as laid_out,
+    ):
+        _booklet(reference)
+    drawn.assert_not_called()
+    assert laid_out.call_count == 0  # the cover, the page numbers and every run from the cache
+    assert Indicator.objects.exists()
