@@ -35,5 +35,7 @@ def job_for(*, user, kind: str, department_year=None, year: int, stamp: str, fil
             stamp=stamp,
             filename=filename,
         )
-        start(job)
+    # Started once the row is committed and the lock released (a job drawn inline must not run
+    # inside this transaction: the booklet forks its layout workers only outside one).
+    start(job)
     return job

@@ -36,6 +36,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from departments.models import DepartmentYear  # noqa: E402
+from jobs.models import Job  # noqa: E402
 from projects.documents import pdf  # noqa: E402
 from projects.documents.booklet import department_tables  # noqa: E402
 from projects.documents.data_workbook import data_workbook  # noqa: E402
@@ -79,6 +80,7 @@ def get(url: str, *, cached: bool = False):
     def run():
         if not cached:
             cache.clear()
+            Job.objects.all().delete()  # a large booklet's finished job file too
         response = browser.get(url)
         assert response.status_code == 200, (url, response.status_code)
         return response
@@ -190,6 +192,9 @@ def measure(job, runs: int, warmup) -> dict:
     while process.is_alive() and queue.empty():
         peak = max(peak, _tree_pss_mb(process.pid))
         time.sleep(0.05)
+    if queue.empty():
+        process.join()
+        raise SystemExit(f"bench: the measuring process failed (exit code {process.exitcode})")
     result = queue.get()
     process.join()
     return {**result, "tree_mb": peak}
@@ -357,8 +362,10 @@ def _unit(rows: list, label: str, code: str, big: bool) -> None:
     line("项目绩效目标表 Excel", get(table + "table.xlsx"), 9)
     cold = line("整本 PDF（冷）", get(booklet), few)
     line("整本 PDF（各表版式已缓存）", booklet_direct(code), few, booklet_direct(code))
-    after = line("整本 PDF（改动一张表后）", *changed_booklet(code), few)
-    not_modified = line("整本 PDF（再次下载，304）", *revalidated(booklet), 21)
+    changed, warm_changed = changed_booklet(code)
+    after = line("整本 PDF（改动一张表后）", changed, few, warm_changed)
+    again_304, warm_304 = revalidated(booklet)
+    not_modified = line("整本 PDF（再次下载，304）", again_304, 21, warm_304)
     again = line("整本 PDF（再次下载，缓存）", get(booklet, cached=True), 21, get(booklet))
     floor_pdf = line("下限：WeasyPrint 一次排版整本（单进程）", floor_booklet_pdf(code), few)
     excel = line("整本 Excel", get(booklet.replace(".pdf", ".xlsx")), some)
@@ -404,7 +411,8 @@ def _report(rows) -> None:
             f"{_fmt(floor['median']) if floor else ''} | {ratio} | {size} | "
             f"{result['tree_mb']:,.0f} MB | {'是' if result['median'] <= target else '否'} |"
         )
-    print(f"| 进程树内存 | < 1 GiB | 各项最大 {max(r['tree_mb'] for _, _, r in rows):,.0f} MB |")
+    own = max(r["tree_mb"] for _, name, r in rows if not name.startswith("下限"))
+    print(f"| 进程树内存（下限以外各项） | < 1 GiB | 最大 {own:,.0f} MB |")
 
 
 def _fmt(seconds: float) -> str:

@@ -111,3 +111,16 @@ def test_a_revalidated_booklet_builds_no_table(client, auditor, reference):
     tables.assert_not_called()
     # Session, user, the unit and its year with 第一部分's sections, the access, the stamp.
     assert len(queries.captured_queries) <= 10
+
+
+def test_a_change_under_a_project_written_without_history_changes_the_stamp(reference):
+    # A script's bulk insert leaves no history row for the project; its indicators' edits,
+    # which do leave one, still count.
+    template = _project()
+    template.pk, template.code, template.table_number = None, "BULK0001", 98
+    (bulk,) = Project.objects.bulk_create([template])
+    indicator = Indicator.objects.filter(project__code=CODE).first()
+    Indicator.objects.bulk_create([Indicator(project=bulk, category=indicator.category, name="甲")])
+    before = unit_year_stamp(reference).key
+    _save(Indicator.objects.get(project=bulk), value_text="≥3个")
+    assert unit_year_stamp(reference).key != before

@@ -12,7 +12,7 @@ or a 304 of a 200-table booklet reads this one query instead of 200 tables.
 
 from dataclasses import dataclass
 
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from departments.models import Department, DepartmentYear, Section, SectionIndicator, SectionRating
@@ -33,13 +33,16 @@ def _sum(rows: QuerySet, column: str, function: str) -> Subquery:
 
 def _history_parts(department_id: int, year: int) -> dict[str, QuerySet]:
     projects = _history(Project).filter(department_id=department_id, year=year)
-    project_ids = projects.values("id")
+    # The projects that ever were (history) and that are (a row written without history).
+    project_ids = Q(project_id__in=projects.values("id")) | Q(
+        project_id__in=Project.objects.filter(department_id=department_id, year=year).values("id")
+    )
     sections = _history(Section).filter(department_id=department_id)
     indicators = _history(SectionIndicator).filter(section_id__in=sections.values("id"), year=year)
     return {
         "project": projects,
-        "indicator": _history(Indicator).filter(project_id__in=project_ids),
-        "schedule": _history(ScheduleEntry).filter(project_id__in=project_ids),
+        "indicator": _history(Indicator).filter(project_ids),
+        "schedule": _history(ScheduleEntry).filter(project_ids),
         "unit_year": _history(DepartmentYear).filter(department_id=department_id, year=year),
         "section": sections,
         "section_indicator": indicators,
