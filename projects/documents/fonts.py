@@ -20,6 +20,7 @@ from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
     FloatObject,
+    IndirectObject,
     NameObject,
     NumberObject,
     StreamObject,
@@ -212,6 +213,11 @@ def _merge(writer: PdfWriter, fonts: list) -> None:
     data = _subset(*face, set(widths))
     if data is None:
         return
+    replaced = [descriptor.raw_get("/FontFile3"), first.raw_get("/ToUnicode")]
+    if "/CIDSet" in descriptor:
+        replaced.append(descriptor.raw_get("/CIDSet"))
+    for font in fonts[1:]:
+        replaced += _parts(font)
     font_file = DecodedStreamObject()
     font_file.set_data(data)
     font_file[NameObject("/Subtype")] = NameObject("/OpenType")
@@ -227,6 +233,25 @@ def _merge(writer: PdfWriter, fonts: list) -> None:
         for name in list(page_fonts):
             if id(page_fonts[name].get_object()) in others:
                 page_fonts[NameObject(name)] = shared
+    # What no page uses any more is not written.
+    for reference in replaced:
+        if isinstance(reference, IndirectObject):
+            writer._objects[reference.idnum - 1] = None
+
+
+def _parts(font) -> list:
+    """The objects a merged-away font is made of: itself, its descendant, descriptor, file
+    and Unicode map."""
+    descendant = font["/DescendantFonts"][0].get_object()
+    descriptor = descendant["/FontDescriptor"].get_object()
+    parts = [font.indirect_reference, descendant.indirect_reference]
+    parts.append(descriptor.indirect_reference)
+    for holder, key in ((font, "/ToUnicode"), (descriptor, "/FontFile3"), (descriptor, "/CIDSet")):
+        if key in holder:
+            parts.append(holder.raw_get(key))
+    if "/W" in descendant:
+        parts.append(descendant.raw_get("/W"))
+    return parts
 
 
 def _compressed(stream: StreamObject) -> StreamObject:

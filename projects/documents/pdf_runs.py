@@ -172,14 +172,9 @@ def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict[str, int]
     writer.set_page_label(1, lead - 1, style="/R")
     writer.set_page_label(lead, len(writer.pages) - 1, style="/D", start=1)
     consolidate_fonts(writer)
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=False)
     out = BytesIO()
     writer.write(out)
-    # Written again from its root, the file keeps only what its pages use (the fonts merged
-    # away are dropped).
-    clean = PdfWriter(clone_from=PdfReader(BytesIO(out.getvalue())))
-    clean.compress_identical_objects(remove_duplicates=True, remove_unreferenced=False)
-    out = BytesIO()
-    clean.write(out)
     return out.getvalue()
 
 
