@@ -41,6 +41,8 @@ class Job(models.Model):
     done = models.PositiveIntegerField("已完成", default=0)
     total = models.PositiveIntegerField("总数", default=0)
     error = models.TextField("未完成原因", blank=True)
+    # A year's zip: the units it holds (their ids), written when it is drawn.
+    units = models.JSONField("所含单位", default=list, blank=True)
     file = models.CharField("文件", max_length=200, blank=True)
     filename = models.CharField("文件名", max_length=300)
     attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)

@@ -7,11 +7,13 @@ Three backends (settings.JOB_BACKEND):
   put the job back on the queue, up to JOB_RETRIES times, and a worker that died whole is
   noticed by the next worker's maintenance, which does the same.
 - "thread": threads inside the app's own process, for `make run` and one server with no Redis.
-  A job whose process died stops beating; the next look at its page starts it again here.
+  A running job beats every BEAT_SECONDS; one whose process died stops beating, and the next
+  look at its page after JOB_STALE_SECONDS starts it again here.
 - "inline": in the request itself (tests).
 """
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import lru_cache
@@ -66,12 +68,30 @@ def _threads() -> ThreadPoolExecutor:
 
 def _in_thread(job_id: int) -> None:
     close_old_connections()
+    alive = threading.Event()
+    beating = threading.Thread(target=_beat, args=(job_id, alive), daemon=True)
+    beating.start()
     try:
         run(job_id)
     except Exception:
         log.exception("job %s: worker thread failed", job_id)
     finally:
+        alive.set()
+        beating.join()
         connections.close_all()  # this thread's connections only
+
+
+def _beat(job_id: int, done: threading.Event) -> None:
+    """While a "thread" job runs, say so every BEAT_SECONDS: a job that stops beating for
+    JOB_STALE_SECONDS lost its process (a restart) and is taken up again (`recover`)."""
+    try:
+        while not done.wait(BEAT_SECONDS):
+            Job.objects.filter(pk=job_id, state=State.RUNNING).update(beat_at=timezone.now())
+    finally:
+        connections.close_all()
+
+
+BEAT_SECONDS = 10
 
 
 def recover(job: Job) -> Job:
@@ -88,7 +108,7 @@ def recover(job: Job) -> Job:
             state=State.FAILED, error=STOPPED, finished_at=timezone.now()
         )
     elif Job.objects.filter(pk=job.pk, beat_at=job.beat_at).update(
-        state=State.QUEUED, beat_at=timezone.now()
+        state=State.QUEUED, beat_at=timezone.now(), done=0, total=0
     ):
         log.warning("job %s stopped beating; started again", job.pk)
         _send(job.pk)

@@ -6,6 +6,34 @@ from django.db import transaction
 from departments.models import DepartmentYear
 from jobs.models import Job, Kind, State
 from jobs.queue import file_ready, prune, start
+from jobs.work import year_units
+from perfbudget.lib.downloads import fingerprint
+from projects.documents.stamp import unit_year_stamp
+
+
+def booklet_stamp(unit_year_key: str, extension: str) -> str:
+    """What a booklet job's file shows (the unit-year's stamp), named as its download is (the
+    ETag)."""
+    return fingerprint(f"booklet.{extension}", unit_year_key)
+
+
+def year_zip_stamp(user, year: int) -> tuple[str, list]:
+    """What a year's zip for this user would hold now: its stamp and the unit-years."""
+    units = list(year_units(user, year))
+    return fingerprint("year.zip", *(unit_year_stamp(u).key for u in units)), units
+
+
+def is_current(job: Job, user) -> bool:
+    """Whether the job's file still shows what its unit (or the user's units) hold now."""
+    if job.kind == Kind.YEAR_ZIP:
+        return year_zip_stamp(user, job.year)[0] == job.stamp
+    department_year = DepartmentYear.objects.filter(
+        department_id=job.department_id, year=job.year
+    ).first()
+    extension = job.kind.removeprefix("booklet_")
+    if department_year is None:
+        return False
+    return booklet_stamp(unit_year_stamp(department_year).key, extension) == job.stamp
 
 
 def job_for(*, user, kind: str, department_year=None, year: int, stamp: str, filename: str) -> Job:

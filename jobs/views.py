@@ -7,16 +7,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, quote_etag
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from departments.access import departments_for_user
 from jobs.models import Job, Kind, State
 from jobs.queue import file_ready, recover
-from jobs.services import job_for
-from jobs.work import year_units
-from perfbudget.lib.downloads import CACHE_CONTROL, browser_has, fingerprint, not_modified
+from jobs.services import is_current, job_for, year_zip_stamp
+from perfbudget.lib.downloads import CACHE_CONTROL, browser_has, not_modified
 from perfbudget.lib.numbers import number_or_none
-from projects.documents.stamp import unit_year_stamp
 
 NOT_FOUND = "没有找到该任务"
 NO_UNITS = "该年度没有可下载的绩效目标。"
@@ -35,7 +33,9 @@ def get_job(user, token) -> Job:
     if job is None:
         raise Http404(NOT_FOUND)
     if job.kind == Kind.YEAR_ZIP:
-        allowed = job.requested_by_id == user.pk
+        # Its requester's alone, and only while every unit in it is still theirs to read.
+        readable = set(departments_for_user(user).values_list("pk", flat=True))
+        allowed = job.requested_by_id == user.pk and set(job.units) <= readable
     else:
         allowed = departments_for_user(user).filter(pk=job.department_id).exists()
     if not allowed:
@@ -55,18 +55,31 @@ def _status(job: Job) -> dict:
     }
 
 
+@require_GET
 def job_detail(request: HttpRequest, token) -> HttpResponse:
     job = get_job(request.user, token)
     back = reverse("home")
+    again = None  # where the same file is asked for again, as it is now
     if job.department_id:
         back = reverse("unit_year:detail", args=[job.department.code, job.year])
-    return render(request, "jobs/job.html", {"job": job, "status": _status(job), "back": back})
+        extension = job.kind.removeprefix("booklet_")
+        again = reverse(f"unit_year:booklet_{extension}", args=[job.department.code, job.year])
+    context = {
+        "job": job,
+        "status": _status(job),
+        "back": back,
+        "again": again,
+        "outdated": job.state == State.DONE and not is_current(job, request.user),
+    }
+    return render(request, "jobs/job.html", context)
 
 
+@require_GET
 def job_status(request: HttpRequest, token) -> JsonResponse:
     return JsonResponse(_status(get_job(request.user, token)))
 
 
+@require_GET
 def job_file(request: HttpRequest, token) -> HttpResponse:
     job = get_job(request.user, token)
     if not file_ready(job):
@@ -96,11 +109,10 @@ def year_zip(request: HttpRequest) -> HttpResponse:
     units = []
     if number is not None and number == int(number) and 2000 <= number <= 2100:
         year = int(number)
-        units = list(year_units(request.user, year))
+        stamp, units = year_zip_stamp(request.user, year)
     if not units:
         messages.error(request, NO_UNITS)
         return redirect("home")
-    stamp = fingerprint("year.zip", *(unit_year_stamp(u).key for u in units))
     job = job_for(
         user=request.user,
         kind=Kind.YEAR_ZIP,

@@ -9,6 +9,7 @@ may read when it runs.
 
 import io
 import logging
+import re
 import time
 import zipfile
 
@@ -49,6 +50,20 @@ TIMED_OUT = "生成超时：内容太多，未能在规定时间内完成。请�
 BROKEN = "生成失败：服务器内部错误，已记录。请稍后重试，或联系管理员。"
 
 
+NO_UNITS = "该年度已没有您可查看的单位。"
+# What a file name in a zip must not hold: folders, characters Windows refuses, controls.
+UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+class NothingToDraw(Exception):
+    """The job has nothing left to draw (its units are gone or no longer readable)."""
+
+
+def entry_name(title: str) -> str:
+    """A zip entry's name: one file, never a path (no "..", no folder, no drive)."""
+    return UNSAFE.sub("_", title).strip(". ") + ".pdf"
+
+
 class Progress:
     """Writes a job's progress, at most a few times a second (and always the last step)."""
 
@@ -79,6 +94,8 @@ def run(job_id: int) -> None:
         _fail(job, TIMED_OUT)
     except DepartmentYear.DoesNotExist:
         _fail(job, "该单位已没有这一年度的绩效目标。")
+    except NothingToDraw as nothing:
+        _fail(job, str(nothing))
     except Exception:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         _fail(job, BROKEN)
@@ -119,6 +136,10 @@ def _year_zip(job: Job, progress: Progress) -> bytes:
     """Every readable unit's booklet PDF of the year, one file each, in one zip. A booklet
     already drawn for the same content is taken from the download cache."""
     units = list(year_units(job.requested_by, job.year))
+    if not units:
+        raise NothingToDraw(NO_UNITS)
+    # The units it holds: shown only while every one of them is still the requester's to read.
+    Job.objects.filter(pk=job.pk).update(units=[u.department_id for u in units])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for done, unit in enumerate(units, 1):
@@ -128,6 +149,6 @@ def _year_zip(job: Job, progress: Progress) -> bytes:
                 return pdf.booklet_pdf(build_part_one(unit), department_tables(unit))
 
             data, _ = cached_file("booklet.pdf", unit_year_stamp(unit).key, render)
-            archive.writestr(f"{unit.department.code}{unit.title}.pdf", data)
+            archive.writestr(entry_name(f"{unit.department.code}{unit.title}"), data)
             progress(done, len(units))
     return out.getvalue()

@@ -210,7 +210,7 @@ JOB_QUEUE = os.getenv("JOB_QUEUE", "perfbudget")
 JOB_MIN_TABLES = envint("JOB_MIN_TABLES", "30")
 JOB_RETRIES = envint("JOB_RETRIES", "2")
 JOB_TIMEOUT = envint("JOB_TIMEOUT", "1800")
-JOB_STALE_SECONDS = envint("JOB_STALE_SECONDS", "300")
+JOB_STALE_SECONDS = envint("JOB_STALE_SECONDS", "60")
 JOB_KEEP_DAYS = envint("JOB_KEEP_DAYS", "7")
 
 # `manage.py restore` refuses a backup file that unpacks to more than this (a small gzip can

@@ -144,3 +144,24 @@ def test_an_unchanged_booklet_draws_nothing_again(reference):
     drawn.assert_not_called()
     assert laid_out.call_count == 0  # the cover, the page numbers and every run from the cache
     assert Indicator.objects.exists()
+
+
+def test_layout_workers_are_forked_only_from_a_process_with_one_thread():
+    # A fork from a threaded server copies locks other threads hold; its children could wait
+    # on them for ever (seen: a booklet job in `make run` stuck, and every job after it).
+    import threading
+
+    assert pdf._single_threaded()
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(pdf._single_threaded()))
+    thread.start()
+    thread.join()
+    assert seen == [False]
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not pdf._single_threaded()  # the main thread, while another runs
+    finally:
+        stop.set()
+        other.join()

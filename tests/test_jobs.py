@@ -252,3 +252,75 @@ def test_old_jobs_and_their_files_are_forgotten(client, auditor, reference, sett
     assert storages["jobs"].exists(old.file)
     queue.prune()
     assert not Job.objects.filter(pk=old.pk).exists() and not storages["jobs"].exists(old.file)
+
+
+def test_a_years_zip_is_no_longer_served_once_a_unit_in_it_is_not_the_users(
+    client, auditor, reference, other_unit
+):
+    from departments.models import Membership
+
+    DepartmentYear.objects.create(department=other_unit, year=2024)
+    membership = Membership.objects.create(user=auditor, department=other_unit, role=Role.AUDITOR)
+    client.force_login(auditor)
+    client.post(reverse("jobs:year_zip"), {"year": "2024"})
+    job = Job.objects.get(kind=Kind.YEAR_ZIP)
+    assert set(job.units) == {reference.department_id, other_unit.pk}
+    assert client.get(reverse("jobs:file", args=[job.token])).status_code == 200
+    membership.delete()
+    for name in ("detail", "status", "file"):
+        assert client.get(reverse(f"jobs:{name}", args=[job.token])).status_code == 404
+
+
+def test_a_zip_whose_units_are_gone_when_it_runs_fails_with_its_reason(auditor, reference):
+    job = Job.objects.create(
+        kind=Kind.YEAR_ZIP, year=2030, requested_by=auditor, stamp="s", filename="a.zip"
+    )
+    work.run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.error, job.file) == (State.FAILED, work.NO_UNITS, "")
+
+
+def test_zip_entries_are_file_names_never_paths():
+    assert work.entry_name("999003/../../../tmp/丙") == "999003_.._.._.._tmp_丙.pdf"
+    assert work.entry_name('..\\\\甲:乙*丙?"<>|\x07') == "__甲_乙_丙______.pdf"
+    assert "/" not in work.entry_name("/etc/passwd") and "\\" not in work.entry_name("a\\b")
+
+
+def test_an_outdated_file_says_so_and_offers_to_draw_it_again(client, auditor, reference):
+    client.force_login(auditor)
+    client.get(BOOKLET)
+    job = _job()
+    page = client.get(reverse("jobs:detail", args=[job.token])).content.decode()
+    assert "修改前的内容" not in page
+    reference.safeguards += "\n新增"
+    reference.save()
+    page = client.get(reverse("jobs:detail", args=[job.token])).content.decode()
+    assert "该单位的绩效目标在此文件生成后已修改" in page
+    assert f'href="{BOOKLET}">重新生成</a>' in page
+
+
+def test_a_failed_job_offers_to_draw_it_again(client, auditor, reference):
+    client.force_login(auditor)
+    with mock.patch.object(xlsx, "booklet_workbook", side_effect=ValueError("boom")):
+        client.get(BOOKLET)
+    page = client.get(reverse("jobs:detail", args=[_job().token])).content.decode()
+    assert f'href="{BOOKLET}">重新生成</a>' in page
+    assert '<span id="job-again">' in page  # shown, not hidden
+
+
+def test_a_job_taken_up_again_starts_its_count_afresh(settings, auditor, reference):
+    settings.JOB_BACKEND = "thread"
+    job = _stale_job(auditor, reference)
+    Job.objects.filter(pk=job.pk).update(done=82, total=82)
+    job.refresh_from_db()
+    with mock.patch.object(queue, "_send"):
+        job = queue.recover(job)
+    assert (job.state, job.done, job.total) == (State.QUEUED, 0, 0)
+
+
+@pytest.mark.parametrize("name", ["detail", "status", "file"])
+def test_job_addresses_answer_reads_only(client, auditor, reference, name):
+    client.force_login(auditor)
+    client.get(BOOKLET)
+    response = client.post(reverse(f"jobs:{name}", args=[_job().token]))
+    assert response.status_code == 405

@@ -69,6 +69,27 @@ def _person(request):
     return ("136001", request.getfixturevalue("chief").pk)
 
 
+def _booklet_job(request):
+    """A finished booklet job of the reference unit, with its file."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from jobs.models import Job, Kind, State
+
+    name = storages["jobs"].save("jobs/permissions.pdf", ContentFile(b"%PDF-1.7"))
+    job = Job.objects.create(
+        kind=Kind.BOOKLET_PDF,
+        department=request.getfixturevalue("reference").department,
+        year=2024,
+        requested_by=request.getfixturevalue("finance"),
+        stamp="permissions",
+        filename="booklet.pdf",
+        state=State.DONE,
+        file=name,
+    )
+    return (job.token,)
+
+
 # name: (method, args, query or form data, expected status per role)
 EXPECTED = {
     "home": ("get", (), {}, _all(200, outsider=200)),
@@ -148,6 +169,11 @@ EXPECTED = {
     "departments:sections": ("get", U, {}, ADMIN_PAGE),
     "departments:settings": ("post", U, {}, ADMIN_POST),
     "unit_year:new": ("post", U, {"year": "2025"}, ADMIN_POST),
+    "jobs:detail": ("get", _booklet_job, {}, READ),
+    "jobs:status": ("get", _booklet_job, {}, READ),
+    "jobs:file": ("get", _booklet_job, {}, READ),
+    # The job page of the user's own units' zip; an outsider's year holds none: back home.
+    "jobs:year_zip": ("post", (), {"year": "2024"}, _all(302, outsider=302)),
 }
 # The admin site has its own permission model (staff and superusers) and is pinned by
 # tests/test_admin.py.

@@ -13,6 +13,7 @@ table alone: a large booklet's body is laid out in runs of tables, each kept in 
 """
 
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -185,8 +186,18 @@ def _pool(function, arguments: list, on_each: Callable[[int], None] | None = Non
 
 
 def _can_fork() -> bool:
-    # Inside a transaction the connection cannot be closed for the fork.
+    """Layout workers are forked only from a process with no other thread (a command, a job
+    worker's child): a fork copies the locks other threads hold (SQLite's, a queue's) and its
+    children can wait on them for ever. In a threaded web server or the threads running
+    jobs inside it, a booklet is laid out in the thread itself. Inside a transaction the
+    connection cannot be closed for the fork either."""
+    if not _single_threaded():
+        return False
     return not any(conn.in_atomic_block for conn in connections.all(initialized_only=True))
+
+
+def _single_threaded() -> bool:
+    return threading.current_thread() is threading.main_thread() and threading.active_count() == 1
 
 
 # The 目录's entries of 第一部分: the anchor each leads to, its label and level.

@@ -14,7 +14,7 @@ from departments.access import (
     get_rw_department_year,
 )
 from jobs.models import State
-from jobs.services import job_for
+from jobs.services import booklet_stamp, job_for
 from jobs.views import serve_file
 from perfbudget.lib.downloads import (
     DOCX,
@@ -22,7 +22,6 @@ from perfbudget.lib.downloads import (
     XLSX,
     browser_has,
     cached_download,
-    fingerprint,
     not_modified,
 )
 from perfbudget.lib.numbers import number_or_none
@@ -73,7 +72,7 @@ def download_booklet(request: HttpRequest, code: str, year: int, kind: str) -> H
 def _booklet_by_job(request, department_year, kind: str, stamp) -> HttpResponse:
     """A large unit's booklet is drawn by a background job: the file when it is ready (or a
     304), otherwise the job's page with its progress."""
-    key = fingerprint(BOOKLETS[kind][0], stamp.key)
+    key = booklet_stamp(stamp.key, kind)
     if browser_has(request, key):
         return not_modified(key)
     job = job_for(

@@ -10,6 +10,8 @@
   var error = document.getElementById("job-error");
   var file = document.getElementById("job-file");
   var refresh = document.getElementById("job-refresh");
+  var again = document.getElementById("job-again");
+  var misses = 0;
 
   function show(status) {
     bar.value = status.percent;
@@ -25,6 +27,7 @@
       error.textContent = status.error;
       error.hidden = false;
       refresh.hidden = true;
+      again.hidden = false;
     }
     if (status.state === "done") {
       file.hidden = false;
@@ -39,6 +42,7 @@
         return response.json();
       })
       .then(function (status) {
+        misses = 0;
         show(status);
         if (status.state === "done") {
           window.location.assign(status.file);
@@ -47,7 +51,10 @@
         }
       })
       .catch(function () {
-        state.textContent = "暂时无法取得进度，请稍后点“刷新进度”。";
+        // A missed answer (a restart, the network): ask again, less and less often.
+        misses += 1;
+        state.textContent = "暂时无法取得进度，正在重试……";
+        window.setTimeout(poll, Math.min(30000, 1000 * Math.pow(2, misses)));
       });
   }
 
