@@ -409,7 +409,10 @@ def _import(user: User) -> None:
             user._error("import", "upload: no preview to confirm")
         return
     confirmed = user.post_form("import", "/projects/import/", {"token": match.group(1).decode()})
-    if confirmed and confirmed[0] == 302:
+    if confirmed and confirmed[0] == 302 and confirmed[1].endswith("/projects/import/"):
+        # Back to the upload page: the server did not find the upload it previewed.
+        user._error("import", "confirm: the previewed upload was not found")
+    elif confirmed and confirmed[0] == 302:
         with user.results.lock:
             user.results.imports.append(token)
     elif confirmed and not _stale(user, confirmed[2]):
