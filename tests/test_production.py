@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -517,6 +518,35 @@ def test_make_serve_starts_the_job_workers_beside_gunicorn_and_stops_them(tmp_pa
     redis.flushdb()
 
 
+def _logins_at_once(base: str, people: int = 6) -> None:
+    """Several people signing in at the same moment on the demo's SQLite: each gets in (a
+    login writes its session and last-login time; writers wait for each other)."""
+    openers = []
+    for _ in range(people):
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{base}/accounts/login/", timeout=10).read()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        openers.append((opener, token))
+    barrier, answers = threading.Barrier(people), []
+
+    def sign_in(opener, token):
+        form = {"username": "auditor", "password": "demo", "csrfmiddlewaretoken": token}
+        barrier.wait()
+        try:
+            page = opener.open(f"{base}/accounts/login/", urllib.parse.urlencode(form).encode())
+            answers.append(page.status)
+        except urllib.error.HTTPError as refused:
+            answers.append(refused.code)
+
+    threads = [threading.Thread(target=sign_in, args=pair) for pair in openers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * people
+
+
 def _booklet_by_job(opener, base: str) -> None:
     """The booklet link leads to its job's page at once; the job, run by a thread of the
     server, reports its progress and ends with the file."""
@@ -599,6 +629,7 @@ def test_make_run_serves_the_demo_with_the_apps_own_pages(tmp_path):
             opener.open(f"{base}/no-such-page/", timeout=10)
         assert unknown.value.code == 404 and "页面不存在" in unknown.value.read().decode()
         _booklet_by_job(opener, base)
+        _logins_at_once(base)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
