@@ -26,8 +26,9 @@ class _OrderLast:
     """A blank row's 序号 is blank, not 0; left blank, the row goes after the others."""
 
     def _blank_order(self) -> None:
+        # Also when bound: a blank row sent back with its 序号 blank is unchanged, and left out.
         self.fields["order"].required = False
-        if not self.instance.pk and not self.is_bound:
+        if not self.instance.pk:
             self.initial["order"] = None
 
     def clean_order(self):

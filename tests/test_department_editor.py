@@ -363,3 +363,22 @@ def test_a_submission_landing_before_an_order_save_is_seen_by_the_save(reference
     with pytest.raises(OrderRefused, match="已提交，目录顺序处于只读状态"):
         booklet_order_save(department_year=department_year, projects=projects, positions=positions)
     assert list(Project.objects.order_by("booklet_order")) == projects
+
+
+def test_the_editor_sent_back_as_a_browser_sends_it_unchanged_saves(client, finance):
+    # The blank rows for a new 科室 and new 科室绩效指标 came back "changed" (their 序号 blank
+    # against a default 0) and were refused as incomplete: nothing could be saved.
+    from scripts.load import _Form
+
+    client.force_login(finance)
+    url = reverse("unit_year:edit", args=["136001", 2024])
+    form = _Form("department-editor")
+    form.feed(client.get(url).content.decode())
+    # A browser drops the line break that opens a text area's content.
+    fields = {k: v.removeprefix("\n") for k, v in form.fields.items()}
+    assert int(fields["sec-TOTAL_FORMS"]) > int(fields["sec-INITIAL_FORMS"])
+    assert int(fields["si-TOTAL_FORMS"]) > int(fields["si-INITIAL_FORMS"])
+    before = (Section.objects.count(), SectionIndicator.objects.count())
+    response = client.post(url, fields)
+    assert response.status_code == 302
+    assert (Section.objects.count(), SectionIndicator.objects.count()) == before
