@@ -151,7 +151,14 @@ def test_layout_workers_are_forked_only_from_a_process_with_one_thread():
     # on them for ever (seen: a booklet job in `make run` stuck, and every job after it).
     import threading
 
-    assert pdf._single_threaded()
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    answer = context.Queue()
+    alone = context.Process(target=lambda: answer.put(pdf._single_threaded()))
+    alone.start()
+    assert answer.get(timeout=30) is True  # a process with one thread, as a job worker's child
+    alone.join()
     seen = []
     thread = threading.Thread(target=lambda: seen.append(pdf._single_threaded()))
     thread.start()

@@ -305,6 +305,9 @@ def test_a_booklet_past_its_time_limit_is_stopped_with_a_chinese_page(
     auditor = make_user("auditor-timeout", reference.department, Role.AUDITOR)
     monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
     monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
+    # As in a job worker's process: the layout is forked (threads an earlier test left in this
+    # process would keep it in-process, where no limit applies).
+    monkeypatch.setattr(pdf, "_single_threaded", lambda: True)
     settings.PDF_RENDER_TIMEOUT = 0
     client = Client(raise_request_exception=False)
     client.force_login(auditor)
