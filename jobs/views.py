@@ -18,6 +18,7 @@ from perfbudget.lib.numbers import number_or_none
 
 NOT_FOUND = "没有找到该任务"
 NO_UNITS = "该年度没有可下载的绩效目标。"
+FILE_GONE = "此文件已过保留期限被清理，请点“重新生成”。"
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -64,12 +65,14 @@ def job_detail(request: HttpRequest, token) -> HttpResponse:
         back = reverse("unit_year:detail", args=[job.department.code, job.year])
         extension = job.kind.removeprefix("booklet_")
         again = reverse(f"unit_year:booklet_{extension}", args=[job.department.code, job.year])
+    gone = job.state == State.DONE and not file_ready(job)  # cleared after JOB_KEEP_DAYS
     context = {
         "job": job,
         "status": _status(job),
         "back": back,
         "again": again,
-        "outdated": job.state == State.DONE and not is_current(job, request.user),
+        "gone": gone,
+        "outdated": job.state == State.DONE and not gone and not is_current(job, request.user),
     }
     return render(request, "jobs/job.html", context)
 
@@ -83,6 +86,8 @@ def job_status(request: HttpRequest, token) -> JsonResponse:
 def job_file(request: HttpRequest, token) -> HttpResponse:
     job = get_job(request.user, token)
     if not file_ready(job):
+        if job.state == State.DONE:
+            messages.info(request, FILE_GONE)
         return redirect("jobs:detail", job.token)
     return serve_file(request, job)
 

@@ -45,7 +45,8 @@ def _facts(data: bytes):
                 marks.append((level, item.title, document.get_destination_page_number(item)))
 
     walk(document.outline, 1)
-    return page_texts(data), marks, document.page_labels
+    about = (document.metadata.title, str(document.trailer["/Root"].get("/Lang")))
+    return page_texts(data), marks, document.page_labels, about
 
 
 def _in_order(position: int) -> Project:
@@ -149,9 +150,8 @@ def test_an_unchanged_booklet_draws_nothing_again(reference):
 def test_layout_workers_are_forked_only_from_a_process_with_one_thread():
     # A fork from a threaded server copies locks other threads hold; its children could wait
     # on them for ever (seen: a booklet job in `make run` stuck, and every job after it).
-    import threading
-
     import multiprocessing
+    import threading
 
     context = multiprocessing.get_context("fork")
     answer = context.Queue()

@@ -324,3 +324,18 @@ def test_job_addresses_answer_reads_only(client, auditor, reference, name):
     client.get(BOOKLET)
     response = client.post(reverse(f"jobs:{name}", args=[_job().token]))
     assert response.status_code == 405
+
+
+def test_a_finished_job_whose_file_was_cleared_offers_to_draw_it_again(client, auditor, reference):
+    from django.core.files.storage import storages
+
+    client.force_login(auditor)
+    client.get(BOOKLET)
+    job = _job()
+    storages["jobs"].delete(job.file)
+    page = client.get(reverse("jobs:detail", args=[job.token])).content.decode()
+    assert "此文件已过保留期限被清理" in page
+    assert 'id="job-file" href="' in page and "hidden>下载" in page
+    assert f'href="{BOOKLET}">重新生成</a>' in page
+    answer = client.get(reverse("jobs:file", args=[job.token]), follow=True)
+    assert "此文件已过保留期限被清理，请点“重新生成”。" in answer.content.decode()

@@ -17,7 +17,13 @@ from io import BytesIO
 
 from django.core.cache import cache
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
 from weasyprint import CSS
 
 from perfbudget.lib.downloads import cache_keep, fingerprint
@@ -152,10 +158,11 @@ def booklet_in_runs(part_one: PartOne, tables: list[TargetTable], progress) -> b
     for run in runs:
         anchors.update({anchor: page + first for anchor, page in run.anchors.items()})
         first += run.pages
-    return _join(_cover(part_one, tables, anchors), runs, _footers(first), anchors)
+    cover = _cover(part_one, tables, anchors)
+    return _join(cover, runs, _footers(first), anchors, part_one.title)
 
 
-def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict[str, int]) -> bytes:
+def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict, title: str) -> bytes:
     lead = cover.pages
     writer = PdfWriter()
     writer.append(PdfReader(BytesIO(cover.data)), import_outline=False)
@@ -168,6 +175,9 @@ def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict[str, int]
     _outline(writer, cover.bookmarks, runs, lead)
     _point_links(writer, lead, anchors)
     writer.page_mode = "/UseOutlines"
+    # As a booklet laid out in one pass: its title, and its language for screen readers.
+    writer.add_metadata({"/Title": title})
+    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-Hans")
     writer.set_page_label(0, 0, prefix="封面")
     writer.set_page_label(1, lead - 1, style="/R")
     writer.set_page_label(lead, len(writer.pages) - 1, style="/D", start=1)
