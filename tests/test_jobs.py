@@ -35,6 +35,14 @@ def _job() -> Job:
     return Job.objects.get()
 
 
+def _booklet_job(reference, user, **fields) -> Job:
+    """A booklet job of the reference unit, as a worker left it."""
+    values = {"kind": Kind.BOOKLET_PDF, "stamp": "s", "filename": "a.pdf", **fields}
+    return Job.objects.create(
+        department=reference.department, year=2024, requested_by=user, **values
+    )
+
+
 def test_a_large_booklet_is_drawn_by_a_job_that_reports_each_table(client, auditor, reference):
     steps = []
     real = work.Progress.__call__
@@ -67,17 +75,7 @@ def test_a_large_booklet_is_drawn_by_a_job_that_reports_each_table(client, audit
 
 
 def test_a_job_under_way_shows_its_progress(client, auditor, reference):
-    job = Job.objects.create(
-        kind=Kind.BOOKLET_PDF,
-        department=reference.department,
-        year=2024,
-        requested_by=auditor,
-        stamp="x",
-        filename="a.pdf",
-        state=State.RUNNING,
-        done=3,
-        total=8,
-    )
+    job = _booklet_job(reference, auditor, state=State.RUNNING, done=3, total=8)
     client.force_login(auditor)
     page = client.get(reverse("jobs:detail", args=[job.token])).content.decode()
     assert "正在生成：已完成 3 / 8" in page and 'value="37"' in page
@@ -193,16 +191,7 @@ def test_the_home_page_offers_the_years_zip(client, auditor, reference):
 
 
 def _stale_job(auditor, reference, attempts=1) -> Job:
-    job = Job.objects.create(
-        kind=Kind.BOOKLET_PDF,
-        department=reference.department,
-        year=2024,
-        requested_by=auditor,
-        stamp="s",
-        filename="a.pdf",
-        state=State.RUNNING,
-        attempts=attempts,
-    )
+    job = _booklet_job(reference, auditor, state=State.RUNNING, attempts=attempts)
     Job.objects.filter(pk=job.pk).update(beat_at=timezone.now() - timedelta(hours=1))
     job.refresh_from_db()
     return job
@@ -227,16 +216,7 @@ def test_a_thread_job_that_died_too_often_fails_with_its_reason(settings, audito
 
 
 def test_a_job_already_done_is_not_run_again(auditor, reference):
-    job = Job.objects.create(
-        kind=Kind.BOOKLET_XLSX,
-        department=reference.department,
-        year=2024,
-        requested_by=auditor,
-        stamp="s",
-        filename="a.xlsx",
-        state=State.DONE,
-        file="jobs/x.xlsx",
-    )
+    job = _booklet_job(reference, auditor, kind=Kind.BOOKLET_XLSX, state=State.DONE, file="x")
     with mock.patch.object(xlsx, "booklet_workbook") as draw:
         work.run(job.pk)
     draw.assert_not_called()
