@@ -1,7 +1,7 @@
 """gunicorn settings for `make serve`, read from the environment.
 
 Workers are processes with a few threads each: pages are short, while PDF and Excel downloads
-hold a thread for up to a few seconds (a 200-project booklet for ~25 s, hence the timeout).
+hold a thread for up to a few seconds; a large unit's booklet is a background job (jobs/).
 """
 
 import multiprocessing

@@ -118,8 +118,8 @@ def data_import(code: str, change_every_value: bool = False):
 
 
 def booklet_direct(code: str):
-    """Render the booklet without the download cache; the tables' layouts stay cached, as
-    after an edit of part one or of a single table."""
+    """Draw the booklet without the download cache; its runs, cover and page numbers stay
+    cached: the cost of joining them."""
 
     def run():
         department_year = DepartmentYear.objects.with_part_one(2024).get(department__code=code)
@@ -361,7 +361,7 @@ def _unit(rows: list, label: str, code: str, big: bool) -> None:
     line("项目绩效目标表 PDF（缓存）", get(table + "table.pdf", cached=True), 21)
     line("项目绩效目标表 Excel", get(table + "table.xlsx"), 9)
     cold = line("整本 PDF（冷）", get(booklet), few)
-    line("整本 PDF（各表版式已缓存）", booklet_direct(code), few, booklet_direct(code))
+    line("整本 PDF（各段已缓存）", booklet_direct(code), few, booklet_direct(code))
     changed, warm_changed = changed_booklet(code)
     after = line("整本 PDF（改动一张表后）", changed, few, warm_changed)
     again_304, warm_304 = revalidated(booklet)
