@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 
+import pikepdf
 from django.core.cache import cache
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -185,7 +186,22 @@ def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict, title: s
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=False)
     out = BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return _packed(out.getvalue())
+
+
+def _packed(data: bytes) -> bytes:
+    """The file written again by qpdf with its objects in compressed object streams, as
+    WeasyPrint writes its own (a booklet's thousands of page, resource and link dictionaries
+    would otherwise be written plain)."""
+    packed = BytesIO()
+    with pikepdf.open(BytesIO(data)) as document:
+        document.save(
+            packed,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            compress_streams=True,
+            deterministic_id=True,
+        )
+    return packed.getvalue()
 
 
 def _stream(writer: PdfWriter, data: bytes):
