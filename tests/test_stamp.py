@@ -90,6 +90,7 @@ def test_other_units_and_years_leave_the_stamp(reference, other_unit):
     other = DepartmentYear.objects.create(department=other_unit, year=2024, safeguards="甲")
     _save(other, safeguards="乙")
     Section.objects.create(department=other_unit, name="他科")
+    _save(other_unit, name="另一个单位（改名）")  # another unit's rename says nothing of this one
     later = DepartmentYear.objects.create(department=reference.department, year=2025)
     _save(later, overall_target="下一年")
     project = _project()

@@ -1,4 +1,4 @@
-"""A cheap stamp of everything a unit-year's booklet shows, read in one query.
+"""A cheap stamp of everything a unit-year's booklet shows, read in four small queries.
 
 Every write of a record the booklet draws from (a project, its indicators and schedule, the
 unit-year's 第一部分, the unit's sections, their rating indicators and ratings, the unit itself)
@@ -7,7 +7,7 @@ those rows change whenever the booklet's content can have changed: the count cat
 that a slower transaction committed after a later id was already visible. The year's milestones
 and the indicator frameworks' category names keep no history and are read as they are (a few
 rows). The stamp replaces building every table just to fingerprint the booklet: a re-download
-or a 304 of a 200-table booklet reads this one query instead of 200 tables.
+or a 304 of a 200-table booklet reads these queries instead of 200 tables.
 """
 
 from dataclasses import dataclass
@@ -47,7 +47,7 @@ def _history_parts(department_id: int, year: int) -> dict[str, QuerySet]:
         "section": sections,
         "section_indicator": indicators,
         "rating": _history(SectionRating).filter(indicator_id__in=indicators.values("id")),
-        "unit": _history(Department).all(),
+        "unit": _history(Department).filter(id=department_id),
     }
 
 
