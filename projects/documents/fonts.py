@@ -20,10 +20,8 @@ from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
     FloatObject,
-    IndirectObject,
     NameObject,
     NumberObject,
-    StreamObject,
 )
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
@@ -178,7 +176,9 @@ def _postscript_name(font_file) -> str | None:
 
 
 def consolidate_fonts(writer: PdfWriter) -> None:
-    """Give every page of the writer one embedded subset per font face."""
+    """Give every page of the writer one embedded subset per font face. The fonts merged away
+    are no longer referenced; the file's final write (qpdf, which writes only what the pages
+    reach, and compresses the new streams) leaves them out."""
     groups: dict[str, list] = {}
     for fonts in _font_dictionaries(writer):
         for name in fonts:
@@ -213,49 +213,21 @@ def _merge(writer: PdfWriter, fonts: list) -> None:
     data = _subset(*face, set(widths))
     if data is None:
         return
-    replaced = [descriptor.raw_get("/FontFile3"), first.raw_get("/ToUnicode")]
-    if "/CIDSet" in descriptor:
-        replaced.append(descriptor.raw_get("/CIDSet"))
-    for font in fonts[1:]:
-        replaced += _parts(font)
     font_file = DecodedStreamObject()
     font_file.set_data(data)
     font_file[NameObject("/Subtype")] = NameObject("/OpenType")
-    descriptor[NameObject("/FontFile3")] = writer._add_object(_compressed(font_file))
+    descriptor[NameObject("/FontFile3")] = writer._add_object(font_file)
     descendant[NameObject("/W")] = _width_array(widths)
     descriptor.pop("/CIDSet", None)
     to_unicode = DecodedStreamObject()
     to_unicode.set_data(_cmap(mapping))
-    first[NameObject("/ToUnicode")] = writer._add_object(_compressed(to_unicode))
+    first[NameObject("/ToUnicode")] = writer._add_object(to_unicode)
     shared = first.indirect_reference
     others = {id(font) for font in fonts[1:]}
     for page_fonts in _font_dictionaries(writer):
         for name in list(page_fonts):
             if id(page_fonts[name].get_object()) in others:
                 page_fonts[NameObject(name)] = shared
-    # What no page uses any more is not written.
-    for reference in replaced:
-        if isinstance(reference, IndirectObject):
-            writer._objects[reference.idnum - 1] = None
-
-
-def _parts(font) -> list:
-    """The objects a merged-away font is made of: itself, its descendant, descriptor, file
-    and Unicode map."""
-    descendant = font["/DescendantFonts"][0].get_object()
-    descriptor = descendant["/FontDescriptor"].get_object()
-    parts = [font.indirect_reference, descendant.indirect_reference]
-    parts.append(descriptor.indirect_reference)
-    for holder, key in ((font, "/ToUnicode"), (descriptor, "/FontFile3"), (descriptor, "/CIDSet")):
-        if key in holder:
-            parts.append(holder.raw_get(key))
-    if "/W" in descendant:
-        parts.append(descendant.raw_get("/W"))
-    return parts
-
-
-def _compressed(stream: StreamObject) -> StreamObject:
-    return stream.flate_encode()
 
 
 def _font_dictionaries(writer: PdfWriter):
