@@ -10,7 +10,6 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
-from indicators.models import Indicator
 from projects.documents import pdf, pdf_runs
 from projects.documents.booklet import department_tables
 from projects.documents.part_one import build_part_one
@@ -72,22 +71,21 @@ def _part_one(reference):
 
 
 CHANGES = {
-    "first table": (_change_value(0), 1),
-    "middle table": (_change_value(2), 1),
-    "last table": (_change_value(4), 1),
-    "a table that grows by pages": (_grow, 1),
-    "第一部分": (_part_one, 1),
+    "first table": _change_value(0),
+    "middle table": _change_value(2),
+    "last table": _change_value(4),
+    "a table that grows by pages": _grow,
+    "第一部分": _part_one,
 }
 
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_after_a_change_only_its_run_is_drawn_and_the_booklet_equals_a_fresh_one(reference, change):
     before = _booklet(reference)
-    apply, redrawn = CHANGES[change]
-    apply(reference)
+    CHANGES[change](reference)
     with mock.patch.object(pdf_runs, "_draw_run", wraps=pdf_runs._draw_run) as drawn:
         served = _booklet(reference)
-    assert drawn.call_count == redrawn
+    assert drawn.call_count == 1  # the changed table's run, or 第一部分's
     cache.clear()
     fresh = _booklet(reference)
     assert _facts(served) == _facts(fresh)
@@ -144,7 +142,6 @@ def test_an_unchanged_booklet_draws_nothing_again(reference):
         _booklet(reference)
     drawn.assert_not_called()
     assert laid_out.call_count == 0  # the cover, the page numbers and every run from the cache
-    assert Indicator.objects.exists()
 
 
 def test_layout_workers_are_forked_only_from_a_process_with_one_thread():

@@ -203,3 +203,27 @@ def test_two_first_self_evaluation_saves_never_both_land_nor_fail(live_server, r
         assert sorted(answers) == [200, 302], answers
         landed = SelfEvaluation.objects.get(project__code=EVALUATED).outcome
         assert landed == (f"甲{n}" if answers[0] == 302 else f"乙{n}")
+
+
+def test_two_booklet_requests_at_once_start_one_job(live_server, reference, auditor, settings):
+    # Two tabs (or two colleagues) asking for a large unit's booklet at the same moment: they
+    # wait for each other on the unit-year's row and share one job.
+    from jobs.models import Job
+
+    settings.JOB_MIN_TABLES, settings.JOB_BACKEND = 1, "inline"
+    user = Browser(live_server.url, auditor)
+    path = "/departments/136001/2024/booklet.xlsx"
+
+    def get():
+        request = urllib.request.Request(live_server.url + path)
+        request.add_header("Cookie", user.cookie)
+        try:
+            return urllib.request.build_opener(NoRedirect).open(request, timeout=60).status
+        except urllib.error.HTTPError as answer:
+            return answer.code
+
+    for _ in range(5):
+        Job.objects.all().delete()
+        statuses = _together(get, get)
+        assert set(statuses) <= {200, 302}, statuses
+        assert Job.objects.count() == 1
