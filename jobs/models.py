@@ -59,6 +59,11 @@ class Job(models.Model):
         return f"{self.get_kind_display()} {self.year}年"
 
     @property
+    def extension(self) -> str:
+        """The file's kind: pdf, xlsx, docx (booklet_pdf …) or zip (year_zip)."""
+        return self.kind.rsplit("_", 1)[-1]
+
+    @property
     def percent(self) -> int:
         if self.state == State.DONE:
             return 100

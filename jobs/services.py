@@ -8,13 +8,8 @@ from jobs.models import Job, Kind, State
 from jobs.queue import file_ready, prune, start
 from jobs.work import year_units
 from perfbudget.lib.downloads import fingerprint
+from projects.documents.booklet import booklet_key
 from projects.documents.stamp import unit_year_stamp
-
-
-def booklet_stamp(unit_year_key: str, extension: str) -> str:
-    """What a booklet job's file shows (the unit-year's stamp), named as its download is (the
-    ETag)."""
-    return fingerprint(f"booklet.{extension}", unit_year_key)
 
 
 def year_zip_stamp(user, year: int) -> tuple[str, list]:
@@ -30,10 +25,9 @@ def is_current(job: Job, user) -> bool:
     department_year = DepartmentYear.objects.filter(
         department_id=job.department_id, year=job.year
     ).first()
-    extension = job.kind.removeprefix("booklet_")
     if department_year is None:
         return False
-    return booklet_stamp(unit_year_stamp(department_year).key, extension) == job.stamp
+    return booklet_key(unit_year_stamp(department_year).key, job.extension) == job.stamp
 
 
 def job_for(*, user, kind: str, department_year=None, year: int, stamp: str, filename: str) -> Job:

@@ -13,18 +13,12 @@ from departments.access import departments_for_user
 from jobs.models import Job, Kind, State
 from jobs.queue import file_ready, recover
 from jobs.services import is_current, job_for, year_zip_stamp
-from perfbudget.lib.downloads import CACHE_CONTROL, browser_has, not_modified
+from perfbudget.lib.downloads import CACHE_CONTROL, CONTENT_TYPES, browser_has, not_modified
 from perfbudget.lib.numbers import number_or_none
 
 NOT_FOUND = "没有找到该任务"
 NO_UNITS = "该年度没有可下载的绩效目标。"
 FILE_GONE = "此文件已过保留期限被清理，请点“重新生成”。"
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "zip": "application/zip",
-}
 
 
 def get_job(user, token) -> Job:
@@ -63,8 +57,7 @@ def job_detail(request: HttpRequest, token) -> HttpResponse:
     again = None  # where the same file is asked for again, as it is now
     if job.department_id:
         back = reverse("unit_year:detail", args=[job.department.code, job.year])
-        extension = job.kind.removeprefix("booklet_")
-        again = reverse(f"unit_year:booklet_{extension}", args=[job.department.code, job.year])
+        again = reverse(f"unit_year:booklet_{job.extension}", args=[job.department.code, job.year])
     gone = job.state == State.DONE and not file_ready(job)  # cleared after JOB_KEEP_DAYS
     context = {
         "job": job,
@@ -98,7 +91,7 @@ def serve_file(request: HttpRequest, job: Job) -> HttpResponse:
         return not_modified(job.stamp)
     response = FileResponse(
         storages["jobs"].open(job.file, "rb"),
-        content_type=CONTENT_TYPES[job.file.rsplit(".", 1)[-1]],
+        content_type=CONTENT_TYPES[job.extension],
     )
     inline = request.GET.get("inline") == "1"
     response["Content-Disposition"] = content_disposition_header(not inline, job.filename)

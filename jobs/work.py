@@ -22,29 +22,12 @@ from departments.access import departments_for_user
 from departments.models import DepartmentYear
 from jobs.models import Job, Kind, State
 from perfbudget.lib.downloads import RenderTimeout, cached_file
-from projects.documents import docx, pdf, xlsx
-from projects.documents.booklet import department_tables
+from projects.documents import pdf
+from projects.documents.booklet import DRAWERS, booklet_key, department_tables
 from projects.documents.part_one import build_part_one
 from projects.documents.stamp import unit_year_stamp
 
 log = logging.getLogger("perfbudget.jobs")
-
-EXTENSIONS = {
-    Kind.BOOKLET_PDF: "pdf",
-    Kind.BOOKLET_XLSX: "xlsx",
-    Kind.BOOKLET_DOCX: "docx",
-    Kind.YEAR_ZIP: "zip",
-}
-
-
-def _drawer(kind: str):
-    """A booklet job's drawer, looked up when the job runs."""
-    return {
-        Kind.BOOKLET_PDF: pdf.booklet_pdf,
-        Kind.BOOKLET_XLSX: xlsx.booklet_workbook,
-        Kind.BOOKLET_DOCX: docx.booklet_docx,
-    }[kind]
-
 
 TIMED_OUT = "生成超时：内容太多，未能在规定时间内完成。请稍后重试，或联系管理员调整时限。"
 BROKEN = "生成失败：服务器内部错误，已记录。请稍后重试，或联系管理员。"
@@ -100,7 +83,7 @@ def run(job_id: int) -> None:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         _fail(job, BROKEN)
     else:
-        name = f"jobs/{job.token}-{job.attempts}.{EXTENSIONS[job.kind]}"
+        name = f"jobs/{job.token}-{job.attempts}.{job.extension}"
         name = storages["jobs"].save(name, ContentFile(data))
         Job.objects.filter(pk=job.pk).update(
             state=State.DONE, file=name, done=F("total"), finished_at=timezone.now()
@@ -116,7 +99,7 @@ def _fail(job: Job, reason: str) -> None:
 def _draw(job: Job, progress: Progress) -> bytes:
     if job.kind == Kind.YEAR_ZIP:
         return _year_zip(job, progress)
-    draw = _drawer(job.kind)
+    draw = DRAWERS[job.extension]
     department_year = DepartmentYear.objects.with_part_one(job.year).get(
         department=job.department, year=job.year
     )
@@ -143,12 +126,12 @@ def _year_zip(job: Job, progress: Progress) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for done, unit in enumerate(units, 1):
-            unit = DepartmentYear.objects.with_part_one(job.year).get(pk=unit.pk)
 
             def render(unit=unit) -> bytes:
+                unit = DepartmentYear.objects.with_part_one(job.year).get(pk=unit.pk)
                 return pdf.booklet_pdf(build_part_one(unit), department_tables(unit))
 
-            data, _ = cached_file("booklet.pdf", unit_year_stamp(unit).key, render)
+            data, _ = cached_file(booklet_key(unit_year_stamp(unit).key, "pdf"), render)
             archive.writestr(entry_name(f"{unit.department.code}{unit.title}"), data)
             progress(done, len(units))
     return out.getvalue()

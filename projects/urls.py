@@ -1,6 +1,7 @@
 from django.urls import path
 
 from departments import views as part_one
+from projects.documents.booklet import DRAWERS
 from projects.views import (
     checks,
     editor,
@@ -77,7 +78,7 @@ unit_year_urlpatterns = [
             {"kind": kind},
             name=f"booklet_{kind}",
         )
-        for kind in unit_years.BOOKLETS
+        for kind in DRAWERS
     ),
     path("<str:code>/<int:year>/data.xlsx", unit_years.download_data_workbook, name="data"),
     path("<str:code>/<int:year>/checks/", checks.department_checks, name="checks"),

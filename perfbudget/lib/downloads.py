@@ -25,6 +25,8 @@ CACHE_CONTROL = "private, no-cache"
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ZIP = "application/zip"
+CONTENT_TYPES = {"pdf": PDF, "xlsx": XLSX, "docx": DOCX, "zip": ZIP}
 
 # The code and styles that draw the files: a change to any of them makes every file fresh.
 _DRAWING_SOURCES = [
@@ -85,19 +87,19 @@ def not_modified(key: str) -> HttpResponse:
     return response
 
 
-def _cached(key: str, render: Callable[[], bytes]) -> tuple[bytes, float]:
-    cache_key = f"download:{key}"
-    entry = cache.get(cache_key)
-    if entry is None:
-        entry = (render(), timezone.now().timestamp())
-        cache_keep(cache_key, entry)
-    return entry
+def kept(key: str, compute: Callable):
+    """The value kept in the cache under this key, or computed now and kept."""
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache_keep(key, value)
+    return value
 
 
-def cached_file(kind: str, content_key: str, render: Callable[[], bytes]) -> tuple[bytes, float]:
-    """The file of this kind and content from the download cache, or rendered and kept there;
-    with the time it was rendered."""
-    return _cached(fingerprint(kind, content_key), render)
+def cached_file(key: str, render: Callable[[], bytes]) -> tuple[bytes, float]:
+    """The file named by this key (a `fingerprint`) from the download cache, or rendered and
+    kept there; with the time it was rendered."""
+    return kept(f"download:{key}", lambda: (render(), timezone.now().timestamp()))
 
 
 def cached_download(
@@ -113,7 +115,7 @@ def cached_download(
     etag = quote_etag(key)
     if browser_has(request, key):
         return not_modified(key)
-    data, rendered_at = _cached(key, render)
+    data, rendered_at = cached_file(key, render)
     response = HttpResponse(data, content_type=content_type)
     # ?inline=1 opens the file in the browser (打印 prints the PDF, the form as it is filed).
     inline = request.GET.get("inline") == "1"

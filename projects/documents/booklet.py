@@ -1,9 +1,26 @@
-"""A unit-year's booklet: every table in booklet order, fetched in a fixed number of queries
-(the booklet's cache key is the unit-year's stamp, projects/documents/stamp.py)."""
+"""A unit-year's booklet: every table in booklet order, fetched in a fixed number of queries;
+how each of its formats is drawn; the name its file is kept under (the unit-year's stamp,
+projects/documents/stamp.py)."""
 
 from departments.models import DepartmentYear
+from perfbudget.lib.downloads import fingerprint
+from projects.documents import docx, pdf, xlsx
 from projects.documents.target_table import TargetTable, build_target_table
 from projects.models import BudgetYear, Project
+
+# The booklet's formats and how each is drawn: draw(part_one, tables, progress=None). Looked up
+# when called, so that a drawer replaced in a test is the one used.
+DRAWERS = {
+    "pdf": lambda *args: pdf.booklet_pdf(*args),
+    "xlsx": lambda *args: xlsx.booklet_workbook(*args),
+    "docx": lambda *args: docx.booklet_docx(*args),
+}
+
+
+def booklet_key(stamp_key: str, extension: str) -> str:
+    """The name of a booklet file with this content (the unit-year's stamp): its key in the
+    download cache, a job's stamp and the ETag."""
+    return fingerprint(f"booklet.{extension}", stamp_key)
 
 
 def department_tables(department_year: DepartmentYear) -> list[TargetTable]:

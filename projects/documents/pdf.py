@@ -263,10 +263,9 @@ def _open_outlines(document, pdf) -> None:
     and a viewer numbers its pages as they are printed (封面, I, II …, then 1, 2 … from
     第一部分)."""
     pdf.catalog["PageMode"] = "/UseOutlines"
-    if any("part-one" in page.anchors for page in document.pages):
-        pdf.catalog["PageLabels"] = pydyf.Dictionary(
-            {"Nums": pydyf.Array(_page_labels(_lead_pages(document)))}
-        )
+    pdf.catalog["PageLabels"] = pydyf.Dictionary(
+        {"Nums": pydyf.Array(_page_labels(_lead_pages(document)))}
+    )
 
 
 def _page_labels(lead: int) -> list:

@@ -27,7 +27,7 @@ from pypdf.generic import (
 )
 from weasyprint import CSS
 
-from perfbudget.lib.downloads import cache_keep, fingerprint
+from perfbudget.lib.downloads import cache_keep, fingerprint, kept
 from projects.documents import pdf
 from projects.documents.fonts import consolidate_fonts
 from projects.documents.part_one import PartOne
@@ -120,14 +120,10 @@ def _runs(part_one, tables, progress) -> list[Run]:
 
 def _footers(total: int) -> bytes:
     """`total` blank pages numbered 第 i 页 共 N 页 as every body page is."""
+    pages = '<div class="numbered-page"></div>' * total
+    html = f'<!DOCTYPE html><html lang="zh-Hans"><body class="footers">{pages}</body></html>'
     key = "pdf-footers:" + fingerprint("footers", str(total))
-    data = cache.get(key)
-    if data is None:
-        pages = '<div class="numbered-page"></div>' * total
-        html = f'<!DOCTYPE html><html lang="zh-Hans"><body class="footers">{pages}</body></html>'
-        data = pdf._lay_out(html).write_pdf()
-        cache_keep(key, data)
-    return data
+    return kept(key, lambda: pdf._lay_out(html).write_pdf())
 
 
 # The 目录's links name their target so; the joined file points them at its pages.
@@ -144,13 +140,12 @@ class Cover:
 def _cover(part_one, tables, anchors: dict[str, int]) -> Cover:
     """The cover and 目录, kept in the cache: unchanged as long as no page count changed."""
     html = pdf._cover_html(part_one, tables, anchors, LINK)
-    key = "pdf-cover:" + fingerprint("cover", html)
-    cover = cache.get(key)
-    if cover is None:
+
+    def draw() -> Cover:
         document = pdf._lay_out(html)
-        cover = Cover(document.write_pdf(), len(document.pages), document.make_bookmark_tree())
-        cache_keep(key, cover)
-    return cover
+        return Cover(document.write_pdf(), len(document.pages), document.make_bookmark_tree())
+
+    return kept("pdf-cover:" + fingerprint("cover", html), draw)
 
 
 def booklet_in_runs(part_one: PartOne, tables: list[TargetTable], progress) -> bytes:

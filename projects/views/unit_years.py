@@ -14,11 +14,10 @@ from departments.access import (
     get_rw_department_year,
 )
 from jobs.models import State
-from jobs.services import booklet_stamp, job_for
+from jobs.services import job_for
 from jobs.views import serve_file
 from perfbudget.lib.downloads import (
-    DOCX,
-    PDF,
+    CONTENT_TYPES,
     XLSX,
     browser_has,
     cached_download,
@@ -26,8 +25,7 @@ from perfbudget.lib.downloads import (
 )
 from perfbudget.lib.numbers import number_or_none
 from projects import history, workflow
-from projects.documents import docx, pdf, xlsx
-from projects.documents.booklet import department_tables
+from projects.documents.booklet import DRAWERS, booklet_key, department_tables
 from projects.documents.data_workbook import content_key as data_content_key
 from projects.documents.data_workbook import data_workbook, data_workbook_sheets
 from projects.documents.part_one import build_part_one
@@ -43,36 +41,29 @@ from projects.services import (
 )
 from projects.views.common import run_copy, run_transition, trail_response
 
-# The booklet's two downloads: the file's kind, how it is drawn, its content type.
-BOOKLETS = {
-    "pdf": ("booklet.pdf", pdf.booklet_pdf, PDF),
-    "xlsx": ("booklet.xlsx", xlsx.booklet_workbook, XLSX),
-    "docx": ("booklet.docx", docx.booklet_docx, DOCX),
-}
-
 
 def download_booklet(request: HttpRequest, code: str, year: int, kind: str) -> HttpResponse:
     """The whole booklet (第一部分 and every table in the booklet's order), cached by the
     unit-year's stamp: a re-download or a 304 builds no table."""
     department_year, _ = get_department_year(request.user, code, year)
-    name, draw, content_type = BOOKLETS[kind]
     stamp = unit_year_stamp(department_year)
     if stamp.tables >= settings.JOB_MIN_TABLES:
         return _booklet_by_job(request, department_year, kind, stamp)
+    draw = DRAWERS[kind]
     return cached_download(
         request,
-        kind=name,
+        kind=f"booklet.{kind}",  # named as `booklet_key` names it
         content_key=stamp.key,
         render=lambda: draw(build_part_one(department_year), department_tables(department_year)),
         filename=f"{department_year.title}.{kind}",
-        content_type=content_type,
+        content_type=CONTENT_TYPES[kind],
     )
 
 
 def _booklet_by_job(request, department_year, kind: str, stamp) -> HttpResponse:
     """A large unit's booklet is drawn by a background job: the file when it is ready (or a
     304), otherwise the job's page with its progress."""
-    key = booklet_stamp(stamp.key, kind)
+    key = booklet_key(stamp.key, kind)
     if browser_has(request, key):
         return not_modified(key)
     job = job_for(
