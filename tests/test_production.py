@@ -243,32 +243,36 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _serve(tmp_path, port: int, output=subprocess.PIPE, **env) -> subprocess.Popen:
+    """`make serve`'s start (scripts/serve.sh) on a database of its own, on this port."""
+    return subprocess.Popen(
+        ["bash", "scripts/serve.sh"],
+        cwd=settings.BASE_DIR,
+        env=_environment(
+            ALLOWED_HOSTS="127.0.0.1",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+            STATIC_ROOT=str(tmp_path / "static"),
+            CACHE_DIR=str(tmp_path / "cache"),
+            BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY="1",
+            TRUST_X_FORWARDED_PROTO="1",
+            PYTHON_BIN=sys.executable,
+            **env,
+        ),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
 @pytest.mark.slow
 def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
     """The production start on its own database: migrate, collectstatic, gunicorn; the health
     endpoint answers, the login page comes with its headers and the hashed stylesheet is served
     compressed by the app."""
     port = _free_port()
-    env = _environment(
-        **{
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-            "STATIC_ROOT": str(tmp_path / "static"),
-            "CACHE_DIR": str(tmp_path / "cache"),
-            "BIND": f"127.0.0.1:{port}",
-            "WEB_CONCURRENCY": "1",
-            "TRUST_X_FORWARDED_PROTO": "1",
-        }
-    )
-    root = settings.BASE_DIR
-    server = subprocess.Popen(
-        ["bash", "scripts/serve.sh"],
-        cwd=root,
-        env={**env, "PYTHON_BIN": sys.executable},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = _serve(tmp_path, port)
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(120):
@@ -412,23 +416,7 @@ def test_debug_pages_keep_their_inline_styles(client, finance, settings):
 
 def test_serve_does_not_start_when_check_deploy_warns(tmp_path):
     """HSTS switched off is a warning of check --deploy: the production start stops there."""
-    env = _environment(
-        SECURE_HSTS_SECONDS="0",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        STATIC_ROOT=str(tmp_path / "static"),
-        BIND=f"127.0.0.1:{_free_port()}",
-        WEB_CONCURRENCY="1",
-        PYTHON_BIN=sys.executable,
-    )
-    server = subprocess.Popen(
-        ["bash", "scripts/serve.sh"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    server = _serve(tmp_path, _free_port(), SECURE_HSTS_SECONDS="0")
     try:
         output, _ = server.communicate(timeout=90)
     except subprocess.TimeoutExpired:
@@ -476,24 +464,13 @@ def test_make_serve_starts_the_job_workers_beside_gunicorn_and_stops_them(tmp_pa
     redis = servers.redis_or_fail()
     queue_name = f"test-serve-{secrets.token_hex(4)}"
     port = _free_port()
-    env = _environment(
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        STATIC_ROOT=str(tmp_path / "static"),
-        BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
-        TRUST_X_FORWARDED_PROTO="1",
+    server = _serve(
+        tmp_path,
+        port,
+        output=subprocess.DEVNULL,
         REDIS_URL=servers.TEST_REDIS_URL,
         JOB_QUEUE=queue_name,
         JOB_WORKERS="2",
-        PYTHON_BIN=sys.executable,
-    )
-    server = subprocess.Popen(
-        ["bash", "scripts/serve.sh"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
     def workers() -> list:
