@@ -213,3 +213,73 @@ def test_rows_beyond_an_understated_dimension_are_imported_not_dropped(reference
             target.writestr(info, content)
     plan = import_prepare(out.getvalue())
     assert sum(len(p.indicators) for p in plan.projects) == rows - 1
+
+
+def _rewritten(data: bytes, rewrite) -> bytes:
+    """The workbook with every sheet's XML passed through `rewrite`."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                content = rewrite(content)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def _prefixed(content: bytes) -> bytes:
+    """The sheet's elements written with a namespace prefix (x:row, x:c …), as some programs
+    write them: the same sheet to any XML reader."""
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    content = content.replace(b'xmlns="' + main + b'"', b'xmlns:x="' + main + b'"', 1)
+    return re.sub(rb"<(/?)(?=[A-Za-z])(?![A-Za-z]+:)", rb"<\1x:", content)
+
+
+def test_a_sheet_with_prefixed_elements_is_counted_and_read_as_any_other(reference, monkeypatch):
+    wb = Workbook()
+    for i in range(150):
+        wb.active.append([i])
+    monkeypatch.setattr(read, "MAX_ROWS", 40)
+    monkeypatch.setattr(read, "SHEET_ROWS", {"指标": 50})
+    opened = []
+    monkeypatch.setattr(read, "load_workbook", lambda *a, **k: opened.append(1))
+    with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
+        import_prepare(_rewritten(_bytes(wb), _prefixed))
+    assert opened == []
+    monkeypatch.undo()
+    plain = import_prepare(_export())
+    prefixed = import_prepare(_rewritten(_export(), _prefixed))
+    assert [p.indicators for p in prefixed.projects] == [p.indicators for p in plain.projects]
+    assert len(plain.projects) == 5
+
+
+def test_a_cell_far_right_in_a_prefixed_sheet_is_refused_before_openpyxl(reference, monkeypatch):
+    wb = Workbook()
+    wb.active["A1"] = "项目编码"
+    wb.active.cell(row=2, column=contract.MAX_COLUMNS + 1, value="x")
+    opened = []
+    monkeypatch.setattr(read, "load_workbook", lambda *a, **k: opened.append(1))
+    with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
+        import_prepare(_rewritten(_bytes(wb), _prefixed))
+    assert opened == []
+
+
+def test_each_sheet_of_an_import_is_parsed_once(reference, monkeypatch):
+    """The walk within the limits keeps the rows it read: the sheets are not parsed again."""
+    from openpyxl.worksheet import _reader
+
+    parsed = []
+    original = _reader.WorkSheetParser.parse
+
+    def parse(self):
+        parsed.append(1)
+        yield from original(self)
+
+    monkeypatch.setattr(_reader.WorkSheetParser, "parse", parse)
+    data = _export()
+    sheets = len(load_workbook(io.BytesIO(data), read_only=True).sheetnames)
+    parsed.clear()
+    import_prepare(data)
+    assert len(parsed) == sheets

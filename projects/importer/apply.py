@@ -14,6 +14,7 @@ from simple_history.utils import bulk_update_with_history
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.services import confirmed_ratings_unchanged
 from indicators.models import FrameworkVersion
+from perfbudget.lib.memory import collector_paused
 from projects.importer.check import STALE_UNIT_FILE, existing_projects, version_problems
 from projects.importer.contract import INDICATOR_SHEET, SECTION_INDICATOR_SHEET, SECTION_SHEET
 from projects.importer.matching import section_indicator_changes
@@ -35,6 +36,11 @@ def import_apply(plan: ImportPlan, *, user=None) -> ImportPlan:
     """Write a checked plan; everything or nothing. Unchanged records are not written, and
     every record that is written gets a new version (an editor page opened before the import is
     then refused on save instead of silently undoing it)."""
+    with collector_paused():
+        return _apply(plan, user)
+
+
+def _apply(plan: ImportPlan, user) -> ImportPlan:
     _lock_and_recheck(plan)
     for code, name in plan.new_departments.items():
         Department.objects.create(code=code, name=name)

@@ -5,12 +5,10 @@ every problem is listed. A plan that passes gets its preview."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
-
 from departments.access import can_write
 from departments.models import Department, DepartmentYear, Section, SectionRating
 from departments.services import RATING_CONFIRMED_LOCKS
-from indicators.models import FrameworkVersion, Indicator, SecondaryCategory, SelfEvaluation
+from indicators.models import FrameworkVersion, SecondaryCategory, SelfEvaluation
 from perfbudget.lib.grades import Status
 from projects.importer.contract import (
     DEPARTMENT_SHEET,
@@ -133,7 +131,9 @@ def _known(plan: ImportPlan, problems: list[Problem], user) -> _Known:
         categories.setdefault(category.primary.framework.code, {})[
             (category.primary.name, category.name)
         ] = category
-    existing = existing_projects(plan)
+    existing = existing_projects(
+        plan, {c.pk: c for framework in categories.values() for c in framework.values()}
+    )
     sections = {
         (s.department.code, s.name): s
         for s in Section.objects.filter(department__in=departments.values()).select_related(
@@ -412,12 +412,19 @@ def version_problems(plan: ImportPlan, seen: tuple[dict, dict], now: tuple[dict,
     return problems
 
 
-def existing_projects(plan: ImportPlan) -> dict[tuple[int, str], Project]:
-    """The projects the plan names that exist already, with what an import compares."""
-    indicators = Indicator.objects.select_related("category__primary")
-    return {
+def existing_projects(plan: ImportPlan, categories: dict | None = None) -> dict:
+    """The projects the plan names that exist already, by (year, code), with what an import
+    compares. The few categories (by id, with their 一级) are read once and set on every
+    indicator, not joined into thousands of rows."""
+    if categories is None:
+        categories = SecondaryCategory.objects.select_related("primary").in_bulk()
+    projects = {
         (p.year, p.code): p
         for p in Project.objects.filter(code__in=[s.code for s in plan.projects])
         .select_related("department", "framework", "section")
-        .prefetch_related("schedule", Prefetch("indicators", queryset=indicators))
+        .prefetch_related("schedule", "indicators")
     }
+    for project in projects.values():
+        for indicator in project.indicators.all():
+            indicator.category = categories[indicator.category_id]
+    return projects

@@ -1,6 +1,7 @@
 """Reading and checking a workbook into a plan, writing nothing: the dry run, the upload page's
 preview and the first half of every import."""
 
+from perfbudget.lib.memory import collector_paused
 from projects.importer.check import check_against_database, version_problems
 from projects.importer.contract import PROJECT_SHEET
 from projects.importer.data_sheets import read_data_workbook
@@ -18,11 +19,16 @@ def import_prepare(
     create units; otherwise only units where the user may write are accepted. `seen` is the
     (versions, unit_versions) of the plan a user previewed: anything changed since is refused,
     so a confirmation never writes over what the preview did not show."""
+    with collector_paused():
+        return _prepare(data, user=user, default_year=default_year, seen=seen)
+
+
+def _prepare(data: bytes, *, user, default_year, seen) -> ImportPlan:
     wb = open_workbook(data)
     problems: list[Problem] = []
     if PROJECT_SHEET in wb.sheetnames:
         plan = read_data_workbook(wb, problems, user)
-    elif wb.worksheets and "绩效目标表" in cell_text(wb.worksheets[0]["A1"].value):
+    elif wb.worksheets and "绩效目标表" in cell_text(wb.worksheets[0].first_value()):
         plan = read_form_workbook(open_form(data), problems, default_year)
     else:
         raise ImportRejected([Problem("文件", None, None, UNKNOWN_LAYOUT)])

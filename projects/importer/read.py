@@ -4,14 +4,14 @@ reported by row and column."""
 
 import re
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.xml.functions import iterparse
+from openpyxl.utils import get_column_letter
 
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.numbers import NotANumber, finite_decimal
@@ -55,7 +55,7 @@ class Sheet:
         self.title = ws.title
         self.problems = problems
         # Read-only sheets fill gaps with empty cells that know no position: count it here.
-        rows = enumerate(ws.iter_rows(min_row=1), 1)
+        rows = enumerate(ws.rows, 1)
         _, header_cells = next(rows, (1, ()))
         self.columns: dict[str, int] = {}
         for column, cell in enumerate(header_cells, 1):
@@ -176,10 +176,34 @@ def _finite(raw, text: str) -> Decimal:
     return finite_decimal(text)
 
 
-def open_workbook(data: bytes):
-    """The workbook, read-only (streamed), once every sheet has been walked within the limits:
-    the walk stops at the first row, column or cell past a limit, so a huge sheet costs no more
-    than a legal one. Formulas and control characters are refused cell by cell."""
+@dataclass(frozen=True)
+class WalkedSheet:
+    """A sheet as the walk within the limits read it: its rows of cells, from row 1."""
+
+    title: str
+    rows: list[tuple]
+
+    def first_value(self):
+        return self.rows[0][0].value if self.rows and self.rows[0] else None
+
+
+class WalkedWorkbook:
+    """An uploaded workbook's sheets, each read once (openpyxl parses a streamed sheet again
+    on every pass over it)."""
+
+    def __init__(self, sheets: list[WalkedSheet]):
+        self.worksheets = sheets
+        self.sheetnames = [sheet.title for sheet in sheets]
+        self._by_title = {sheet.title: sheet for sheet in sheets}
+
+    def __getitem__(self, title: str) -> WalkedSheet:
+        return self._by_title[title]
+
+
+def open_workbook(data: bytes) -> WalkedWorkbook:
+    """The workbook's sheets, read once (streamed, read-only) and within the limits: the walk
+    stops at the first row, column or cell past a limit, so a huge sheet costs no more than a
+    legal one. Formulas and control characters are refused cell by cell."""
     if len(data) > MAX_FILE_BYTES:
         raise ImportRejected(
             [Problem("文件", None, None, TOO_LARGE.format(limit=MAX_FILE_BYTES // 2**20))]
@@ -190,17 +214,15 @@ def open_workbook(data: bytes):
                 raise ImportRejected([Problem("文件", None, None, UNPACKS_TOO_LARGE)])
             _count_sheet_parts(archive)
         wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
-        problems = _walk_within_limits(wb)
+        sheets, problems = _walk_within_limits(wb)
+        wb.close()
     except ImportRejected:
         raise
     except Exception:  # openpyxl raises many kinds of errors on damaged parts
         raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)]) from None
     if problems:
         raise ImportRejected(problems)
-    return wb
-
-
-_COLUMN_OF = re.compile(r"^([A-Z]+)")
+    return WalkedWorkbook(sheets)
 
 
 def _too_many_cells() -> str:
@@ -211,31 +233,46 @@ def _too_many_cells() -> str:
     )
 
 
+# A row's or a cell's start tag (any namespace prefix), with a cell's column letters when it
+# states them. Text cannot hold a "<" (XML escapes it); a comment or CDATA that looks like a
+# tag only counts more, never less.
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:(row)|c)(?=[\s/>])(?:(?=[^>]*?\sr=[\"']([A-Z]+)))?")
+CHUNK = 1 << 20
+
+
 def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
-    """Count the rows and cells of every sheet's XML as it streams past, stopping at the
-    largest limit any sheet has. openpyxl, even read-only, parses a whole sheet once just to
-    learn its size when the file does not state it; after this count that parse is short."""
+    """Count the rows and cells of every sheet's XML as it streams past (its start tags, read
+    by one regular expression), stopping at the largest limit any sheet has. openpyxl, even
+    read-only, parses a whole row before anyone can look at it, and a whole sheet to learn its
+    size when the file does not state it; after this count both are short."""
     row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
+    widest = get_column_letter(MAX_COLUMNS)
     cells = 0
     for name in archive.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
-        rows = 0
+        rows, tail = 0, b""
         with archive.open(name) as source:
-            for event, element in iterparse(source, events=("start", "end")):
-                tag = element.tag.rsplit("}", 1)[-1]
-                if event == "start":
-                    if tag == "row":
+            while chunk := source.read(CHUNK):
+                text = tail + chunk
+                # A tag cut by the chunk's end is read whole with the next chunk.
+                cut = text.rfind(b"<")
+                if cut != -1 and text.find(b">", cut) == -1:
+                    text, tail = text[:cut], text[cut:]
+                    if len(tail) > CHUNK:  # no sheet has a tag a megabyte long
+                        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)])
+                else:
+                    tail = b""
+                for match in _TAG.finditer(text):
+                    if match[1]:
                         rows += 1
-                    elif tag == "c":
+                    else:
                         cells += 1
-                        column = _COLUMN_OF.match(element.get("r") or "")
-                        if column and column_index_from_string(column[1]) > MAX_COLUMNS:
+                        column = match[2]
+                        if column and (len(column), column) > (len(widest), widest.encode()):
                             rows = row_limit + 1
                     if rows > row_limit or cells > MAX_CELLS:
                         raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
-                elif tag == "row":
-                    element.clear()
 
 
 def _too_many(title: str, limit: int) -> Problem:
@@ -248,27 +285,32 @@ def _too_many(title: str, limit: int) -> Problem:
     )
 
 
-def _walk_within_limits(wb) -> list[Problem]:
+def _walk_within_limits(wb) -> tuple[list[WalkedSheet], list[Problem]]:
+    """Every sheet's rows, read once; the problems of the cells (formulas, control
+    characters), or only the first limit passed."""
     problems: list[Problem] = []
+    sheets: list[WalkedSheet] = []
     cells_seen = 0
     for ws in wb.worksheets:
         limit = SHEET_ROWS.get(ws.title, MAX_ROWS)
         # The sheet's own claim first (cheap), then the rows as they really are.
         if (ws.max_row or 0) > limit or (ws.max_column or 0) > MAX_COLUMNS:
-            return [*problems, _too_many(ws.title, limit)]
+            return sheets, [*problems, _too_many(ws.title, limit)]
         # Then forget the claim: a streamed sheet stops at the rows its dimension states, and a
         # file whose dimension understates its rows would lose the rest without a word.
         ws.reset_dimensions()
+        rows = []
         for number, row in enumerate(ws.iter_rows(min_row=1), 1):
             if number > limit:
-                return [*problems, _too_many(ws.title, limit)]
+                return sheets, [*problems, _too_many(ws.title, limit)]
+            rows.append(row)
             for cell in row:
                 value = cell.value
                 if value is None:
                     continue
                 cells_seen += 1
                 if cell.column > MAX_COLUMNS or cells_seen > MAX_CELLS:
-                    return [*problems, _too_many(ws.title, limit)]
+                    return sheets, [*problems, _too_many(ws.title, limit)]
                 where = f"{get_column_letter(cell.column)}列"
                 if cell.data_type == "f" or type(value).__name__ in (
                     "ArrayFormula",
@@ -277,7 +319,8 @@ def _walk_within_limits(wb) -> list[Problem]:
                     problems.append(Problem(ws.title, number, where, FORMULA))
                 elif isinstance(value, str) and has_control_characters(value):
                     problems.append(Problem(ws.title, number, where, CONTROL_CHARACTER))
-    return problems
+        sheets.append(WalkedSheet(ws.title, rows))
+    return sheets, problems
 
 
 def open_form(data: bytes):
