@@ -1,5 +1,5 @@
-"""A long piece of work (a large unit's booklet, every unit's booklets of a year) done by a
-background worker, with its progress, its outcome and the file it made."""
+"""A long piece of work (a large unit's booklet or data workbook, every unit's booklets of a
+year) done by a background worker, with its progress, its outcome and the file it made."""
 
 import uuid
 
@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     BOOKLET_XLSX = "booklet_xlsx", "整本绩效目标（Excel）"
     BOOKLET_DOCX = "booklet_docx", "整本绩效目标（Word）"
     YEAR_ZIP = "year_zip", "全部单位绩效目标（压缩包）"
+    DATA_XLSX = "data_xlsx", "数据工作簿（Excel）"
 
 
 class State(models.TextChoices):
@@ -27,7 +28,8 @@ class Job(models.Model):
     # The address of the job's page: not a counter another user could step through.
     token = models.UUIDField("编号", default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("内容", max_length=20, choices=Kind.choices)
-    # A booklet's unit; none for a year's zip, which belongs to the one who asked for it.
+    # A booklet's or a data workbook's unit; none for a year's zip, which belongs to the one
+    # who asked for it.
     department = models.ForeignKey(
         Department, verbose_name="单位", null=True, blank=True, on_delete=models.CASCADE
     )
@@ -60,7 +62,7 @@ class Job(models.Model):
 
     @property
     def extension(self) -> str:
-        """The file's kind: pdf, xlsx, docx (booklet_pdf …) or zip (year_zip)."""
+        """The file's kind: pdf, xlsx, docx (booklet_pdf …, data_xlsx) or zip (year_zip)."""
         return self.kind.rsplit("_", 1)[-1]
 
     @property

@@ -8,7 +8,7 @@ from jobs.models import Job, Kind, State
 from jobs.queue import file_ready, prune, start
 from jobs.work import year_units
 from perfbudget.lib.downloads import fingerprint
-from projects.documents.booklet import booklet_key
+from projects.documents.booklet import booklet_key, data_workbook_key
 from projects.documents.stamp import unit_year_stamp
 
 
@@ -27,15 +27,18 @@ def is_current(job: Job, user) -> bool:
     ).first()
     if department_year is None:
         return False
-    return booklet_key(unit_year_stamp(department_year).key, job.extension) == job.stamp
+    stamp = unit_year_stamp(department_year).key
+    if job.kind == Kind.DATA_XLSX:
+        return data_workbook_key(stamp, department_year.version) == job.stamp
+    return booklet_key(stamp, job.extension) == job.stamp
 
 
 def job_for(*, user, kind: str, department_year=None, year: int, stamp: str, filename: str) -> Job:
     """The job drawing this content: the one already done or under way, or a new one.
 
-    A unit's booklet job serves everyone who may read the unit; a year's zip only its
-    requester (what it holds depends on who asked). Two requests at once wait for each other
-    on the unit-year's row (or the requester's) and find one job."""
+    A unit's booklet or data workbook job serves everyone who may read the unit; a year's zip
+    only its requester (what it holds depends on who asked). Two requests at once wait for each
+    other on the unit-year's row (or the requester's) and find one job."""
     department = department_year.department if department_year else None
     with transaction.atomic():
         if department_year is not None:

@@ -17,13 +17,16 @@ from perfbudget.lib.downloads import CACHE_CONTROL, CONTENT_TYPES, browser_has, 
 from perfbudget.lib.numbers import number_or_none
 
 NOT_FOUND = "没有找到该任务"
+# Where a unit's file is asked for again (a booklet's: unit_year:booklet_<extension>).
+AGAIN = {Kind.DATA_XLSX: "unit_year:data"}
 NO_UNITS = "该年度没有可下载的绩效目标。"
 FILE_GONE = "此文件已过保留期限被清理，请点“重新生成”。"
 
 
 def get_job(user, token) -> Job:
-    """The job, or 404: a year's zip is its requester's alone, a booklet job belongs to those
-    who may read its unit. The answer is the same for a job that does not exist."""
+    """The job, or 404: a year's zip is its requester's alone, a unit's booklet or data
+    workbook job belongs to those who may read the unit. The answer is the same for a job that
+    does not exist."""
     job = Job.objects.select_related("department").filter(token=token).first()
     if job is None:
         raise Http404(NOT_FOUND)
@@ -57,7 +60,10 @@ def job_detail(request: HttpRequest, token) -> HttpResponse:
     again = None  # where the same file is asked for again, as it is now
     if job.department_id:
         back = reverse("unit_year:detail", args=[job.department.code, job.year])
-        again = reverse(f"unit_year:booklet_{job.extension}", args=[job.department.code, job.year])
+        again = reverse(
+            AGAIN.get(job.kind, f"unit_year:booklet_{job.extension}"),
+            args=[job.department.code, job.year],
+        )
     gone = job.state == State.DONE and not file_ready(job)  # cleared after JOB_KEEP_DAYS
     context = {
         "job": job,

@@ -24,6 +24,7 @@ from jobs.models import Job, Kind, State
 from perfbudget.lib.downloads import RenderTimeout, cached_file
 from projects.documents import pdf
 from projects.documents.booklet import DRAWERS, booklet_key, department_tables
+from projects.documents.data_workbook import data_workbook
 from projects.documents.part_one import build_part_one
 from projects.documents.stamp import unit_year_stamp
 
@@ -99,10 +100,13 @@ def _fail(job: Job, reason: str) -> None:
 def _draw(job: Job, progress: Progress) -> bytes:
     if job.kind == Kind.YEAR_ZIP:
         return _year_zip(job, progress)
-    draw = DRAWERS[job.extension]
     department_year = DepartmentYear.objects.with_part_one(job.year).get(
         department=job.department, year=job.year
     )
+    if job.kind == Kind.DATA_XLSX:
+        progress(0, 1)
+        return data_workbook(department_year)
+    draw = DRAWERS[job.extension]
     return draw(build_part_one(department_year), department_tables(department_year), progress)
 
 

@@ -319,3 +319,54 @@ def test_a_finished_job_whose_file_was_cleared_offers_to_draw_it_again(client, a
     assert f'href="{BOOKLET}">重新生成</a>' in page
     answer = client.get(reverse("jobs:file", args=[job.token]), follow=True)
     assert "此文件已过保留期限被清理，请点“重新生成”。" in answer.content.decode()
+
+
+DATA = reverse("unit_year:data", args=["136001", 2024])
+
+
+def _cells(data: bytes) -> list:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data))
+    return [(ws.title, list(ws.iter_rows(values_only=True))) for ws in workbook]
+
+
+def test_a_large_units_data_workbook_is_drawn_by_a_job_like_the_immediate_one(
+    client, auditor, reference, settings
+):
+    client.force_login(auditor)
+    response = client.get(DATA)
+    job = _job()
+    assert (job.kind, job.state, job.extension) == (Kind.DATA_XLSX, State.DONE, "xlsx")
+    assert response.status_code == 200 and response["ETag"].strip('"') == job.stamp
+    assert "%E6%95%B0%E6%8D%AE%E5%B7%A5%E4%BD%9C%E7%B0%BF" in response["Content-Disposition"]
+    by_job = b"".join(response.streaming_content)
+    page = client.get(reverse("jobs:detail", args=[job.token])).content.decode()
+    assert "数据工作簿" in page and reverse("unit_year:data", args=["136001", 2024]) in page
+    settings.JOB_MIN_TABLES = 1000  # a small unit: drawn in the request
+    immediate = client.get(DATA)
+    assert Job.objects.count() == 1
+    assert _cells(by_job) == _cells(immediate.content)
+
+
+def test_a_data_workbook_job_follows_the_unit_years_version(client, auditor, reference):
+    """The data workbook shows the unit-year's version (an import checks a file against it),
+    which an import bumps without a history row: the file is drawn again."""
+    client.force_login(auditor)
+    client.get(DATA)
+    first = _job()
+    DepartmentYear.objects.filter(pk=reference.pk).update(version=reference.version + 5)
+    page = client.get(reverse("jobs:detail", args=[first.token])).content.decode()
+    assert "job-outdated" in page
+    client.get(DATA)
+    assert Job.objects.count() == 2
+
+
+def test_another_units_user_sees_no_data_workbook_job(client, auditor, outsider, reference):
+    client.force_login(auditor)
+    client.get(DATA)
+    job = _job()
+    client.force_login(outsider)
+    assert client.get(DATA).status_code == 404
+    for name in ("detail", "status", "file"):
+        assert client.get(reverse(f"jobs:{name}", args=[job.token])).status_code == 404

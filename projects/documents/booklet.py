@@ -23,6 +23,13 @@ def booklet_key(stamp_key: str, extension: str) -> str:
     return fingerprint(f"booklet.{extension}", stamp_key)
 
 
+def data_workbook_key(stamp_key: str, version: int) -> str:
+    """The name of a unit-year's data workbook with this content: the booklet's stamp and the
+    unit-year's version, which the workbook shows (an import checks a file against it) and
+    which an import bumps without a history row."""
+    return fingerprint("data.xlsx", stamp_key, str(version))
+
+
 def department_tables(department_year: DepartmentYear) -> list[TargetTable]:
     """Every project table of the unit-year, in booklet order."""
     milestones = BudgetYear.milestones_of(department_year.year)

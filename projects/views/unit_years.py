@@ -13,7 +13,7 @@ from departments.access import (
     get_department_year,
     get_rw_department_year,
 )
-from jobs.models import State
+from jobs.models import Kind, State
 from jobs.services import job_for
 from jobs.views import serve_file
 from perfbudget.lib.downloads import (
@@ -25,7 +25,12 @@ from perfbudget.lib.downloads import (
 )
 from perfbudget.lib.numbers import number_or_none
 from projects import history, workflow
-from projects.documents.booklet import DRAWERS, booklet_key, department_tables
+from projects.documents.booklet import (
+    DRAWERS,
+    booklet_key,
+    data_workbook_key,
+    department_tables,
+)
 from projects.documents.data_workbook import content_key as data_content_key
 from projects.documents.data_workbook import data_workbook, data_workbook_sheets
 from projects.documents.part_one import build_part_one
@@ -61,18 +66,24 @@ def download_booklet(request: HttpRequest, code: str, year: int, kind: str) -> H
 
 
 def _booklet_by_job(request, department_year, kind: str, stamp) -> HttpResponse:
-    """A large unit's booklet is drawn by a background job: the file when it is ready (or a
-    304), otherwise the job's page with its progress."""
+    """A large unit's booklet is drawn by a background job."""
     key = booklet_key(stamp.key, kind)
+    filename = f"{department_year.title}.{kind}"
+    return _by_job(request, department_year, f"booklet_{kind}", key, filename)
+
+
+def _by_job(request, department_year, kind: str, key: str, filename: str) -> HttpResponse:
+    """A large unit's file drawn by a background job: the file when it is ready (or a 304),
+    otherwise the job's page with its progress."""
     if browser_has(request, key):
         return not_modified(key)
     job = job_for(
         user=request.user,
-        kind=f"booklet_{kind}",
+        kind=kind,
         department_year=department_year,
         year=department_year.year,
         stamp=key,
-        filename=f"{department_year.title}.{kind}",
+        filename=filename,
     )
     if job.state == State.DONE:
         return serve_file(request, job)
@@ -80,14 +91,20 @@ def _booklet_by_job(request, department_year, kind: str, stamp) -> HttpResponse:
 
 
 def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The unit-year's data workbook: a large unit's by a background job, as its booklet."""
     department_year, _ = get_department_year(request.user, code, year)
+    filename = f"{department_year.department.code}-{year}-数据工作簿.xlsx"
+    stamp = unit_year_stamp(department_year)
+    if stamp.tables >= settings.JOB_MIN_TABLES:
+        key = data_workbook_key(stamp.key, department_year.version)
+        return _by_job(request, department_year, Kind.DATA_XLSX, key, filename)
     sheets = data_workbook_sheets(department_year)
     return cached_download(
         request,
         kind="data.xlsx",
         content_key=data_content_key(sheets),
         render=lambda: data_workbook(department_year, sheets),
-        filename=f"{department_year.department.code}-{year}-数据工作簿.xlsx",
+        filename=filename,
         content_type=XLSX,
     )
 
