@@ -1,5 +1,6 @@
 """A long piece of work (a large unit's booklet or data workbook, every unit's booklets of a
-year) done by a background worker, with its progress, its outcome and the file it made."""
+year, a large import) done by a background worker, with its progress, its outcome and the file
+it made."""
 
 import uuid
 
@@ -15,6 +16,7 @@ class Kind(models.TextChoices):
     BOOKLET_DOCX = "booklet_docx", "整本绩效目标（Word）"
     YEAR_ZIP = "year_zip", "全部单位绩效目标（压缩包）"
     DATA_XLSX = "data_xlsx", "数据工作簿（Excel）"
+    IMPORT = "import", "导入绩效目标"
 
 
 class State(models.TextChoices):
@@ -28,8 +30,8 @@ class Job(models.Model):
     # The address of the job's page: not a counter another user could step through.
     token = models.UUIDField("编号", default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("内容", max_length=20, choices=Kind.choices)
-    # A booklet's or a data workbook's unit; none for a year's zip, which belongs to the one
-    # who asked for it.
+    # A booklet's or a data workbook's unit; none for a year's zip or an import, which belong
+    # to the one who asked for them.
     department = models.ForeignKey(
         Department, verbose_name="单位", null=True, blank=True, on_delete=models.CASCADE
     )
@@ -46,6 +48,10 @@ class Job(models.Model):
     # A year's zip: the units it holds (their ids), written when it is drawn.
     units = models.JSONField("所含单位", default=list, blank=True)
     file = models.CharField("文件", max_length=200, blank=True)
+    # An import: the workbook uploaded (kept until the job ends) and what its preview saw.
+    upload = models.CharField("上传的文件", max_length=200, blank=True)
+    seen = models.JSONField("预览时的版本", default=dict, blank=True)
+    outcome = models.TextField("结果", blank=True)
     filename = models.CharField("文件名", max_length=300)
     attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
     created_at = models.DateTimeField("发起时间", auto_now_add=True)

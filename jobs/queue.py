@@ -123,10 +123,17 @@ def prune() -> None:
     """Forget jobs older than JOB_KEEP_DAYS, and their files."""
     old = Job.objects.filter(created_at__lt=timezone.now() - timedelta(days=settings.JOB_KEEP_DAYS))
     storage = storages["jobs"]
-    for name in old.exclude(file="").values_list("file", flat=True):
-        storage.delete(name)
+    for file, upload in old.values_list("file", "upload"):
+        for name in (file, upload):
+            if name:
+                storage.delete(name)
     old.delete()
 
 
 def file_ready(job: Job | None) -> bool:
-    return job is not None and job.state == State.DONE and storages["jobs"].exists(job.file)
+    return (
+        job is not None
+        and job.state == State.DONE
+        and bool(job.file)  # an import makes no file
+        and storages["jobs"].exists(job.file)
+    )

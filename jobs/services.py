@@ -1,9 +1,16 @@
-"""Asking for a job: one per content, shared by everyone who may see it."""
+"""Asking for a job: one per content, shared by everyone who may see it; an import's job, one
+per confirmation."""
+
+import uuid
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import transaction
+from django.utils import timezone
 
 from departments.models import DepartmentYear
+from jobs.imports import seen_to_json
 from jobs.models import Job, Kind, State
 from jobs.queue import file_ready, prune, start
 from jobs.work import year_units
@@ -62,5 +69,22 @@ def job_for(*, user, kind: str, department_year=None, year: int, stamp: str, fil
         )
     # Started once the row is committed and the lock released (a job drawn inline must not run
     # inside this transaction: the booklet forks its layout workers only outside one).
+    start(job)
+    return job
+
+
+def import_by_job(*, user, data: bytes, year: int | None, seen: tuple, filename: str) -> Job:
+    """Keep the workbook and start the job that checks and writes it: the requester's alone."""
+    token = uuid.uuid4()
+    job = Job.objects.create(
+        token=token,
+        kind=Kind.IMPORT,
+        year=year or timezone.localdate().year,
+        requested_by=user,
+        stamp=str(token),
+        filename=filename[:300],
+        upload=storages["jobs"].save(f"imports/{token}.xlsx", ContentFile(data)),
+        seen={**seen_to_json(seen), "year": year},
+    )
     start(job)
     return job

@@ -30,7 +30,9 @@ def get_job(user, token) -> Job:
     job = Job.objects.select_related("department").filter(token=token).first()
     if job is None:
         raise Http404(NOT_FOUND)
-    if job.kind == Kind.YEAR_ZIP:
+    if job.kind == Kind.IMPORT:
+        allowed = job.requested_by_id == user.pk  # it writes what its requester may write
+    elif job.kind == Kind.YEAR_ZIP:
         # Its requester's alone, and only while every unit in it is still theirs to read.
         readable = set(departments_for_user(user).values_list("pk", flat=True))
         allowed = job.requested_by_id == user.pk and set(job.units) <= readable
@@ -41,15 +43,24 @@ def get_job(user, token) -> Job:
     return recover(job)
 
 
+# An import's steps, as its page names them while it runs.
+IMPORT_STEPS = ("正在检查文件", "检查通过，正在写入")
+
+
 def _status(job: Job) -> dict:
+    importing = job.kind == Kind.IMPORT
+    label = job.get_state_display()
+    if importing and job.state == State.RUNNING:
+        label = IMPORT_STEPS[min(job.done, 1)]
+    has_file = job.state == State.DONE and not importing
     return {
         "state": job.state,
-        "state_label": job.get_state_display(),
+        "state_label": label,
         "done": job.done,
-        "total": job.total,
+        "total": 0 if importing else job.total,  # steps, not tables: no count shown
         "percent": job.percent,
         "error": job.error,
-        "file": reverse("jobs:file", args=[job.token]) if job.state == State.DONE else "",
+        "file": reverse("jobs:file", args=[job.token]) if has_file else "",
     }
 
 
@@ -58,20 +69,27 @@ def job_detail(request: HttpRequest, token) -> HttpResponse:
     job = get_job(request.user, token)
     back = reverse("home")
     again = None  # where the same file is asked for again, as it is now
-    if job.department_id:
+    if job.kind == Kind.IMPORT:
+        back, again = reverse("projects:list"), reverse("projects:import")
+    elif job.department_id:
         back = reverse("unit_year:detail", args=[job.department.code, job.year])
         again = reverse(
             AGAIN.get(job.kind, f"unit_year:booklet_{job.extension}"),
             args=[job.department.code, job.year],
         )
-    gone = job.state == State.DONE and not file_ready(job)  # cleared after JOB_KEEP_DAYS
+    # A file cleared after JOB_KEEP_DAYS (an import makes none).
+    gone = job.state == State.DONE and job.kind != Kind.IMPORT and not file_ready(job)
     context = {
         "job": job,
+        "is_import": job.kind == Kind.IMPORT,
         "status": _status(job),
         "back": back,
         "again": again,
         "gone": gone,
-        "outdated": job.state == State.DONE and not gone and not is_current(job, request.user),
+        "outdated": job.state == State.DONE
+        and job.kind != Kind.IMPORT
+        and not gone
+        and not is_current(job, request.user),
     }
     return render(request, "jobs/job.html", context)
 
@@ -85,7 +103,7 @@ def job_status(request: HttpRequest, token) -> JsonResponse:
 def job_file(request: HttpRequest, token) -> HttpResponse:
     job = get_job(request.user, token)
     if not file_ready(job):
-        if job.state == State.DONE:
+        if job.state == State.DONE and job.kind != Kind.IMPORT:
             messages.info(request, FILE_GONE)
         return redirect("jobs:detail", job.token)
     return serve_file(request, job)

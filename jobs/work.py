@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from departments.access import departments_for_user
 from departments.models import DepartmentYear
+from jobs.imports import run_import
 from jobs.models import Job, Kind, State
 from perfbudget.lib.downloads import RenderTimeout, cached_file
 from projects.documents import pdf
@@ -72,6 +73,9 @@ def run(job_id: int) -> None:
     if not claimed:
         return  # done or failed already, or its unit was deleted
     job = Job.objects.select_related("department", "requested_by").get(pk=job_id)
+    if job.kind == Kind.IMPORT:
+        run_import(job)
+        return
     try:
         data = _draw(job, Progress(job))
     except RenderTimeout:

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -12,14 +13,13 @@ from django.views.decorators.http import require_http_methods
 from departments.access import (
     writable_departments,
 )
+from jobs.imports import IMPORT_DONE
+from jobs.services import import_by_job
 from projects.forms import ImportUploadForm
 from projects.importer import ImportRejected, import_apply, import_prepare
 from projects.importer.findings import plan_findings
 
 IMPORT_EXPIRED = "上传的文件已过期或不存在，请重新上传。"
-
-
-IMPORT_DONE = "导入完成：{summary}。"
 
 
 def _upload_key(request: HttpRequest) -> str:
@@ -49,7 +49,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             else:
                 token = secrets.token_urlsafe(16)
                 seen = (plan.versions, plan.unit_versions)
-                cache.set(_upload_key(request), (token, data, year, seen), timeout=3600)
+                name = form.cleaned_data["file"].name
+                # A large import is checked again and written by a background job.
+                large = len(plan.projects) >= settings.JOB_MIN_TABLES
+                pending = (token, data, year, seen, name, large)
+                cache.set(_upload_key(request), pending, timeout=3600)
                 context.update(
                     plan=plan,
                     token=token,
@@ -67,7 +71,11 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     ):
         messages.error(request, IMPORT_EXPIRED)
         return redirect("projects:import")
-    _, data, year, seen = stored
+    _, data, year, seen, name, large = stored
+    if large:
+        cache.delete(key)
+        job = import_by_job(user=request.user, data=data, year=year, seen=seen, filename=name)
+        return redirect("jobs:detail", job.token)
     try:
         plan = import_prepare(data, user=request.user, default_year=year, seen=seen)
     except ImportRejected as rejected:

@@ -1,5 +1,5 @@
 // A background job's page: asks for its progress every second, moves the bar, and offers the
-// file (and starts its download once) when it is ready.
+// file (and starts its download once) when it is ready; an import's page shows its outcome.
 (function () {
   "use strict";
   var box = document.getElementById("job");
@@ -45,7 +45,9 @@
         misses = 0;
         show(status);
         if (status.state === "done") {
-          window.location.assign(status.file);
+          // A file is downloaded; an import's outcome is shown by the page itself.
+          if (status.file) window.location.assign(status.file);
+          else window.location.reload();
         } else if (status.state !== "failed") {
           window.setTimeout(poll, 1000);
         }
