@@ -191,7 +191,9 @@ def measure(job, runs: int, warmup) -> dict:
     peak = 0.0
     while process.is_alive() and queue.empty():
         peak = max(peak, _tree_pss_mb(process.pid))
-        time.sleep(0.05)
+        # Reading a large process tree's memory costs CPU the measured work shares (two cores):
+        # a few samples a second.
+        time.sleep(0.25)
     if queue.empty():
         process.join()
         raise SystemExit(f"bench: the measuring process failed (exit code {process.exitcode})")

@@ -285,10 +285,16 @@ def test_booklet_in_runs_on_several_cores_equals_the_single_layout(reference, mo
     monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
     monkeypatch.setattr(pdf_runs, "RUN_TABLES", 2)
     monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
+    # As in a job worker's process: the runs, then the cover and the page numbers, are laid out
+    # in forked processes (threads an earlier test left would keep them in this one).
+    monkeypatch.setattr(pdf, "_single_threaded", lambda: True)
     from django.core.cache import cache
 
     cache.clear()
-    joined = pdf.booklet_pdf(build_part_one(department_year), tables)
+    with mock.patch.object(pdf, "_pool", wraps=pdf._pool) as pool:
+        joined = pdf.booklet_pdf(build_part_one(department_year), tables)
+    functions = [call.args[0] for call in pool.call_args_list]
+    assert functions == [pdf_runs._run_in_worker, pdf_runs._last_in_worker]
     assert _booklet_facts(joined) == _booklet_facts(single)
     assert "".join(page_texts(joined)) == "".join(page_texts(single))
 

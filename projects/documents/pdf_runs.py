@@ -27,7 +27,7 @@ from pypdf.generic import (
 )
 from weasyprint import CSS
 
-from perfbudget.lib.downloads import cache_keep, fingerprint, kept
+from perfbudget.lib.downloads import cache_keep, fingerprint
 from projects.documents import pdf
 from projects.documents.fonts import consolidate_fonts
 from projects.documents.part_one import PartOne
@@ -118,12 +118,15 @@ def _runs(part_one, tables, progress) -> list[Run]:
     return found
 
 
-def _footers(total: int) -> bytes:
+def _footers_key(total: int) -> str:
+    return "pdf-footers:" + fingerprint("footers", str(total))
+
+
+def _draw_footers(total: int) -> bytes:
     """`total` blank pages numbered 第 i 页 共 N 页 as every body page is."""
     pages = '<div class="numbered-page"></div>' * total
     html = f'<!DOCTYPE html><html lang="zh-Hans"><body class="footers">{pages}</body></html>'
-    key = "pdf-footers:" + fingerprint("footers", str(total))
-    return kept(key, lambda: pdf._lay_out(html).write_pdf())
+    return pdf._lay_out(html).write_pdf()
 
 
 # The 目录's links name their target so; the joined file points them at its pages.
@@ -137,15 +140,35 @@ class Cover:
     bookmarks: list
 
 
-def _cover(part_one, tables, anchors: dict[str, int]) -> Cover:
-    """The cover and 目录, kept in the cache: unchanged as long as no page count changed."""
+def _draw_cover(html: str) -> Cover:
+    document = pdf._lay_out(html)
+    return Cover(document.write_pdf(), len(document.pages), document.make_bookmark_tree())
+
+
+def _last_in_worker(index: int):
+    """The cover (0) or the page numbers (1), in a worker process."""
+    cover_html, total = pdf._JOB["last"]
+    return _draw_cover(cover_html) if index == 0 else _draw_footers(total)
+
+
+def _cover_and_footers(part_one, tables, anchors: dict, total: int) -> tuple[Cover, bytes]:
+    """The cover and 目录 (unchanged as long as no page count changed) and the page numbers of
+    `total` pages, each kept in the cache; when both are missing, laid out side by side."""
     html = pdf._cover_html(part_one, tables, anchors, LINK)
-
-    def draw() -> Cover:
-        document = pdf._lay_out(html)
-        return Cover(document.write_pdf(), len(document.pages), document.make_bookmark_tree())
-
-    return kept("pdf-cover:" + fingerprint("cover", html), draw)
+    keys = ("pdf-cover:" + fingerprint("cover", html), _footers_key(total))
+    found = [cache.get(key) for key in keys]
+    if found == [None, None] and pdf._can_fork():
+        pdf._JOB["last"] = (html, total)
+        drawn = pdf._pool(_last_in_worker, [0, 1])
+    else:
+        drawn = [
+            found[0] or _draw_cover(html),
+            found[1] or _draw_footers(total),
+        ]
+    for key, before, value in zip(keys, found, drawn, strict=True):
+        if before is None:
+            cache_keep(key, value)
+    return drawn[0], drawn[1]
 
 
 def booklet_in_runs(part_one: PartOne, tables: list[TargetTable], progress) -> bytes:
@@ -154,8 +177,8 @@ def booklet_in_runs(part_one: PartOne, tables: list[TargetTable], progress) -> b
     for run in runs:
         anchors.update({anchor: page + first for anchor, page in run.anchors.items()})
         first += run.pages
-    cover = _cover(part_one, tables, anchors)
-    return _join(cover, runs, _footers(first), anchors, part_one.title)
+    cover, footers = _cover_and_footers(part_one, tables, anchors, first)
+    return _join(cover, runs, footers, anchors, part_one.title)
 
 
 def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict, title: str) -> bytes:
