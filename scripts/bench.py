@@ -205,6 +205,10 @@ def measure(job, runs: int, warmup) -> dict:
 # --- floors: the libraries' own cost of the same work, run in the same process ---------------
 
 
+# The halves of the floor's booklet, set before its two processes fork.
+_FLOOR: dict = {}
+
+
 def floor_booklet_pdf(code: str, processes: int = 1):
     """WeasyPrint laying out the booklet once, no run kept or joined: one process lays out the
     body and the cover as two documents and writes them as one file; two processes each lay
@@ -217,7 +221,7 @@ def floor_booklet_pdf(code: str, processes: int = 1):
         if processes == 1:
             return pdf._booklet_apart(part_one, tables)
         halves = [tables[i::processes] for i in range(processes)]
-        pdf._JOB["floor"] = [
+        _FLOOR["html"] = [
             pdf._booklet_html(part_one, half, {}, front=i == 0) for i, half in enumerate(halves)
         ]
         connections.close_all()
@@ -228,7 +232,7 @@ def floor_booklet_pdf(code: str, processes: int = 1):
 
 
 def _floor_part(index: int) -> bytes:
-    return pdf._lay_out(pdf._JOB["floor"][index]).write_pdf()
+    return pdf._lay_out(_FLOOR["html"][index]).write_pdf()
 
 
 def floor_workbook(code: str):

@@ -169,3 +169,30 @@ def test_layout_workers_are_forked_only_from_a_process_with_one_thread():
     finally:
         stop.set()
         other.join()
+
+
+def test_a_booklet_drawn_in_a_thread_uses_every_core_through_the_fork_server(
+    reference, monkeypatch
+):
+    """A web or job thread must not fork (tests above); its runs, cover and page numbers are
+    laid out by workers of the fork server instead, and the booklet is the same."""
+    import threading
+
+    cache.clear()
+    expected = _facts(_booklet(reference))
+    cache.clear()
+    monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
+    drawn = []
+    with (
+        mock.patch.object(pdf, "_fork_server", wraps=pdf._fork_server) as server,
+        mock.patch.object(pdf, "_pool", wraps=pdf._pool) as pool,
+    ):
+        thread = threading.Thread(target=lambda: drawn.append(_booklet(reference)))
+        thread.start()
+        thread.join()
+    assert [call.args[0] for call in pool.call_args_list] == [
+        pdf_runs._draw_run,
+        pdf_runs._draw_last,
+    ]
+    assert server.call_count == 2
+    assert _facts(drawn[0]) == expected

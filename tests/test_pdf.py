@@ -294,7 +294,7 @@ def test_booklet_in_runs_on_several_cores_equals_the_single_layout(reference, mo
     with mock.patch.object(pdf, "_pool", wraps=pdf._pool) as pool:
         joined = pdf.booklet_pdf(build_part_one(department_year), tables)
     functions = [call.args[0] for call in pool.call_args_list]
-    assert functions == [pdf_runs._run_in_worker, pdf_runs._last_in_worker]
+    assert functions == [pdf_runs._draw_run, pdf_runs._draw_last]
     assert _booklet_facts(joined) == _booklet_facts(single)
     assert "".join(page_texts(joined)) == "".join(page_texts(single))
 

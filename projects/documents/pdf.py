@@ -157,20 +157,25 @@ def table_pdf(table: TargetTable) -> bytes:
 
 # --- the booklet -----------------------------------------------------------------------------
 
-# Set before the worker processes fork, so they share the booklet's content without pickling it.
-_JOB: dict = {}
-
 
 def _pool(function, arguments: list, on_each: Callable[[int], None] | None = None) -> list:
     """Run function over arguments on every core, in order; `on_each(k)` hears when the k-th
-    result is in. Database connections are closed first: a forked child must never use its
-    parent's connection.
+    result is in. The function only computes: it reads no database and no cache.
+
+    The children are forked from this process when it has one thread and no open transaction
+    (a job worker's child, a command: database connections are closed first, a forked child
+    must never use its parent's). From a threaded server they come from a fork server (a
+    process of its own, started once, with Django and the renderer loaded and no thread or lock
+    of this one), so a booklet drawn in a web or job thread uses every core too.
 
     The children are killed after PDF_RENDER_TIMEOUT seconds (gunicorn's gthread workers never
     enforce their own timeout): a booklet too large to render in time fails with RenderTimeout
     instead of holding the cores."""
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
+    if _can_fork():
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+    else:
+        context = _fork_server()
     deadline = time.monotonic() + settings.PDF_RENDER_TIMEOUT
     with context.Pool(processes=min(len(arguments), multiprocessing.cpu_count())) as pool:
         results = pool.imap(function, arguments)
@@ -185,12 +190,18 @@ def _pool(function, arguments: list, on_each: Callable[[int], None] | None = Non
         return done
 
 
+@lru_cache(maxsize=1)
+def _fork_server():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["projects.documents.layout_server"])
+    return context
+
+
 def _can_fork() -> bool:
-    """Layout workers are forked only from a process with no other thread (a command, a job
-    worker's child): a fork copies the locks other threads hold (SQLite's, a queue's) and its
-    children can wait on them for ever. In a threaded web server or the threads running
-    jobs inside it, a booklet is laid out in the thread itself. Inside a transaction the
-    connection cannot be closed for the fork either."""
+    """Layout workers are forked from this process only when it has no other thread (a
+    command, a job worker's child): a fork copies the locks other threads hold (SQLite's, a
+    queue's) and its children can wait on them for ever. Inside a transaction the connection
+    cannot be closed for the fork either. Otherwise they come from the fork server."""
     if not _single_threaded():
         return False
     return not any(conn.in_atomic_block for conn in connections.all(initialized_only=True))

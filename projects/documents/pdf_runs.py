@@ -56,38 +56,43 @@ def _splits_key(table: TargetTable) -> str:
     return "pdf-splits:" + fingerprint("splits", table.content_key())
 
 
-def _draw_run(part_one: PartOne, tables: list[TargetTable], front: bool) -> Run:
-    """Lay out a run. Where each table's groups cross a page is kept per table: a run redrawn
-    for one changed table lays that table out alone to find its splits, then the run once."""
-    known = {t.code: cache.get(_splits_key(t)) for t in tables}
-    unknown = [t for t in tables if known[t.code] is None]
-    if unknown and len(unknown) < len(tables):
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs to lay out a run: its tables and where their groups are known to
+    cross a page (None: not known)."""
+
+    part_one: PartOne
+    tables: list[TargetTable]
+    front: bool
+    known: dict
+
+
+def _draw_run(task: RunTask) -> tuple[Run, dict]:
+    """Lay out a run, and say where each table's groups cross a page. A run redrawn for one
+    changed table lays that table out alone to find its splits, then the run once."""
+    known = dict(task.known)
+    unknown = [t for t in task.tables if known[t.code] is None]
+    if unknown and len(unknown) < len(task.tables):
         for table in unknown:
             _, alone = pdf._lay_out_until_stable(lambda s, t=table: pdf._table_html(t, s))
             known[table.code] = alone.get(table.code, frozenset())
     document, splits = pdf._lay_out_until_stable(
-        lambda splits: pdf._booklet_html(part_one, tables, splits, front=front),
+        lambda splits: pdf._booklet_html(task.part_one, task.tables, splits, front=task.front),
         (_unnumbered(),),
         {code: rows for code, rows in known.items() if rows},
     )
-    for table in tables:
-        cache_keep(_splits_key(table), splits.get(table.code, frozenset()))
-    return Run(
+    run = Run(
         document.write_pdf(),
         len(document.pages),
         pdf._anchor_pages(document),
         document.make_bookmark_tree(),
     )
+    return run, {t.code: splits.get(t.code, frozenset()) for t in task.tables}
 
 
 def _run_key(part_one: PartOne, tables: list[TargetTable], front: bool) -> str:
     shown = [repr(part_one)] if front else [t.content_key() for t in tables]
     return "pdf-run:" + fingerprint("run", str(front), *shown)
-
-
-def _run_in_worker(index: int) -> Run:
-    tables, front = pdf._JOB["runs"][index]
-    return _draw_run(pdf._JOB["part_one"], tables, front)
 
 
 def _runs(part_one, tables, progress) -> list[Run]:
@@ -104,18 +109,26 @@ def _runs(part_one, tables, progress) -> list[Run]:
     def drawn(k: int) -> None:
         progress(done + sum(len(specs[i][0]) for i in missing[:k]), len(tables))
 
-    if len(missing) > 1 and pdf._can_fork():
-        pdf._JOB.update(runs=specs, part_one=part_one)
-        new = pdf._pool(_run_in_worker, missing, drawn)
+    tasks = [_task(part_one, *specs[i]) for i in missing]
+    if len(tasks) > 1:
+        new = pdf._pool(_draw_run, tasks, drawn)
     else:
-        new = []
-        for i in missing:
-            new.append(_draw_run(part_one, *specs[i]))
-            drawn(len(new))
-    for i, run in zip(missing, new, strict=True):
+        new = [_draw_run(task) for task in tasks]
+        drawn(len(new))
+    for i, task, (run, splits) in zip(missing, tasks, new, strict=True):
         found[i] = run
         cache_keep(keys[i], run)
+        for table in task.tables:
+            if task.known[table.code] != splits[table.code]:
+                cache_keep(_splits_key(table), splits[table.code])
     return found
+
+
+def _task(part_one: PartOne, tables: list[TargetTable], front: bool) -> RunTask:
+    """A run to lay out, with the splits the cache knows of its tables."""
+    keys = {t.code: _splits_key(t) for t in tables}
+    known = cache.get_many(list(keys.values())) if keys else {}
+    return RunTask(part_one, tables, front, {code: known.get(key) for code, key in keys.items()})
 
 
 def _footers_key(total: int) -> str:
@@ -145,10 +158,10 @@ def _draw_cover(html: str) -> Cover:
     return Cover(document.write_pdf(), len(document.pages), document.make_bookmark_tree())
 
 
-def _last_in_worker(index: int):
-    """The cover (0) or the page numbers (1), in a worker process."""
-    cover_html, total = pdf._JOB["last"]
-    return _draw_cover(cover_html) if index == 0 else _draw_footers(total)
+def _draw_last(part: tuple):
+    """The cover (its HTML) or the page numbers (their total), in a worker process."""
+    kind, value = part
+    return _draw_cover(value) if kind == "cover" else _draw_footers(value)
 
 
 def _cover_and_footers(part_one, tables, anchors: dict, total: int) -> tuple[Cover, bytes]:
@@ -157,9 +170,8 @@ def _cover_and_footers(part_one, tables, anchors: dict, total: int) -> tuple[Cov
     html = pdf._cover_html(part_one, tables, anchors, LINK)
     keys = ("pdf-cover:" + fingerprint("cover", html), _footers_key(total))
     found = [cache.get(key) for key in keys]
-    if found == [None, None] and pdf._can_fork():
-        pdf._JOB["last"] = (html, total)
-        drawn = pdf._pool(_last_in_worker, [0, 1])
+    if found == [None, None]:
+        drawn = pdf._pool(_draw_last, [("cover", html), ("footers", total)])
     else:
         drawn = [
             found[0] or _draw_cover(html),
