@@ -196,3 +196,29 @@ def test_a_booklet_drawn_in_a_thread_uses_every_core_through_the_fork_server(
     ]
     assert server.call_count == 2
     assert _facts(drawn[0]) == expected
+
+
+def _in_this_process(function, arguments, on_each=None):
+    done = []
+    for argument in arguments:
+        done.append(function(argument))
+        if on_each:
+            on_each(len(done))
+    return done
+
+
+def test_a_run_lays_out_again_only_the_tables_whose_groups_cross_a_page(reference, monkeypatch):
+    """Every table starts on a page of its own: when one table of a run has a group crossing a
+    page, that table alone is laid out again with its labels repeated, and its pages replace
+    its first pages; the run's other tables are laid out once."""
+    long = add_long_group(_in_order(3).code)  # the 4th table: the second of its run of two
+    other = _in_order(2)  # the first of that run: one page, nothing split
+    monkeypatch.setattr(pdf, "_pool", _in_this_process)  # the layouts seen here
+    cache.clear()
+    with mock.patch.object(pdf, "_lay_out", wraps=pdf._lay_out) as laid_out:
+        runs = _booklet(reference)
+    shown = [call.args[0] for call in laid_out.call_args_list]
+    with_long = [html for html in shown if f'id="table-{long.code}"' in html]
+    assert len(with_long) >= 2  # once to find its splits, then with its labels repeated
+    assert sum(f'id="table-{other.code}"' in html for html in shown) == 1
+    assert _facts(runs) == _facts(_one_document(reference))

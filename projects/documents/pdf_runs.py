@@ -69,18 +69,30 @@ class RunTask:
 
 def _draw_run(task: RunTask) -> tuple[Run, dict]:
     """Lay out a run, and say where each table's groups cross a page. A run redrawn for one
-    changed table lays that table out alone to find its splits, then the run once."""
+    changed table lays that table out alone to find its splits, then the run once. Where the
+    run's layout finds groups crossing a page, only their tables are laid out again (each
+    table starts on a page of its own, so its pages depend on it alone) and their pages take
+    the place of the first ones."""
     known = dict(task.known)
     unknown = [t for t in task.tables if known[t.code] is None]
     if unknown and len(unknown) < len(task.tables):
         for table in unknown:
             _, alone = pdf._lay_out_until_stable(lambda s, t=table: pdf._table_html(t, s))
             known[table.code] = alone.get(table.code, frozenset())
-    document, splits = pdf._lay_out_until_stable(
-        lambda splits: pdf._booklet_html(task.part_one, task.tables, splits, front=task.front),
-        (_unnumbered(),),
-        {code: rows for code, rows in known.items() if rows},
+    splits = {code: rows for code, rows in known.items() if rows}
+    document = pdf._lay_out(
+        pdf._booklet_html(task.part_one, task.tables, splits, front=task.front), (_unnumbered(),)
     )
+    if found := pdf._continued_groups(document):
+        for code, rows in found.items():
+            splits[code] = splits.get(code, frozenset()) | rows
+        redo = [t for t in task.tables if t.code in found]
+        again, splits = pdf._lay_out_until_stable(
+            lambda s: pdf._booklet_html(task.part_one, redo, s, front=False),
+            (_unnumbered(),),
+            splits,
+        )
+        document = _spliced(document, again, task.tables, {t.code for t in redo})
     run = Run(
         document.write_pdf(),
         len(document.pages),
@@ -93,6 +105,27 @@ def _draw_run(task: RunTask) -> tuple[Run, dict]:
 def _run_key(part_one: PartOne, tables: list[TargetTable], front: bool) -> str:
     shown = [repr(part_one)] if front else [t.content_key() for t in tables]
     return "pdf-run:" + fingerprint("run", str(front), *shown)
+
+
+def _pages_by_table(document, codes: list[str]) -> dict:
+    """The document's pages: those before its first table (None), then each table's."""
+    starts = pdf._anchor_pages(document)
+    firsts = [starts[f"table-{code}"] - 1 for code in codes]
+    ends = [*firsts[1:], len(document.pages)]
+    pages = {None: document.pages[: firsts[0] if firsts else len(document.pages)]}
+    for code, first, end in zip(codes, firsts, ends, strict=True):
+        pages[code] = document.pages[first:end]
+    return pages
+
+
+def _spliced(document, again, tables: list[TargetTable], redone: set[str]):
+    """The run's pages, each redone table's taken from `again`."""
+    first = _pages_by_table(document, [t.code for t in tables])
+    second = _pages_by_table(again, [t.code for t in tables if t.code in redone])
+    pages = list(first[None])
+    for table in tables:
+        pages += (second if table.code in redone else first)[table.code]
+    return document.copy(pages)
 
 
 def _runs(part_one, tables, progress) -> list[Run]:
