@@ -446,6 +446,11 @@ def run_user(user: User, plan: dict, clock: dict, budget: threading.Semaphore, r
     deadline = clock["start"] + clock["seconds"]
     codes, own = plan["codes"], plan["own"][user.name]
     kinds, weights = zip(*MIX.items(), strict=True)
+    if think:
+        # People who read between clicks do not all click at the same instant when the clock
+        # starts: each first reads the page they are on (otherwise all 50 first requests
+        # queue at once, a burst no office makes, and it alone sets the p95).
+        time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
     while time.monotonic() < deadline and budget.acquire(blocking=False):
         kind = rng.choices(kinds, weights)[0]
         code = rng.choice(codes)

@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
 from departments.models import Membership
@@ -44,3 +44,22 @@ def test_load_demo_refuses_with_debug_off_unless_forced(settings):
     assert not Project.objects.exists()
     call_command("load_demo", force=True)
     assert Project.objects.count() == 5
+
+
+def test_loading_the_demo_again_keeps_what_its_users_changed(settings):
+    """`make run` loads the demo on every start: a second load must not undo the edits made
+    in the demo since (nor reset a password someone changed)."""
+    settings.DEBUG = True
+    call_command("load_demo")
+    project = Project.objects.get(code="13081123P000182100018")
+    project.fund_use = "演示中改过的资金用途"
+    project.version += 1
+    project.save()
+    finance = get_user_model().objects.get(username="finance")
+    finance.set_password("changed-Passw0rd")
+    finance.save()
+    call_command("load_demo")
+    project.refresh_from_db()
+    assert project.fund_use == "演示中改过的资金用途"
+    assert authenticate(username="finance", password="changed-Passw0rd") is not None
+    assert Project.objects.count() == 5 and Membership.objects.count() == 4

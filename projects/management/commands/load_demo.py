@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from departments.models import Membership, Role
+from departments.models import DepartmentYear, Membership, Role
 from projects.services import unit_year_load
 
 REFERENCE = settings.BASE_DIR / "fixtures" / "reference-2024.json"
@@ -36,24 +36,39 @@ class Command(BaseCommand):
         data = json.loads(REFERENCE.read_text(encoding="utf-8"))
         password = os.getenv("DEMO_PASSWORD", "demo")
         with transaction.atomic():
-            department_year = unit_year_load(data=data)
+            # Loaded once: every start of `make run` comes here, and must not undo what the
+            # demo's users changed since (nor reset a password one of them changed).
+            existing = DepartmentYear.objects.filter(
+                department__code=data["department"]["code"], year=data["year"]
+            ).first()
+            department_year = existing or unit_year_load(data=data)
             department = department_year.department
             sections = {s.name: s for s in department.sections.all()}
             User = get_user_model()
             for username, full_name, role, section_names in DEMO_USERS:
-                user, _ = User.objects.get_or_create(username=username)
-                user.first_name = full_name
-                user.is_staff = user.is_superuser = role == Role.ADMIN
-                user.set_password(password)
-                user.save()
-                membership, _ = Membership.objects.get_or_create(
+                user, created = User.objects.get_or_create(
+                    username=username,
+                    defaults={
+                        "first_name": full_name,
+                        "is_staff": role == Role.ADMIN,
+                        "is_superuser": role == Role.ADMIN,
+                    },
+                )
+                if created:
+                    user.set_password(password)
+                    user.save()
+                membership, made = Membership.objects.get_or_create(
                     user=user, department=department, role=role
                 )
-                membership.sections.set([sections[name] for name in section_names])
+                if made:
+                    membership.sections.set(
+                        [sections[name] for name in section_names if name in sections]
+                    )
         count = department.projects.filter(year=data["year"]).count()
+        if existing:
+            message = f"{department_year.title} 已载入过（{count} 个项目），未改动任何数据。"
+        else:
+            message = f"已载入 {department_year.title}：{count} 个项目；"
         self.stdout.write(
-            self.style.SUCCESS(
-                f"已载入 {department_year.title}：{count} 个项目；"
-                "演示用户 finance / chief / auditor / admin"
-            )
+            self.style.SUCCESS(message + "演示用户 finance / chief / auditor / admin")
         )
