@@ -121,3 +121,25 @@ def test_the_importer_refuses_a_cell_with_a_control_character_by_its_cell(refere
         import_prepare(data)
     assert "工作表“指标” 第3行 E列：单元格含有控制字符" in str(rejected.value)
     assert list(Indicator.objects.order_by("pk").values_list("name", flat=True)) == before
+
+
+def test_a_control_character_written_the_way_excel_escapes_it_is_refused_too(reference):
+    """Excel writes a control character in a cell as _xHHHH_ (its own escape, which openpyxl
+    leaves as it is): it is read as the character it stands for, and refused as such."""
+    before = list(Project.objects.order_by("pk").values_list("fund_use", flat=True))
+    data = _edit(_export(), "项目", "K2", "资金_x0001_用途")
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(data)
+    assert "工作表“项目” 第2行 K列：单元格含有控制字符" in str(rejected.value)
+    assert list(Project.objects.order_by("pk").values_list("fund_use", flat=True)) == before
+
+
+def test_excels_escapes_of_line_breaks_and_underscores_are_read_as_what_they_stand_for(
+    reference,
+):
+    # A line typed with a carriage return (as text pasted from Windows is), and an escaped
+    # underscore that keeps the next "_x…_" as text.
+    data = _edit(_export(), "项目", "K2", "第一行_x000D_\n第二行，编号_x005F_x0041_")
+    plan = import_prepare(data)
+    spec = next(p for p in plan.projects if p.row == 2)
+    assert spec.fund_use == "第一行\r\n第二行，编号_x0041_"

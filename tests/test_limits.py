@@ -188,7 +188,7 @@ def test_the_sheet_xml_is_counted_before_openpyxl_reads_it(reference, monkeypatc
     monkeypatch.setattr(read, "MAX_ROWS", 40)
     monkeypatch.setattr(read, "SHEET_ROWS", {"指标": 50})
     opened = []
-    monkeypatch.setattr(read, "load_workbook", lambda *a, **k: opened.append(1))
+    monkeypatch.setattr(read, "ExcelReader", lambda *a, **k: opened.append(1))
     wb = Workbook()
     for i in range(150):
         wb.active.append([i])
@@ -244,7 +244,7 @@ def test_a_sheet_with_prefixed_elements_is_counted_and_read_as_any_other(referen
     monkeypatch.setattr(read, "MAX_ROWS", 40)
     monkeypatch.setattr(read, "SHEET_ROWS", {"指标": 50})
     opened = []
-    monkeypatch.setattr(read, "load_workbook", lambda *a, **k: opened.append(1))
+    monkeypatch.setattr(read, "ExcelReader", lambda *a, **k: opened.append(1))
     with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
         import_prepare(_rewritten(_bytes(wb), _prefixed))
     assert opened == []
@@ -260,7 +260,7 @@ def test_a_cell_far_right_in_a_prefixed_sheet_is_refused_before_openpyxl(referen
     wb.active["A1"] = "项目编码"
     wb.active.cell(row=2, column=contract.MAX_COLUMNS + 1, value="x")
     opened = []
-    monkeypatch.setattr(read, "load_workbook", lambda *a, **k: opened.append(1))
+    monkeypatch.setattr(read, "ExcelReader", lambda *a, **k: opened.append(1))
     with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
         import_prepare(_rewritten(_bytes(wb), _prefixed))
     assert opened == []
@@ -283,3 +283,72 @@ def test_each_sheet_of_an_import_is_parsed_once(reference, monkeypatch):
     parsed.clear()
     import_prepare(data)
     assert len(parsed) == sheets
+
+
+def _with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """The workbook with one part added or replaced."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info, source.read(info.filename))
+        target.writestr(name, content)
+    return out.getvalue()
+
+
+MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        # Tiny files that unpack to millions of formats, strings or names: each would hold the
+        # server for minutes and gigabytes while openpyxl builds an object per element.
+        (
+            "xl/styles.xml",
+            b"<styleSheet " + MAIN + b"><cellXfs>" + b"<xf/>" * 2_000 + b"</cellXfs></styleSheet>",
+        ),
+        ("xl/sharedStrings.xml", b"<sst " + MAIN + b">" + b"<si><t>x</t></si>" * 301 + b"</sst>"),
+        (
+            "xl/workbook.xml",
+            b"<workbook "
+            + MAIN
+            + b"><definedNames>"
+            + b'<definedName name="a">1</definedName>' * 2_000
+            + b"</definedNames></workbook>",
+        ),
+    ],
+    ids=["styles", "shared strings", "names"],
+)
+def test_a_part_with_too_many_elements_is_refused_before_openpyxl_reads_it(
+    reference, monkeypatch, name, content
+):
+    monkeypatch.setattr(read, "MAX_PART_ELEMENTS", 1_000)
+    monkeypatch.setattr(read, "MAX_SHARED_STRINGS", 300)
+    opened = []
+    monkeypatch.setattr(read, "ExcelReader", lambda *a, **k: opened.append(1))
+    with pytest.raises(ImportRejected, match="疑似异常文件"):
+        import_prepare(_with_part(_export(), name, content))
+    assert opened == []
+
+
+def test_the_limits_leave_room_for_real_workbooks(reference):
+    """Excel keeps at most 64 000 cell formats; a sheet at the cell limit holds as many strings."""
+    assert read.MAX_PART_ELEMENTS >= 4 * 64_000
+    assert read.MAX_SHARED_STRINGS == contract.MAX_CELLS
+
+
+def test_a_workbook_missing_a_sheet_it_lists_is_refused_as_damaged(reference):
+    """openpyxl leaves out a sheet whose part is missing: the import would read the rest and
+    call it done."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(_export())), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if info.filename != "xl/worksheets/sheet2.xml":
+                target.writestr(info, source.read(info.filename))
+    with pytest.raises(ImportRejected, match="不是有效的 Excel 工作簿"):
+        import_prepare(out.getvalue())

@@ -11,7 +11,10 @@ from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
+from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.escape import unescape
 
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.numbers import NotANumber, finite_decimal
@@ -201,9 +204,11 @@ class WalkedWorkbook:
 
 
 def open_workbook(data: bytes) -> WalkedWorkbook:
-    """The workbook's sheets, read once (streamed, read-only) and within the limits: the walk
-    stops at the first row, column or cell past a limit, so a huge sheet costs no more than a
-    legal one. Formulas and control characters are refused cell by cell."""
+    """The workbook's sheets, read once (streamed, read-only) and within the limits: the parts
+    are counted first (rows, cells, and the elements of every other part: formats, shared
+    strings, names), then the walk stops at the first row, column or cell past a limit, so a
+    huge sheet costs no more than a legal one. Formulas and control characters are refused
+    cell by cell."""
     if len(data) > MAX_FILE_BYTES:
         raise ImportRejected(
             [Problem("文件", None, None, TOO_LARGE.format(limit=MAX_FILE_BYTES // 2**20))]
@@ -212,8 +217,13 @@ def open_workbook(data: bytes) -> WalkedWorkbook:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
                 raise ImportRejected([Problem("文件", None, None, UNPACKS_TOO_LARGE)])
-            _count_sheet_parts(archive)
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
+            _count_parts(archive)
+        reader = ExcelReader(BytesIO(data), read_only=True, data_only=False)
+        reader.read()
+        wb = reader.wb
+        # openpyxl leaves out, without a word, a sheet whose part is missing from the file.
+        if len(wb.sheetnames) != len(list(reader.parser.find_sheets())):
+            raise ValueError("a sheet the workbook lists is missing")
         sheets, problems = _walk_within_limits(wb)
         wb.close()
     except ImportRejected:
@@ -240,39 +250,81 @@ _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:(row)|c)(?=[\s/>])(?:(?=[^>]*?\sr
 CHUNK = 1 << 20
 
 
-def _count_sheet_parts(archive: zipfile.ZipFile) -> None:
-    """Count the rows and cells of every sheet's XML as it streams past (its start tags, read
-    by one regular expression), stopping at the largest limit any sheet has. openpyxl, even
-    read-only, parses a whole row before anyone can look at it, and a whole sheet to learn its
-    size when the file does not state it; after this count both are short."""
-    row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
-    widest = get_column_letter(MAX_COLUMNS)
+# Elements of any other XML part (formats, names, relationships …): Excel itself keeps at most
+# 64 000 cell formats, each a few elements. A few kilobytes can unpack to millions of elements,
+# and openpyxl builds an object for each.
+MAX_PART_ELEMENTS = 300_000
+# Shared strings: no more than the cells they could fill.
+MAX_SHARED_STRINGS = MAX_CELLS
+_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
+PART_TOO_LARGE = (
+    "工作簿中的格式、文本或名称数量异常（超过 {limit} 项），疑似异常文件，已拒绝。"
+    "请在 Excel 中将内容复制到新的工作簿后再导入。"
+)
+
+
+def _texts(source):
+    """An XML part in chunks, each cut after its last whole tag (a tag cut by a chunk's end is
+    read whole with the next chunk)."""
+    tail = b""
+    while chunk := source.read(CHUNK):
+        text = tail + chunk
+        cut = text.rfind(b"<")
+        if cut != -1 and text.find(b">", cut) == -1:
+            text, tail = text[:cut], text[cut:]
+            if len(tail) > CHUNK:  # no part of a workbook has a tag a megabyte long
+                raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)])
+        else:
+            tail = b""
+        yield text
+
+
+def _count_parts(archive: zipfile.ZipFile) -> None:
+    """Count, before openpyxl reads anything, the rows and cells of every sheet's XML as it
+    streams past (its start tags, read by one regular expression), stopping at the largest
+    limit any sheet has; and the elements of every other XML part (the shared strings no more
+    than the cells allowed). openpyxl, even read-only, parses a whole row before anyone can
+    look at it, a whole sheet to learn its size when the file does not state it, and the
+    formats, strings and names whole when it opens the file; after this count all are short."""
     cells = 0
     for name in archive.namelist():
-        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            continue
-        rows, tail = 0, b""
-        with archive.open(name) as source:
-            while chunk := source.read(CHUNK):
-                text = tail + chunk
-                # A tag cut by the chunk's end is read whole with the next chunk.
-                cut = text.rfind(b"<")
-                if cut != -1 and text.find(b">", cut) == -1:
-                    text, tail = text[:cut], text[cut:]
-                    if len(tail) > CHUNK:  # no sheet has a tag a megabyte long
-                        raise ImportRejected([Problem("文件", None, None, NOT_A_WORKBOOK)])
-                else:
-                    tail = b""
-                for match in _TAG.finditer(text):
-                    if match[1]:
-                        rows += 1
-                    else:
-                        cells += 1
-                        column = match[2]
-                        if column and (len(column), column) > (len(widest), widest.encode()):
-                            rows = row_limit + 1
-                    if rows > row_limit or cells > MAX_CELLS:
-                        raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            with archive.open(name) as source:
+                cells = _count_sheet(source, cells)
+        elif name.endswith((".xml", ".rels", ".vml")):
+            shared = name.rsplit("/", 1)[-1].lower() == "sharedstrings.xml"
+            with archive.open(name) as source:
+                _count_elements(source, _SHARED_STRING if shared else _ELEMENT)
+
+
+def _count_sheet(source, cells: int) -> int:
+    """Count a sheet's rows and cells; the cells of the workbook so far, with this sheet's."""
+    row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
+    widest = get_column_letter(MAX_COLUMNS).encode()
+    rows = 0
+    for text in _texts(source):
+        for match in _TAG.finditer(text):
+            if match[1]:
+                rows += 1
+            else:
+                cells += 1
+                column = match[2]
+                if column and (len(column), column) > (len(widest), widest):
+                    rows = row_limit + 1
+            if rows > row_limit or cells > MAX_CELLS:
+                raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
+    return cells
+
+
+def _count_elements(source, pattern: re.Pattern) -> None:
+    """Refuse a part with more elements (or shared strings) than a real workbook holds."""
+    limit = MAX_SHARED_STRINGS if pattern is _SHARED_STRING else MAX_PART_ELEMENTS
+    count = 0
+    for text in _texts(source):
+        count += sum(1 for _ in pattern.finditer(text))
+        if count > limit:
+            raise ImportRejected([Problem("文件", None, None, PART_TOO_LARGE.format(limit=limit))])
 
 
 def _too_many(title: str, limit: int) -> Problem:
@@ -283,6 +335,13 @@ def _too_many(title: str, limit: int) -> Problem:
         f"行数或列数过多（此工作表最多 {limit} 行、{MAX_COLUMNS} 列，全部工作表共最多 "
         f"{MAX_CELLS} 个非空单元格），请拆分后分批导入",
     )
+
+
+def _with_value(cell: ReadOnlyCell, value: str) -> ReadOnlyCell:
+    """The cell holding the text Excel's escapes stand for: Excel writes a control character
+    or a carriage return as _xHHHH_ (and "_" before such text as _x005F_), which openpyxl
+    leaves as it is."""
+    return ReadOnlyCell(cell.parent, cell.row, cell.column, value, cell.data_type, cell._style_id)
 
 
 def _walk_within_limits(wb) -> tuple[list[WalkedSheet], list[Problem]]:
@@ -303,22 +362,30 @@ def _walk_within_limits(wb) -> tuple[list[WalkedSheet], list[Problem]]:
         for number, row in enumerate(ws.iter_rows(min_row=1), 1):
             if number > limit:
                 return sheets, [*problems, _too_many(ws.title, limit)]
-            rows.append(row)
-            for cell in row:
+            decoded = None  # the row's cells, where one held Excel's escapes
+            for index, cell in enumerate(row):
                 value = cell.value
                 if value is None:
                     continue
                 cells_seen += 1
                 if cell.column > MAX_COLUMNS or cells_seen > MAX_CELLS:
                     return sheets, [*problems, _too_many(ws.title, limit)]
-                where = f"{get_column_letter(cell.column)}列"
+                if isinstance(value, str) and "_x" in value and unescape(value) != value:
+                    value = unescape(value)
+                    decoded = decoded or list(row)
+                    decoded[index] = _with_value(cell, value)
+                problem = None
                 if cell.data_type == "f" or type(value).__name__ in (
                     "ArrayFormula",
                     "DataTableFormula",
                 ):
-                    problems.append(Problem(ws.title, number, where, FORMULA))
+                    problem = FORMULA
                 elif isinstance(value, str) and has_control_characters(value):
-                    problems.append(Problem(ws.title, number, where, CONTROL_CHARACTER))
+                    problem = CONTROL_CHARACTER
+                if problem:
+                    where = f"{get_column_letter(cell.column)}列"
+                    problems.append(Problem(ws.title, number, where, problem))
+            rows.append(tuple(decoded) if decoded else row)
         sheets.append(WalkedSheet(ws.title, rows))
     return sheets, problems
 
