@@ -143,3 +143,19 @@ def test_excels_escapes_of_line_breaks_and_underscores_are_read_as_what_they_sta
     plan = import_prepare(data)
     spec = next(p for p in plan.projects if p.row == 2)
     assert spec.fund_use == "第一行\r\n第二行，编号_x0041_"
+
+
+def test_text_that_looks_like_an_excel_escape_survives_a_download_and_an_import(reference):
+    """Stored text "_x0041_" is written as Excel writes it (its "_" escaped), so Excel shows it
+    as typed and an import reads it back unchanged."""
+    project = Project.objects.get(code="13081123P000182100018")
+    project.fund_use = "编号_x0041_与_x000D_"
+    project.save()
+    data = _export()
+    sheet = load_workbook(BytesIO(data))["项目"]
+    written = next(row for row in sheet.iter_rows(values_only=True) if project.code in row)
+    assert "编号_x005F_x0041_与_x005F_x000D_" in written
+    plan = import_prepare(data)
+    spec = next(p for p in plan.projects if p.code == project.code)
+    assert spec.fund_use == "编号_x0041_与_x000D_"
+    assert not any("资金用途" in line for line in plan.changes)

@@ -29,14 +29,19 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+EXCEL_ESCAPE_RE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
+
+
 def set_text(cell, value) -> None:
     """Write a value; text is always stored as text, so no cell can start a formula. Every
     cell of every workbook is written here (or through `_write_row`, which calls it for text).
 
     Characters a workbook cannot hold (C0 controls) are left out: input refuses them, but a
-    record stored earlier may still carry one, and its download must not fail."""
+    record stored earlier may still carry one, and its download must not fail. Text that reads
+    like Excel's own escape of a character (_x000D_) has its "_" escaped as Excel does, so that
+    Excel shows it as typed and an import reads it back."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = EXCEL_ESCAPE_RE.sub(r"_x005F\1", ILLEGAL_CHARACTERS_RE.sub("", value))
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
