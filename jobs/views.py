@@ -70,7 +70,7 @@ def job_detail(request: HttpRequest, token) -> HttpResponse:
     back = reverse("home")
     again = None  # where the same file is asked for again, as it is now
     if job.kind == Kind.IMPORT:
-        back, again = reverse("projects:list"), reverse("projects:import")
+        back = again = reverse("projects:import")
     elif job.department_id:
         back = reverse("unit_year:detail", args=[job.department.code, job.year])
         again = reverse(

@@ -48,6 +48,8 @@
           // A file is downloaded; an import's outcome is shown by the page itself.
           if (status.file) window.location.assign(status.file);
           else window.location.reload();
+        } else if (status.state === "failed" && box.dataset.import) {
+          window.location.reload(); // an import's problems, listed by the page
         } else if (status.state !== "failed") {
           window.setTimeout(poll, 1000);
         }
