@@ -97,3 +97,13 @@ def test_data_workbook_download(client, auditor):
     response = client.get(reverse("unit_year:data", args=["136001", 2024]))
     assert response.status_code == 200
     assert load_workbook(io.BytesIO(response.content)).sheetnames[0] == "项目"
+
+
+def test_the_upload_page_states_the_limits(client, finance):
+    from projects.importer import contract
+
+    client.force_login(finance)
+    html = client.get(URL).content.decode()
+    assert f"文件最大 {contract.MAX_FILE_BYTES // 2**20} MB" in html
+    assert f"每个工作表最多 {contract.MAX_ROWS} 行" in html
+    assert f"共最多 {contract.MAX_CELLS} 个非空单元格" in html

@@ -16,9 +16,17 @@ from departments.access import (
 from jobs.imports import IMPORT_DONE
 from jobs.services import import_by_job
 from projects.forms import ImportUploadForm
-from projects.importer import ImportRejected, import_apply, import_prepare
+from projects.importer import ImportRejected, contract, import_apply, import_prepare
 from projects.importer.findings import plan_findings
 
+# The limits the upload page states (projects/importer/contract.py).
+LIMITS = {
+    "megabytes": contract.MAX_FILE_BYTES // 2**20,
+    "rows": contract.MAX_ROWS,
+    "indicator_rows": contract.SHEET_ROWS[contract.INDICATOR_SHEET],
+    "columns": contract.MAX_COLUMNS,
+    "cells": contract.MAX_CELLS,
+}
 IMPORT_EXPIRED = "上传的文件已过期或不存在，请重新上传。"
 
 
@@ -34,7 +42,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     checked again on confirmation: nothing is written from a stale preview."""
     if not writable_departments(request.user).exists():
         raise PermissionDenied("只有财务人员和管理员可以导入")
-    context: dict = {"form": ImportUploadForm()}
+    context: dict = {"form": ImportUploadForm(), "limits": LIMITS}
     if request.method == "POST" and "token" in request.POST:
         return _import_confirm(request)
     if request.method == "POST":
