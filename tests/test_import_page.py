@@ -104,6 +104,6 @@ def test_the_upload_page_states_the_limits(client, finance):
 
     client.force_login(finance)
     html = client.get(URL).content.decode()
-    assert f"文件最大 {contract.MAX_FILE_BYTES // 2**20} MB" in html
+    assert f"文件最大 {contract.MAX_FILE_BYTES // 2**20} 兆字节" in html
     assert f"每个工作表最多 {contract.MAX_ROWS} 行" in html
     assert f"共最多 {contract.MAX_CELLS} 个非空单元格" in html
