@@ -111,10 +111,25 @@ def _signed_in(base: str, finance) -> User:
     return user
 
 
+def _finished(user: User, base: str, page) -> dict:
+    """The status of the job whose page `page` is, once it has ended (asked of `base`)."""
+    token = re.fullmatch(r".*/jobs/([0-9a-f-]{36})/", page.geturl()).group(1)
+    for _ in range(600):
+        status = json.loads(user.get(f"{base}/jobs/{token}/status").read())
+        if status["state"] in ("done", "failed"):
+            return {**status, "token": token}
+        time.sleep(0.2)
+    pytest.fail(f"job {token} did not end: {status}")
+
+
 def test_an_import_previewed_on_one_server_is_confirmed_on_the_other(two, finance):
+    """As a large unit's: the data workbook is made by a job (asked on one server, fetched
+    through the other) and the confirmation is a job whose outcome either server shows."""
     a, b = two
     user = _signed_in(a, finance)
-    data = user.get(f"{a}/departments/136001/2024/data.xlsx").read()
+    made = _finished(user, b, user.get(f"{a}/departments/136001/2024/data.xlsx"))
+    assert made["state"] == "done", made
+    data = user.get(f"{b}{made['file']}").read()
     workbook = load_workbook(io.BytesIO(data))
     sheet = workbook[PROJECT_SHEET]
     header = [cell.value for cell in sheet[1]]
@@ -130,8 +145,10 @@ def test_an_import_previewed_on_one_server_is_confirmed_on_the_other(two, financ
         .decode()
     )
     token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
-    done = user.post(f"{a}/projects/import/", {"token": token}).read().decode()
-    assert "导入完成" in done
+    confirmed = _finished(user, b, user.post(f"{a}/projects/import/", {"token": token}))
+    assert confirmed["state"] == "done", confirmed
+    page = user.get(f"{b}/jobs/{confirmed['token']}/").read().decode()
+    assert "导入完成" in page
     assert Project.objects.get(code=CODE).name == "两台服务器导入的名称"
 
 
@@ -149,13 +166,7 @@ def test_failed_logins_spread_over_both_servers_lock_the_name(two, finance):
 def test_a_booklet_job_started_on_one_server_is_downloaded_through_the_other(two, finance):
     a, b = two
     user = _signed_in(a, finance)
-    page = user.get(f"{a}/departments/136001/2024/booklet.pdf")
-    token = re.fullmatch(r".*/jobs/([0-9a-f-]{36})/", page.geturl()).group(1)
-    for _ in range(600):
-        status = json.loads(user.get(f"{b}/jobs/{token}/status").read())
-        if status["state"] in ("done", "failed"):
-            break
-        time.sleep(0.2)
+    status = _finished(user, b, user.get(f"{a}/departments/136001/2024/booklet.pdf"))
     assert status["state"] == "done", status
     assert user.get(f"{b}{status['file']}").read().startswith(b"%PDF")
     # Asked again on either server: the finished file, no second job.
