@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from departments.models import Department, DepartmentYear, Section, SectionIndicator
 from departments.services import confirmed_ratings_unchanged
 from indicators.models import FrameworkVersion
+from perfbudget.lib.bulk import bulk_update_with_history
 from perfbudget.lib.memory import collector_paused
 from projects.importer.check import STALE_UNIT_FILE, existing_projects, version_problems
 from projects.importer.contract import INDICATOR_SHEET, SECTION_INDICATOR_SHEET, SECTION_SHEET

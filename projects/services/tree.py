@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from indicators.models import Indicator, SecondaryCategory
 from indicators.values import parse_value
+from perfbudget.lib.bulk import bulk_update_with_history
 from projects.models import (
     MAX_INDICATORS_PER_PROJECT,
     TOO_MANY_INDICATORS,
