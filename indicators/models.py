@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -102,6 +102,22 @@ class Operator(models.TextChoices):
 BASIS_SUGGESTIONS = ["计划标准", "行业标准", "历史标准", "其他标准"]
 
 
+# A 绩效指标描述 longer than this makes a row taller than its column holds on a printed page:
+# the row's continued part would lose the column heads and the 一级/二级 labels.
+MAX_DESCRIPTION = 300
+
+
+def text_limit(limit: int) -> MaxLengthValidator:
+    """A long text's limit, with the reason in the message. (Not a max_length: the browser
+    would cut a longer pasted text without a word.)"""
+    return MaxLengthValidator(
+        limit,
+        message=(
+            f"过长（最多 {limit} 个字符，现为 %(show_value)d 个）：更长的内容打印时一行会超过一页"
+        ),
+    )
+
+
 class IndicatorQuerySet(models.QuerySet):
     def in_table_order(self) -> "IndicatorQuerySet":
         return self.select_related("category__primary").order_by(
@@ -123,7 +139,11 @@ class Indicator(models.Model):
     )
     order = models.PositiveIntegerField("序号", default=0)
     name = models.CharField("三级指标", max_length=200)
-    description = models.TextField("绩效指标描述", blank=True)
+    description = models.TextField(
+        "绩效指标描述",
+        blank=True,
+        validators=[text_limit(MAX_DESCRIPTION)],
+    )
     value_text = models.CharField("指标值", max_length=200, blank=True)
     operator = models.CharField("比较符", max_length=4, choices=Operator.choices, blank=True)
     value_number = models.DecimalField(

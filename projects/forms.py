@@ -2,7 +2,7 @@ from django import forms
 from django.db.models import Q
 
 from departments.models import FIRST_YEAR, LAST_YEAR
-from indicators.models import SecondaryCategory
+from indicators.models import MAX_DESCRIPTION, SecondaryCategory, text_limit
 from indicators.values import format_value, parse_value
 from perfbudget.lib.numbers import format_money, format_number
 from projects.importer import MAX_FILE_BYTES
@@ -140,7 +140,10 @@ class IndicatorRowForm(forms.Form):
     )
     name = forms.CharField(label="三级指标", max_length=200, required=False)
     description = forms.CharField(
-        label="绩效指标描述", required=False, widget=forms.Textarea(attrs={"rows": 1})
+        label="绩效指标描述",
+        required=False,
+        validators=[text_limit(MAX_DESCRIPTION)],
+        widget=forms.Textarea(attrs={"rows": 1}),
     )
     operator = forms.ChoiceField(label="比较", choices=OPERATOR_CHOICES, initial="≥")
     number = forms.DecimalField(

@@ -11,6 +11,7 @@ from indicators.models import (
     PrimaryCategory,
     SecondaryCategory,
     SelfEvaluation,
+    text_limit,
 )
 from perfbudget.lib.codes import code_validator
 from perfbudget.lib.grades import Reviewed
@@ -18,6 +19,8 @@ from perfbudget.lib.grades import Reviewed
 MONEY = {"max_digits": 20, "decimal_places": 6}
 # 三级 indicators of one project: real tables hold tens; this bounds every render of a table.
 MAX_INDICATORS_PER_PROJECT = 300
+# 预算规模及资金用途 and 年度绩效目标: each is one row of the printed form, which must fit a page.
+MAX_PROJECT_TEXT = 1000
 TOO_MANY_INDICATORS = "一个项目最多只能有 {limit} 条三级指标（本次为 {count} 条），请精简后再保存。"
 DEFAULT_MILESTONES = [3, 6, 10, 12]
 
@@ -106,8 +109,16 @@ class Project(Reviewed):
     budget_total = models.DecimalField("预算数", **MONEY)
     fiscal_funds = models.DecimalField("其中：财政资金", **MONEY)
     other_funds = models.DecimalField("其他资金", null=True, blank=True, **MONEY)
-    fund_use = models.TextField("预算规模及资金用途", blank=True)
-    target = models.TextField("年度绩效目标", blank=True)
+    fund_use = models.TextField(
+        "预算规模及资金用途",
+        blank=True,
+        validators=[text_limit(MAX_PROJECT_TEXT)],
+    )
+    target = models.TextField(
+        "年度绩效目标",
+        blank=True,
+        validators=[text_limit(MAX_PROJECT_TEXT)],
+    )
     framework = models.ForeignKey(
         FrameworkVersion, verbose_name="指标体系", on_delete=models.PROTECT, related_name="+"
     )

@@ -352,3 +352,75 @@ def test_a_workbook_missing_a_sheet_it_lists_is_refused_as_damaged(reference):
                 target.writestr(info, source.read(info.filename))
     with pytest.raises(ImportRejected, match="不是有效的 Excel 工作簿"):
         import_prepare(out.getvalue())
+
+
+# A row taller than a page cannot be printed as a form: its continued part lost the column
+# heads and the 一级/二级 labels. These lengths keep every row of a table well within a page.
+LONG_TEXTS = {"description": 300, "fund_use": 1000, "target": 1000}
+
+
+def test_the_text_limits_are_the_ones_the_forms_print_within_a_page():
+    from indicators.models import MAX_DESCRIPTION
+    from projects.models import MAX_PROJECT_TEXT
+
+    assert (MAX_DESCRIPTION, MAX_PROJECT_TEXT) == (300, 1000)
+
+
+@pytest.mark.parametrize("field", ["description", "fund_use", "target"])
+def test_a_text_too_long_to_print_is_refused_by_the_editor_and_nothing_saved(finance, field):
+    client = Client()
+    client.force_login(finance)
+    project = Project.objects.get(code=CODE)
+    rows = _rows(project)
+    fields = {}
+    if field == "description":
+        rows[0]["description"] = "说" * (LONG_TEXTS[field] + 1)
+    else:
+        fields[field] = "用" * (LONG_TEXTS[field] + 1)
+    before = (project.version, project.fund_use, project.target)
+    response = client.post(
+        reverse("projects:edit", args=[2024, CODE]), _post_data(project, rows, **fields)
+    )
+    assert response.status_code == 200
+    assert f"{LONG_TEXTS[field]} 个字符" in response.content.decode()
+    project.refresh_from_db()
+    assert (project.version, project.fund_use, project.target) == before
+    assert not Indicator.objects.filter(description__startswith="说说").exists()
+
+
+def test_a_text_at_its_limit_is_saved_by_the_editor(finance):
+    client = Client()
+    client.force_login(finance)
+    project = Project.objects.get(code=CODE)
+    rows = _rows(project)
+    rows[0]["description"] = "说" * LONG_TEXTS["description"]
+    data = _post_data(project, rows, fund_use="用" * 1000, target="目" * 1000)
+    assert client.post(reverse("projects:edit", args=[2024, CODE]), data).status_code == 302
+    project.refresh_from_db()
+    assert len(project.target) == 1000
+
+
+@pytest.mark.parametrize(
+    "sheet, header, limit",
+    [("指标", "绩效指标描述", 300), ("项目", "资金用途", 1000), ("项目", "绩效目标", 1000)],
+)
+def test_a_text_too_long_to_print_is_refused_by_the_importer_by_its_row(
+    reference, sheet, header, limit
+):
+    wb = load_workbook(io.BytesIO(_export()))
+    ws = wb[sheet]
+    column = [c.value for c in ws[1]].index(header) + 1
+    ws.cell(row=3, column=column, value="长" * (limit + 1))
+    with pytest.raises(ImportRejected) as rejected:
+        import_prepare(_bytes(wb))
+    assert f"工作表“{sheet}” 第3行" in str(rejected.value)
+    assert f"过长（最多 {limit} 个字符）" in str(rejected.value)
+
+
+def test_the_services_refuse_a_description_too_long_to_print(reference):
+    project = Project.objects.get(code=CODE)
+    rows = _tree_rows(2)
+    rows[0]["绩效指标描述"] = "说" * 301
+    with pytest.raises(ValidationError, match="300 个字符"):
+        project_tree_replace(project=project, rows=rows)
+    assert not Indicator.objects.filter(description__startswith="说说").exists()

@@ -7,6 +7,7 @@ from django.db.models import Q
 from departments.access import can_write
 from departments.models import FIRST_YEAR, GRADE_FIELDS, LAST_YEAR
 from departments.scales import parse_bound
+from indicators.models import MAX_DESCRIPTION
 from perfbudget.lib.numbers import format_money
 from projects.importer.contract import (
     DEPARTMENT_COLUMNS,
@@ -36,7 +37,7 @@ from projects.importer.plan import (
     SectionSpec,
 )
 from projects.importer.read import Sheet
-from projects.models import MAX_INDICATORS_PER_PROJECT, Project
+from projects.models import MAX_INDICATORS_PER_PROJECT, MAX_PROJECT_TEXT, Project
 
 
 def read_data_workbook(wb, problems: list[Problem], user) -> ImportPlan:
@@ -148,9 +149,9 @@ def read_projects(sheet: Sheet) -> list[ProjectSpec]:
             budget_total=sheet.money(row, cells, "预算数"),
             fiscal_funds=sheet.money(row, cells, "财政资金"),
             other_funds=sheet.money(row, cells, "其他资金", required=False),
-            fund_use=sheet.text(row, cells, "资金用途"),
+            fund_use=sheet.text(row, cells, "资金用途", max_length=MAX_PROJECT_TEXT),
             schedule={month: sheet.percent(row, cells, header) for month, header in months},
-            target=sheet.text(row, cells, "绩效目标"),
+            target=sheet.text(row, cells, "绩效目标", max_length=MAX_PROJECT_TEXT),
             framework_code=sheet.text(row, cells, "指标体系"),
             section_name=sheet.text(row, cells, "责任科室"),
             row=row,
@@ -202,7 +203,7 @@ def _read_indicators(sheet: Sheet) -> dict[tuple[int, str], list[IndicatorSpec]]
             primary=sheet.text(row, cells, "一级指标", required=True),
             secondary=sheet.text(row, cells, "二级指标", required=True),
             name=sheet.text(row, cells, "三级指标", required=True, max_length=200),
-            description=sheet.text(row, cells, "绩效指标描述"),
+            description=sheet.text(row, cells, "绩效指标描述", max_length=MAX_DESCRIPTION),
             value_text=sheet.text(row, cells, "指标值", max_length=200),
             basis=sheet.text(row, cells, "指标值确定依据", max_length=200),
             row=row,
