@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Border, Side
 
 from departments.models import DepartmentYear
 from indicators.models import Indicator, SecondaryCategory
@@ -424,3 +425,41 @@ def test_the_services_refuse_a_description_too_long_to_print(reference):
     with pytest.raises(ValidationError, match="300 个字符"):
         project_tree_replace(project=project, rows=rows)
     assert not Indicator.objects.filter(description__startswith="说说").exists()
+
+
+def test_formatted_empty_rows_and_columns_are_not_counted_against_the_limits(
+    reference, monkeypatch
+):
+    """A user who gives a range borders writes thousands of styled cells with no value (and a
+    dimension that covers them): the limits count the rows and cells that hold something."""
+    from openpyxl.styles import Border, Side
+
+    monkeypatch.setattr(read, "MAX_ROWS", 40)
+    monkeypatch.setattr(read, "SHEET_ROWS", {"指标": 80})
+    wb = load_workbook(io.BytesIO(_export()))
+    thin = Side(style="thin")
+    sheet = wb["项目"]
+    for row in sheet.iter_rows(
+        min_row=1, max_row=200, min_col=1, max_col=contract.MAX_COLUMNS + 20
+    ):
+        for cell in row:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    plan = import_prepare(_bytes(wb))
+    assert len(plan.projects) == 5
+
+
+def test_empty_cells_beyond_any_real_sheet_are_refused_before_openpyxl_reads_them(
+    reference, monkeypatch
+):
+    monkeypatch.setattr(read, "MAX_SHEET_ELEMENTS", 500)
+    opened = []
+    monkeypatch.setattr(read, "ExcelReader", lambda *a, **k: opened.append(1))
+    wb = Workbook()
+    wb.active["A1"] = "项目编码"
+    thin = Side(style="thin")
+    for row in wb.active.iter_rows(min_row=2, max_row=60, max_col=10):
+        for cell in row:
+            cell.border = Border(top=thin)
+    with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
+        import_prepare(_bytes(wb))
+    assert opened == []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
+from itertools import chain
 
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
@@ -57,9 +58,11 @@ class Sheet:
     def __init__(self, ws, problems: list[Problem], required: list[str], optional=()):
         self.title = ws.title
         self.problems = problems
-        # Read-only sheets fill gaps with empty cells that know no position: count it here.
-        rows = enumerate(ws.rows, 1)
-        _, header_cells = next(rows, (1, ()))
+        # The rows that hold a value, with their numbers as the spreadsheet shows them.
+        rows = iter(ws.rows)
+        number, header_cells = next(rows, (1, ()))
+        if number != 1:  # no header row: every column is missing
+            rows, header_cells = chain([(number, header_cells)], rows), ()
         self.columns: dict[str, int] = {}
         for column, cell in enumerate(header_cells, 1):
             header = cell_text(cell.value)
@@ -181,13 +184,17 @@ def _finite(raw, text: str) -> Decimal:
 
 @dataclass(frozen=True)
 class WalkedSheet:
-    """A sheet as the walk within the limits read it: its rows of cells, from row 1."""
+    """A sheet as the walk within the limits read it: the rows that hold a value, each with
+    its number (from 1) and its cells (from column A)."""
 
     title: str
-    rows: list[tuple]
+    rows: list[tuple[int, tuple]]
 
     def first_value(self):
-        return self.rows[0][0].value if self.rows and self.rows[0] else None
+        """The value of A1."""
+        if not self.rows or self.rows[0][0] != 1 or not self.rows[0][1]:
+            return None
+        return self.rows[0][1][0].value
 
 
 class WalkedWorkbook:
@@ -246,7 +253,16 @@ def _too_many_cells() -> str:
 # A row's or a cell's start tag (any namespace prefix), with a cell's column letters when it
 # states them. Text cannot hold a "<" (XML escapes it); a comment or CDATA that looks like a
 # tag only counts more, never less.
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:(row)|c)(?=[\s/>])(?:(?=[^>]*?\sr=[\"']([A-Z]+)))?")
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:(row)|c)(?=[\s/>])"
+    rb"(?:(?=[^>]*?\sr=[\"']([A-Z]+)))?"  # a cell's column, when it states one
+    # An empty cell: a format and no value, <c r="B7" s="3"/> or <c r="B7" s="3"></c> (a cell
+    # whose end falls in the next chunk counts as one with a value: more, never less).
+    rb"(?:(?=[^>]*(/>|>\s*</(?:[A-Za-z_][\w.-]*:)?c>)))?"
+)
+# Row and cell elements of the whole workbook, empty ones included (a formatted range): the
+# limits count what holds a value; this bounds what openpyxl walks past.
+MAX_SHEET_ELEMENTS = 1_000_000
 CHUNK = 1 << 20
 
 
@@ -287,34 +303,38 @@ def _count_parts(archive: zipfile.ZipFile) -> None:
     than the cells allowed). openpyxl, even read-only, parses a whole row before anyone can
     look at it, a whole sheet to learn its size when the file does not state it, and the
     formats, strings and names whole when it opens the file; after this count all are short."""
-    cells = 0
+    counts = [0, 0]  # cells with a value, row and cell elements
     for name in archive.namelist():
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
             with archive.open(name) as source:
-                cells = _count_sheet(source, cells)
+                _count_sheet(source, counts)
         elif name.endswith((".xml", ".rels", ".vml")):
             shared = name.rsplit("/", 1)[-1].lower() == "sharedstrings.xml"
             with archive.open(name) as source:
                 _count_elements(source, _SHARED_STRING if shared else _ELEMENT)
 
 
-def _count_sheet(source, cells: int) -> int:
-    """Count a sheet's rows and cells; the cells of the workbook so far, with this sheet's."""
+def _count_sheet(source, counts: list[int]) -> None:
+    """Count a sheet's rows and cells that hold a value (a row counts with its first such
+    cell), and every row and cell element; `counts` holds the workbook's cells with a value
+    and its elements so far, this sheet's added."""
     row_limit = max(MAX_ROWS, *SHEET_ROWS.values())
     widest = get_column_letter(MAX_COLUMNS).encode()
-    rows = 0
+    rows, row_counted = 0, True
     for text in _texts(source):
         for match in _TAG.finditer(text):
+            counts[1] += 1
             if match[1]:
-                rows += 1
-            else:
-                cells += 1
+                row_counted = False
+            elif not match[3]:  # a cell with a value
+                counts[0] += 1
+                if not row_counted:
+                    rows, row_counted = rows + 1, True
                 column = match[2]
                 if column and (len(column), column) > (len(widest), widest):
                     rows = row_limit + 1
-            if rows > row_limit or cells > MAX_CELLS:
+            if rows > row_limit or counts[0] > MAX_CELLS or counts[1] > MAX_SHEET_ELEMENTS:
                 raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
-    return cells
 
 
 def _count_elements(source, pattern: re.Pattern) -> None:
@@ -352,21 +372,23 @@ def _walk_within_limits(wb) -> tuple[list[WalkedSheet], list[Problem]]:
     cells_seen = 0
     for ws in wb.worksheets:
         limit = SHEET_ROWS.get(ws.title, MAX_ROWS)
-        # The sheet's own claim first (cheap), then the rows as they really are.
-        if (ws.max_row or 0) > limit or (ws.max_column or 0) > MAX_COLUMNS:
-            return sheets, [*problems, _too_many(ws.title, limit)]
-        # Then forget the claim: a streamed sheet stops at the rows its dimension states, and a
-        # file whose dimension understates its rows would lose the rest without a word.
+        # The sheet's dimension is not read: it may cover a formatted range that holds nothing,
+        # or understate the rows (a streamed sheet stops where it says, and a file whose
+        # dimension is too small would lose the rest without a word). The rows are counted as
+        # they are, those that hold a value (their elements were counted before, all of them).
         ws.reset_dimensions()
-        rows = []
+        rows, filled = [], 0
         for number, row in enumerate(ws.iter_rows(min_row=1), 1):
-            if number > limit:
-                return sheets, [*problems, _too_many(ws.title, limit)]
             decoded = None  # the row's cells, where one held Excel's escapes
+            counted = False
             for index, cell in enumerate(row):
                 value = cell.value
                 if value is None:
                     continue
+                if not counted:
+                    filled, counted = filled + 1, True
+                    if filled > limit:
+                        return sheets, [*problems, _too_many(ws.title, limit)]
                 cells_seen += 1
                 if cell.column > MAX_COLUMNS or cells_seen > MAX_CELLS:
                     return sheets, [*problems, _too_many(ws.title, limit)]
@@ -385,7 +407,8 @@ def _walk_within_limits(wb) -> tuple[list[WalkedSheet], list[Problem]]:
                 if problem:
                     where = f"{get_column_letter(cell.column)}列"
                     problems.append(Problem(ws.title, number, where, problem))
-            rows.append(tuple(decoded) if decoded else row)
+            if counted:  # a row with no value (a formatted range) is not kept
+                rows.append((number, tuple(decoded) if decoded else row))
         sheets.append(WalkedSheet(ws.title, rows))
     return sheets, problems
 
