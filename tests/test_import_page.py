@@ -100,10 +100,21 @@ def test_data_workbook_download(client, auditor):
 
 
 def test_the_upload_page_states_the_limits(client, finance):
+    """On the empty page, and beside the problems of a refused file (at upload and at a
+    confirmation refused because the project changed since the preview)."""
     from projects.importer import contract
 
     client.force_login(finance)
-    html = client.get(URL).content.decode()
-    assert f"文件最大 {contract.MAX_FILE_BYTES // 2**20} 兆字节" in html
-    assert f"每个工作表最多 {contract.MAX_ROWS} 行" in html
-    assert f"共最多 {contract.MAX_CELLS} 个非空单元格" in html
+    token = _upload(client, _edited(K2="预览之后")).context["token"]
+    Project.objects.filter(code="13081123P000182100018").update(version=99)
+    pages = {
+        "empty": client.get(URL),
+        "refused upload": _upload(client, _edited(H3="abc")),
+        "refused confirmation": client.post(URL, {"token": token}),
+    }
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert f"文件最大 {contract.MAX_FILE_BYTES // 2**20} 兆字节" in html, name
+        assert f"每个工作表最多 {contract.MAX_ROWS} 行" in html, name
+        assert f"共最多 {contract.MAX_CELLS} 个非空单元格" in html, name
+    assert "未导入任何数据" in pages["refused confirmation"].content.decode()

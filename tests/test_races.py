@@ -227,3 +227,43 @@ def test_two_booklet_requests_at_once_start_one_job(live_server, reference, audi
         statuses = _together(get, get)
         assert set(statuses) <= {200, 302}, statuses
         assert Job.objects.count() == 1
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["in the request", "by a job"])
+def test_one_preview_confirmed_twice_at_once_is_imported_once(
+    live_server, reference, finance, settings, large
+):
+    """Two tabs (or a double click) confirming one preview at the same moment: one takes it,
+    the other is told the upload is gone; one import, one job at most."""
+    import io
+
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    from jobs.models import Job
+    from projects.documents.data_workbook import data_workbook
+
+    settings.JOB_MIN_TABLES, settings.JOB_BACKEND = (1 if large else 1000), "inline"
+    page, clerk = Client(), Browser(live_server.url, finance)
+    page.force_login(finance)
+    for n in range(5):
+        wb = load_workbook(io.BytesIO(data_workbook(DepartmentYear.objects.get(year=2024))))
+        wb["项目"]["K2"] = f"第{n}次导入的用途"
+        upload = io.BytesIO()
+        wb.save(upload)
+        upload.seek(0)
+        upload.name = "t.xlsx"
+        token = page.post("/projects/import/", {"file": upload}).context["token"]
+        imports = Project.history.filter(code=CODE).count()
+        jobs = Job.objects.count()
+        answers = _together(
+            lambda t=token: clerk._send("/projects/import/", {"token": t}),
+            lambda t=token: clerk._send("/projects/import/", {"token": t}),
+        )
+        places = [(answer.status, answer.headers.get("Location")) for answer in answers]
+        # One is told the upload is gone; the other imports (the list, or the job's page).
+        assert sorted(places).count((302, "/projects/import/")) == 1, places
+        assert all(status == 302 for status, _ in places), places
+        assert Project.history.filter(code=CODE).count() == imports + 1
+        assert Job.objects.count() == jobs + (1 if large else 0)
+        assert Project.objects.get(code=CODE).fund_use == f"第{n}次导入的用途"

@@ -42,7 +42,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     checked again on confirmation: nothing is written from a stale preview."""
     if not writable_departments(request.user).exists():
         raise PermissionDenied("只有财务人员和管理员可以导入")
-    context: dict = {"form": ImportUploadForm(), "limits": LIMITS}
+    context: dict = {}
     if request.method == "POST" and "token" in request.POST:
         return _import_confirm(request)
     if request.method == "POST":
@@ -65,41 +65,39 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 context.update(
                     plan=plan,
                     token=token,
-                    filename=form.cleaned_data["file"].name,
+                    filename=name,
                     plan_findings=plan_findings(plan),
                 )
-    return render(request, "projects/import.html", context)
+    return _page(request, context)
 
 
 def _import_confirm(request: HttpRequest) -> HttpResponse:
+    """A preview is confirmed once: the first confirmation takes it out of the cache (one
+    atomic delete), so two at once (two tabs, a double click) import it once."""
     key = _upload_key(request)
     stored = cache.get(key)
-    if stored is None or not secrets.compare_digest(
-        stored[0].encode(), request.POST["token"].encode()
+    if (
+        stored is None
+        or not secrets.compare_digest(stored[0].encode(), request.POST["token"].encode())
+        or not cache.delete(key)
     ):
         messages.error(request, IMPORT_EXPIRED)
         return redirect("projects:import")
     _, data, year, seen, name, large = stored
     if large:
-        cache.delete(key)
         job = import_by_job(user=request.user, data=data, year=year, seen=seen, filename=name)
         return redirect("jobs:detail", job.token)
     try:
         plan = import_prepare(data, user=request.user, default_year=year, seen=seen)
-    except ImportRejected as rejected:
-        return render(
-            request,
-            "projects/import.html",
-            {"form": ImportUploadForm(), "problems": rejected.problems},
-        )
-    try:
         import_apply(plan, user=request.user)
     except ImportRejected as rejected:
-        return render(
-            request,
-            "projects/import.html",
-            {"form": ImportUploadForm(), "problems": rejected.problems},
-        )
-    cache.delete(key)
+        return _page(request, {"problems": rejected.problems})
     messages.success(request, IMPORT_DONE.format(summary=plan.summary))
     return redirect("projects:list")
+
+
+def _page(request: HttpRequest, context: dict) -> HttpResponse:
+    """The upload page: its form and the limits it states, with what else there is to show."""
+    return render(
+        request, "projects/import.html", {"form": ImportUploadForm(), "limits": LIMITS, **context}
+    )
