@@ -67,6 +67,11 @@ class Job(models.Model):
         return f"{self.get_kind_display()} {self.year}年"
 
     @property
+    def makes_file(self) -> bool:
+        """Whether the job draws a file (an import writes records and makes none)."""
+        return self.kind != Kind.IMPORT
+
+    @property
     def extension(self) -> str:
         """The file's kind: pdf, xlsx, docx (booklet_pdf …, data_xlsx) or zip (year_zip)."""
         return self.kind.rsplit("_", 1)[-1]

@@ -134,6 +134,6 @@ def file_ready(job: Job | None) -> bool:
     return (
         job is not None
         and job.state == State.DONE
-        and bool(job.file)  # an import makes no file
+        and job.makes_file
         and storages["jobs"].exists(job.file)
     )

@@ -48,16 +48,15 @@ IMPORT_STEPS = ("正在检查文件", "检查通过，正在写入")
 
 
 def _status(job: Job) -> dict:
-    importing = job.kind == Kind.IMPORT
     label = job.get_state_display()
-    if importing and job.state == State.RUNNING:
+    if not job.makes_file and job.state == State.RUNNING:
         label = IMPORT_STEPS[min(job.done, 1)]
-    has_file = job.state == State.DONE and not importing
+    has_file = job.state == State.DONE and job.makes_file
     return {
         "state": job.state,
         "state_label": label,
         "done": job.done,
-        "total": 0 if importing else job.total,  # steps, not tables: no count shown
+        "total": job.total if job.makes_file else 0,  # an import's steps: no count shown
         "percent": job.percent,
         "error": job.error,
         "file": reverse("jobs:file", args=[job.token]) if has_file else "",
@@ -69,7 +68,7 @@ def job_detail(request: HttpRequest, token) -> HttpResponse:
     job = get_job(request.user, token)
     back = reverse("home")
     again = None  # where the same file is asked for again, as it is now
-    if job.kind == Kind.IMPORT:
+    if not job.makes_file:
         back = again = reverse("projects:import")
     elif job.department_id:
         back = reverse("unit_year:detail", args=[job.department.code, job.year])
@@ -77,19 +76,15 @@ def job_detail(request: HttpRequest, token) -> HttpResponse:
             AGAIN.get(job.kind, f"unit_year:booklet_{job.extension}"),
             args=[job.department.code, job.year],
         )
-    # A file cleared after JOB_KEEP_DAYS (an import makes none).
-    gone = job.state == State.DONE and job.kind != Kind.IMPORT and not file_ready(job)
+    drawn = job.state == State.DONE and job.makes_file
+    gone = drawn and not file_ready(job)  # cleared after JOB_KEEP_DAYS
     context = {
         "job": job,
-        "is_import": job.kind == Kind.IMPORT,
         "status": _status(job),
         "back": back,
         "again": again,
         "gone": gone,
-        "outdated": job.state == State.DONE
-        and job.kind != Kind.IMPORT
-        and not gone
-        and not is_current(job, request.user),
+        "outdated": drawn and not gone and not is_current(job, request.user),
     }
     return render(request, "jobs/job.html", context)
 
@@ -103,7 +98,7 @@ def job_status(request: HttpRequest, token) -> JsonResponse:
 def job_file(request: HttpRequest, token) -> HttpResponse:
     job = get_job(request.user, token)
     if not file_ready(job):
-        if job.state == State.DONE and job.kind != Kind.IMPORT:
+        if job.state == State.DONE and job.makes_file:
             messages.info(request, FILE_GONE)
         return redirect("jobs:detail", job.token)
     return serve_file(request, job)
