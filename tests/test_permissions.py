@@ -220,3 +220,55 @@ def test_no_write_by_get(client, request, finance, name):
     assert response.status_code == 405 and "POST" in response["Allow"]
     # A page in Chinese that says why, not an empty answer.
     assert "无法直接打开这个地址" in response.content.decode()
+
+
+ONLY = {r: 404 for r in ROLES} | {"anonymous": 302}
+
+
+def _job_of(request, kind: str, requester: str, **fields):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from jobs.models import Job, State
+
+    if kind != "import":
+        fields["file"] = storages["jobs"].save(f"jobs/perm.{kind}", ContentFile(b"x"))
+    return Job.objects.create(
+        kind=kind,
+        year=2024,
+        requested_by=request.getfixturevalue(requester),
+        stamp=f"permissions-{kind}",
+        filename=f"perm.{kind}",
+        state=State.DONE,
+        **fields,
+    )
+
+
+# Each kind of job, by who may see it: a unit's files everyone of the unit; a year's zip and an
+# import their requester alone (here finance; an import job makes no file: its file address
+# leads back to its page).
+JOB_KINDS = {
+    "booklet_pdf": (True, "auditor", READ, READ),
+    "data_xlsx": (True, "auditor", READ, READ),
+    "year_zip": (False, "finance", ONLY | {"finance": 200}, ONLY | {"finance": 200}),
+    "import": (False, "finance", ONLY | {"finance": 200}, ONLY | {"finance": 302}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(JOB_KINDS))
+@pytest.mark.parametrize("role", ROLES)
+def test_every_kind_of_job_is_seen_by_whom_it_belongs_to(client, request, reference, kind, role):
+    of_unit, requester, pages, file = JOB_KINDS[kind]
+    fields = {"department": reference.department} if of_unit else {}
+    if kind == "year_zip":
+        fields["units"] = [reference.department_id]
+    job = _job_of(request, kind, requester, **fields)
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    for name in ("detail", "status"):
+        response = client.get(reverse(f"jobs:{name}", args=[job.token]))
+        assert response.status_code == pages[role], (kind, name, role)
+    response = client.get(reverse("jobs:file", args=[job.token]))
+    assert response.status_code == file[role], (kind, "file", role)
+    if response.status_code == 404:
+        assert "perm." not in response.content.decode()
