@@ -125,3 +125,30 @@ def test_a_change_under_a_project_written_without_history_changes_the_stamp(refe
     before = unit_year_stamp(reference).key
     _save(Indicator.objects.get(project=bulk), value_text="≥3个")
     assert unit_year_stamp(reference).key != before
+
+
+def test_the_data_workbook_is_named_by_the_stamp_and_the_unit_years_version(
+    client, auditor, reference
+):
+    """A re-download or a 304 of the data workbook builds no sheet; every change the stamp
+    sees makes a new file, and so does the unit-year's version alone (the workbook shows it;
+    an import bumps it without a history row)."""
+    from projects.documents import data_workbook
+
+    url = reverse("unit_year:data", args=["136001", 2024])
+    client.force_login(auditor)
+    first = client.get(url)
+    assert first.status_code == 200
+    with mock.patch.object(data_workbook, "_unit_sheets") as sheets:
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(url, headers={"if-none-match": first["ETag"]})
+        repeated = client.get(url)
+    sheets.assert_not_called()
+    assert len(queries.captured_queries) <= 10  # as the booklet's: no project read
+    assert again.status_code == 304 and repeated.content == first.content
+    CHANGES["indicator value"](reference)
+    changed = client.get(url)
+    assert changed["ETag"] != first["ETag"] and changed.content != first.content
+    DepartmentYear.objects.filter(pk=reference.pk).update(version=F("version") + 1)
+    bumped = client.get(url)
+    assert bumped["ETag"] != changed["ETag"] and bumped.content != changed.content

@@ -105,13 +105,13 @@ def cached_file(key: str, render: Callable[[], bytes]) -> tuple[bytes, float]:
 def cached_download(
     request: HttpRequest,
     *,
-    kind: str,
-    content_key: str,
+    key: str,
     render: Callable[[], bytes],
     filename: str,
     content_type: str,
 ) -> HttpResponse:
-    key = fingerprint(kind, content_key)
+    """The file named by `key` (a `fingerprint` of what it shows): a 304 when the browser has
+    it, from the download cache, or rendered now and kept."""
     etag = quote_etag(key)
     if browser_has(request, key):
         return not_modified(key)

@@ -124,8 +124,7 @@ def _unit_sheets(department_year: DepartmentYear) -> list[DataSheet]:
 
 
 def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
-    """Everything the unit-year's data workbook holds, sheet by sheet: the content its cache key
-    is derived from and the workbook is drawn from."""
+    """Everything the unit-year's data workbook holds, sheet by sheet."""
     department, year = department_year.department, department_year.year
     milestones = BudgetYear.milestones_of(year)
     milestone_headers = [BudgetYear.milestone_label(m) for m in milestones]
@@ -141,12 +140,10 @@ def data_workbook_sheets(department_year: DepartmentYear) -> list[DataSheet]:
     ]
 
 
-def content_key(sheets: list[DataSheet]) -> str:
-    return repr(sheets)
-
-
-def data_workbook(department_year: DepartmentYear, sheets: list[DataSheet] | None = None) -> bytes:
-    sheets = sheets if sheets is not None else data_workbook_sheets(department_year)
+def data_workbook(department_year: DepartmentYear) -> bytes:
     return list_workbook(
-        [ListSheet(s.title, [_column(h) for h in s.headers], s.rows) for s in sheets]
+        [
+            ListSheet(s.title, [_column(h) for h in s.headers], s.rows)
+            for s in data_workbook_sheets(department_year)
+        ]
     )

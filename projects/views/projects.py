@@ -14,7 +14,7 @@ from departments.access import (
     writable_departments,
 )
 from indicators.checks import review_aid
-from perfbudget.lib.downloads import DOCX, PDF, XLSX, cached_download
+from perfbudget.lib.downloads import CONTENT_TYPES, cached_download, fingerprint
 from perfbudget.lib.grades import Grade
 from projects import history, workflow
 from projects.access import get_project, get_rw_project
@@ -78,29 +78,24 @@ def _table_for(request: HttpRequest, year: int, code: str) -> TargetTable:
     return build_target_table(project, BudgetYear.milestones_of(project.year))
 
 
-# The 绩效目标表's downloads: how each format is drawn, its content type, and what its file
-# holds beyond the table (the form workbook's 元数据 sheet).
+# The 绩效目标表's downloads: how each format is drawn, and what its file holds beyond the
+# table (the form workbook's 元数据 sheet).
 TABLE_FORMATS = {
-    "pdf": (lambda table: pdf.table_pdf(table), PDF, lambda table: ""),
-    "xlsx": (
-        lambda table: xlsx.table_workbook(table),
-        XLSX,
-        lambda table: repr(xlsx.table_meta(table)),
-    ),
-    "docx": (lambda table: docx.table_docx(table), DOCX, lambda table: ""),
+    "pdf": (lambda table: pdf.table_pdf(table), lambda table: ""),
+    "xlsx": (lambda table: xlsx.table_workbook(table), lambda table: repr(xlsx.table_meta(table))),
+    "docx": (lambda table: docx.table_docx(table), lambda table: ""),
 }
 
 
 def download_table(request: HttpRequest, year: int, code: str, kind: str) -> HttpResponse:
     table = _table_for(request, year, code)
-    draw, content_type, extra = TABLE_FORMATS[kind]
+    draw, extra = TABLE_FORMATS[kind]
     return cached_download(
         request,
-        kind=f"table.{kind}",
-        content_key=table.content_key() + extra(table),
+        key=fingerprint(f"table.{kind}", table.content_key() + extra(table)),
         render=lambda: draw(table),
         filename=f"{table.heading}.{kind}",
-        content_type=content_type,
+        content_type=CONTENT_TYPES[kind],
     )
 
 

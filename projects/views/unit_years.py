@@ -31,8 +31,7 @@ from projects.documents.booklet import (
     data_workbook_key,
     department_tables,
 )
-from projects.documents.data_workbook import content_key as data_content_key
-from projects.documents.data_workbook import data_workbook, data_workbook_sheets
+from projects.documents.data_workbook import data_workbook
 from projects.documents.part_one import build_part_one
 from projects.documents.stamp import unit_year_stamp
 from projects.models import Project
@@ -57,8 +56,7 @@ def download_booklet(request: HttpRequest, code: str, year: int, kind: str) -> H
     draw = DRAWERS[kind]
     return cached_download(
         request,
-        kind=f"booklet.{kind}",  # named as `booklet_key` names it
-        content_key=stamp.key,
+        key=booklet_key(stamp.key, kind),
         render=lambda: draw(build_part_one(department_year), department_tables(department_year)),
         filename=f"{department_year.title}.{kind}",
         content_type=CONTENT_TYPES[kind],
@@ -91,19 +89,18 @@ def _by_job(request, department_year, kind: str, key: str, filename: str) -> Htt
 
 
 def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """The unit-year's data workbook: a large unit's by a background job, as its booklet."""
+    """The unit-year's data workbook, named by the unit-year's stamp as its booklet is (a
+    re-download or a 304 builds no sheet); a large unit's by a background job."""
     department_year, _ = get_department_year(request.user, code, year)
     filename = f"{department_year.department.code}-{year}-数据工作簿.xlsx"
     stamp = unit_year_stamp(department_year)
+    key = data_workbook_key(stamp.key, department_year.version)
     if stamp.tables >= settings.JOB_MIN_TABLES:
-        key = data_workbook_key(stamp.key, department_year.version)
         return _by_job(request, department_year, Kind.DATA_XLSX, key, filename)
-    sheets = data_workbook_sheets(department_year)
     return cached_download(
         request,
-        kind="data.xlsx",
-        content_key=data_content_key(sheets),
-        render=lambda: data_workbook(department_year, sheets),
+        key=key,
+        render=lambda: data_workbook(department_year),
         filename=filename,
         content_type=XLSX,
     )
