@@ -311,7 +311,10 @@ def _count_parts(archive: zipfile.ZipFile) -> None:
         elif name.endswith((".xml", ".rels", ".vml")):
             shared = name.rsplit("/", 1)[-1].lower() == "sharedstrings.xml"
             with archive.open(name) as source:
-                _count_elements(source, _SHARED_STRING if shared else _ELEMENT)
+                if shared:
+                    _count_elements(source, _SHARED_STRING, MAX_SHARED_STRINGS)
+                else:
+                    _count_elements(source, _ELEMENT, MAX_PART_ELEMENTS)
 
 
 def _count_sheet(source, counts: list[int]) -> None:
@@ -337,9 +340,8 @@ def _count_sheet(source, counts: list[int]) -> None:
                 raise ImportRejected([Problem("文件", None, None, _too_many_cells())])
 
 
-def _count_elements(source, pattern: re.Pattern) -> None:
+def _count_elements(source, pattern: re.Pattern, limit: int) -> None:
     """Refuse a part with more elements (or shared strings) than a real workbook holds."""
-    limit = MAX_SHARED_STRINGS if pattern is _SHARED_STRING else MAX_PART_ELEMENTS
     count = 0
     for text in _texts(source):
         count += sum(1 for _ in pattern.finditer(text))
@@ -392,10 +394,12 @@ def _walk_within_limits(wb) -> tuple[list[WalkedSheet], list[Problem]]:
                 cells_seen += 1
                 if cell.column > MAX_COLUMNS or cells_seen > MAX_CELLS:
                     return sheets, [*problems, _too_many(ws.title, limit)]
-                if isinstance(value, str) and "_x" in value and unescape(value) != value:
-                    value = unescape(value)
-                    decoded = decoded or list(row)
-                    decoded[index] = _with_value(cell, value)
+                if isinstance(value, str) and "_x" in value:
+                    text = unescape(value)
+                    if text != value:
+                        value = text
+                        decoded = decoded or list(row)
+                        decoded[index] = _with_value(cell, value)
                 problem = None
                 if cell.data_type == "f" or type(value).__name__ in (
                     "ArrayFormula",
