@@ -104,6 +104,12 @@ def job_file(request: HttpRequest, token) -> HttpResponse:
     return serve_file(request, job)
 
 
+def to_job_page(job: Job) -> HttpResponse:
+    """The job's page, asked for by the click that started it: its file downloads as soon as
+    it is ready, even when that is before the page opens (?start=1)."""
+    return redirect(reverse("jobs:detail", args=[job.token]) + "?start=1")
+
+
 def serve_file(request: HttpRequest, job: Job) -> HttpResponse:
     """The job's file, with the ETag of its content (a 304 when the browser has it)."""
     if browser_has(request, job.stamp):
@@ -137,4 +143,4 @@ def year_zip(request: HttpRequest) -> HttpResponse:
         stamp=stamp,
         filename=f"{year}年部门预算绩效目标（{len(units)}个单位）.zip",
     )
-    return redirect("jobs:detail", job.token)
+    return to_job_page(job)

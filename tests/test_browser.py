@@ -394,3 +394,41 @@ def test_a_schedule_finding_links_to_its_own_milestone(live_server, browser_page
     expect(finding).to_have_count(1)
     finding.locator(".where-link").click()
     assert page.evaluate("document.activeElement.name") == "schedule_12"
+
+
+def test_a_job_done_before_its_page_opens_still_downloads_its_file(
+    live_server, browser_page, clerk, settings
+):
+    """A large unit's file is a job; when the job is done by the time its page opens (a fast
+    worker), the download starts as it would have after the bar; a later visit to the page
+    does not download again."""
+    settings.JOB_MIN_TABLES, settings.JOB_BACKEND = 1, "inline"
+    page = browser_page
+    _login(page, live_server, "clerk")
+    from jobs.models import Job, Kind, State
+
+    # A job finished between the redirect and the page: as a worker quicker than the request.
+    job = Job.objects.create(
+        kind=Kind.DATA_XLSX,
+        department=clerk.memberships.first().department,
+        year=2024,
+        requested_by=clerk,
+        stamp="browser",
+        filename="数据工作簿.xlsx",
+        state=State.RUNNING,
+    )
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    job.file = storages["jobs"].save("jobs/browser.xlsx", ContentFile(b"PK\x03\x04"))
+    job.state = State.DONE
+    job.save()
+    with page.expect_download(timeout=15000) as download:
+        page.goto(f"{live_server.url}/jobs/{job.token}/?start=1", wait_until="commit")
+    assert download.value.suggested_filename == "数据工作簿.xlsx"
+    assert "start" not in page.url  # reloading or going back here downloads nothing again
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))
+    page.goto(f"{live_server.url}/jobs/{job.token}/")
+    page.wait_for_timeout(1500)
+    assert downloads == []

@@ -51,7 +51,7 @@ def test_a_killed_job_process_is_run_again_and_nothing_half_written_is_kept(
             client.force_login(auditor)
             response = client.get(reverse("unit_year:booklet_pdf", args=["136001", 2024]))
             job = Job.objects.get()
-            assert response["Location"] == reverse("jobs:detail", args=[job.token])
+            assert response["Location"] == reverse("jobs:detail", args=[job.token]) + "?start=1"
             _wait(job, lambda j: j.state == State.RUNNING)
             horses = servers.children(worker.pid)
             assert len(horses) == 1, horses

@@ -127,7 +127,7 @@ def test_a_failed_job_says_why_and_the_next_click_starts_again(client, auditor, 
         failed = client.get(BOOKLET)
     job = _job()
     assert failed.status_code == 302
-    assert failed["Location"] == reverse("jobs:detail", args=[job.token])
+    assert failed["Location"] == reverse("jobs:detail", args=[job.token]) + "?start=1"
     assert job.state == State.FAILED and job.error == work.BROKEN and not job.file
     page = client.get(failed["Location"]).content.decode()
     assert "未能完成" in page and work.BROKEN in page and "boom" not in page
@@ -161,7 +161,7 @@ def test_a_years_zip_holds_every_readable_unit_and_belongs_to_its_requester(
     client.force_login(auditor)
     response = client.post(reverse("jobs:year_zip"), {"year": "2024"})
     job = Job.objects.get(kind=Kind.YEAR_ZIP)
-    assert response["Location"] == reverse("jobs:detail", args=[job.token])
+    assert response["Location"] == reverse("jobs:detail", args=[job.token]) + "?start=1"
     assert (job.state, job.done, job.total) == (State.DONE, 2, 2)
     assert _zip_names(client, job) == [
         f"136001{reference.title}.pdf",

@@ -113,7 +113,7 @@ def _signed_in(base: str, finance) -> User:
 
 def _finished(user: User, base: str, page) -> dict:
     """The status of the job whose page `page` is, once it has ended (asked of `base`)."""
-    token = re.fullmatch(r".*/jobs/([0-9a-f-]{36})/", page.geturl()).group(1)
+    token = re.fullmatch(r".*/jobs/([0-9a-f-]{36})/(?:\?start=1)?", page.geturl()).group(1)
     for _ in range(600):
         status = json.loads(user.get(f"{base}/jobs/{token}/status").read())
         if status["state"] in ("done", "failed"):

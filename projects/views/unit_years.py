@@ -15,7 +15,7 @@ from departments.access import (
 )
 from jobs.models import Kind, State
 from jobs.services import job_for
-from jobs.views import serve_file
+from jobs.views import serve_file, to_job_page
 from perfbudget.lib.downloads import (
     CONTENT_TYPES,
     XLSX,
@@ -85,7 +85,7 @@ def _by_job(request, department_year, kind: str, key: str, filename: str) -> Htt
     )
     if job.state == State.DONE:
         return serve_file(request, job)
-    return redirect("jobs:detail", job.token)
+    return to_job_page(job)
 
 
 def download_data_workbook(request: HttpRequest, code: str, year: int) -> HttpResponse:

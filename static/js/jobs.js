@@ -62,5 +62,13 @@
       });
   }
 
-  if (box.dataset.state !== "done" && box.dataset.state !== "failed") poll();
+  // Opened by the click that asked for the file (?start=1): a job already done downloads now,
+  // once; the address loses the mark, so a reload or a later visit downloads nothing.
+  var started = new URLSearchParams(window.location.search).has("start");
+  if (started) window.history.replaceState(null, "", window.location.pathname);
+  if (box.dataset.state === "done" && started && !file.hidden && !box.dataset.import) {
+    window.location.assign(file.href);
+  } else if (box.dataset.state !== "done" && box.dataset.state !== "failed") {
+    poll();
+  }
 })();
