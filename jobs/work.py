@@ -23,7 +23,6 @@ from departments.models import DepartmentYear
 from jobs.imports import run_import
 from jobs.models import Job, Kind, State
 from perfbudget.lib.downloads import RenderTimeout, cached_file
-from projects.documents import pdf
 from projects.documents.booklet import DRAWERS, booklet_key, department_tables
 from projects.documents.data_workbook import data_workbook
 from projects.documents.part_one import build_part_one
@@ -137,7 +136,7 @@ def _year_zip(job: Job, progress: Progress) -> bytes:
 
             def render(unit=unit) -> bytes:
                 unit = DepartmentYear.objects.with_part_one(job.year).get(pk=unit.pk)
-                return pdf.booklet_pdf(build_part_one(unit), department_tables(unit))
+                return DRAWERS["pdf"](build_part_one(unit), department_tables(unit))
 
             data, _ = cached_file(booklet_key(unit_year_stamp(unit).key, "pdf"), render)
             archive.writestr(entry_name(f"{unit.department.code}{unit.title}"), data)

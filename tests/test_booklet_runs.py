@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 @pytest.fixture(autouse=True)
 def _in_runs(monkeypatch):
-    monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf, "RUNS_MIN_TABLES", 2)
     monkeypatch.setattr(pdf_runs, "RUN_TABLES", 2)
 
 
@@ -108,14 +108,49 @@ def test_a_booklet_in_runs_reads_as_the_booklet_laid_out_as_one_document(referen
     assert [t.splitlines()[-1] for t in texts[2:]] == [
         f"第 {n} 页 共 {total} 页" for n in range(1, total + 1)
     ]
-    # One embedded subset per face, not one per run.
-    fonts = {
-        str(font.get_object()["/BaseFont"])
-        for page in reader(runs).pages
-        for font in page["/Resources"]["/Font"].values()
-    }
-    assert len(fonts) == 2
+    # One embedded font program per face, not one per run (every run names its subset alike:
+    # the names say nothing; the programs embedded do), the page numbers' forms included.
+    assert len(_font_programs(runs)) == len(_font_programs(one)) == 2
     assert len(runs) <= 1.2 * len(one)
+    # Every page looks as the one-document booklet's: a subset missing a glyph prints a blank
+    # where the text (read from the fonts' Unicode maps) still reads right.
+    assert _pixels(runs) == _pixels(one)
+
+
+def _font_programs(data: bytes) -> set:
+    """The embedded font programs a file's pages and their forms draw with (object ids)."""
+    programs, seen = set(), set()
+
+    def visit(resources):
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            for descendant in font.get_object().get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in descriptor:
+                        programs.add(descriptor.raw_get(key).idnum)
+        for form in (resources.get("/XObject") or {}).values():
+            if form.idnum not in seen:
+                seen.add(form.idnum)
+                visit(form.get_object().get("/Resources"))
+
+    for page in reader(data).pages:
+        visit(page.get("/Resources"))
+    return programs
+
+
+def _pixels(data: bytes) -> list[bytes]:
+    """Every page rendered small in grey (poppler's pdftoppm), as bytes to compare."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "in.pdf").write_bytes(data)
+        subprocess.run(
+            ["pdftoppm", "-r", "40", "-gray", f"{folder}/in.pdf", f"{folder}/p"], check=True
+        )
+        return [page.read_bytes() for page in sorted(Path(folder).glob("p-*.pgm"))]
 
 
 def test_every_entry_of_the_contents_leads_to_its_page(reference):

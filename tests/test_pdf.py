@@ -282,11 +282,12 @@ def test_booklet_in_runs_on_several_cores_equals_the_single_layout(reference, mo
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     tables = department_tables(department_year)
     single = pdf.booklet_pdf(build_part_one(department_year), tables)
-    monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf, "RUNS_MIN_TABLES", 2)
     monkeypatch.setattr(pdf_runs, "RUN_TABLES", 2)
     monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
     # As in a job worker's process: the runs, then the cover and the page numbers, are laid out
-    # in forked processes (threads an earlier test left would keep them in this one).
+    # in processes forked from this one (threads an earlier test left would send them to the
+    # fork server instead; tests/test_booklet_runs.py pins that path).
     monkeypatch.setattr(pdf, "_single_threaded", lambda: True)
     from django.core.cache import cache
 
@@ -309,10 +310,10 @@ def test_a_booklet_past_its_time_limit_is_stopped_with_a_chinese_page(
     from departments.models import Role
 
     auditor = make_user("auditor-timeout", reference.department, Role.AUDITOR)
-    monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+    monkeypatch.setattr(pdf, "RUNS_MIN_TABLES", 2)
     monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
-    # As in a job worker's process: the layout is forked (threads an earlier test left in this
-    # process would keep it in-process, where no limit applies).
+    # As in a job worker's process: the layout is forked from this one (the fork server's
+    # workers, which threads an earlier test left would call on, are bound by the same limit).
     monkeypatch.setattr(pdf, "_single_threaded", lambda: True)
     settings.PDF_RENDER_TIMEOUT = 0
     client = Client(raise_request_exception=False)
@@ -386,7 +387,7 @@ def test_a_viewer_numbers_the_booklets_pages_as_they_are_printed(reference, monk
     from projects.documents.booklet import department_tables
 
     if parts == 2:
-        monkeypatch.setattr(pdf, "PARALLEL_MIN_TABLES", 2)
+        monkeypatch.setattr(pdf, "RUNS_MIN_TABLES", 2)
         monkeypatch.setattr(pdf.multiprocessing, "cpu_count", lambda: 2)
     cache.clear()
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)

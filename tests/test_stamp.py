@@ -9,10 +9,10 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from simple_history.utils import bulk_update_with_history
 
 from departments.models import DepartmentYear, Section, SectionIndicator
 from indicators.models import Indicator, SecondaryCategory
+from perfbudget.lib.bulk import bulk_update_with_history
 from projects.documents.stamp import unit_year_stamp
 from projects.models import BudgetYear, Project, ScheduleEntry
 from projects.views import unit_years

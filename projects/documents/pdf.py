@@ -37,7 +37,7 @@ STYLESHEETS = ("css/form-table.css", "css/pdf.css")
 MAX_LAYOUTS = 4
 # Below this many tables a booklet is laid out as one document; from it on, in runs of tables
 # kept apart in the cache and drawn on every core (projects/documents/pdf_runs.py).
-PARALLEL_MIN_TABLES = 24
+RUNS_MIN_TABLES = 24
 
 
 class BlockedFetch(ValueError):
@@ -299,7 +299,7 @@ def booklet_pdf(part_one: PartOne, tables: list[TargetTable], progress=None) -> 
     """The booklet: cover, 目录, 第一部分, every table. `progress(done, total)` hears of the
     tables drawn (a background job shows it)."""
     progress = progress or _quiet
-    if len(tables) < PARALLEL_MIN_TABLES:
+    if len(tables) < RUNS_MIN_TABLES:
         booklet = _booklet_apart(part_one, tables)
         progress(len(tables), len(tables))
         return booklet

@@ -68,18 +68,12 @@ class RunTask:
 
 
 def _draw_run(task: RunTask) -> tuple[Run, dict]:
-    """Lay out a run, and say where each table's groups cross a page. A run redrawn for one
-    changed table lays that table out alone to find its splits, then the run once. Where the
-    run's layout finds groups crossing a page, only their tables are laid out again (each
+    """Lay out a run with the splits known of its tables, and say where each table's groups
+    cross a page. Where the layout finds groups crossing a page (a changed table, or every
+    table of a run laid out for the first time), only their tables are laid out again (each
     table starts on a page of its own, so its pages depend on it alone) and their pages take
     the place of the first ones."""
-    known = dict(task.known)
-    unknown = [t for t in task.tables if known[t.code] is None]
-    if unknown and len(unknown) < len(task.tables):
-        for table in unknown:
-            _, alone = pdf._lay_out_until_stable(lambda s, t=table: pdf._table_html(t, s))
-            known[table.code] = alone.get(table.code, frozenset())
-    splits = {code: rows for code, rows in known.items() if rows}
+    splits = {code: rows for code, rows in task.known.items() if rows}
     document = pdf._lay_out(
         pdf._booklet_html(task.part_one, task.tables, splits, front=task.front), (_unnumbered(),)
     )

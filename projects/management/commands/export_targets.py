@@ -3,16 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from departments.models import DepartmentYear
-from projects.documents import docx, pdf, xlsx
-from projects.documents.booklet import department_tables
+from projects.documents.booklet import DRAWERS, department_tables
 from projects.documents.data_workbook import data_workbook
 from projects.documents.part_one import build_part_one
-
-BOOKLET_DRAWERS = {
-    "pdf": pdf.booklet_pdf,
-    "xlsx": xlsx.booklet_workbook,
-    "docx": docx.booklet_docx,
-}
 
 
 class Command(BaseCommand):
@@ -35,7 +28,7 @@ class Command(BaseCommand):
             data = data_workbook(department_year)
         else:
             tables = department_tables(department_year)
-            draw = BOOKLET_DRAWERS[format]
+            draw = DRAWERS[format]
             data = draw(build_part_one(department_year), tables)
         Path(output).write_bytes(data)
         self.stdout.write(self.style.SUCCESS(f"已导出 {output}（{len(data)} 字节）"))
