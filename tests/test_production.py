@@ -528,7 +528,7 @@ def _booklet_by_job(opener, base: str) -> None:
     """The booklet link leads to its job's page at once; the job, run by a thread of the
     server, reports its progress and ends with the file."""
     page = opener.open(f"{base}/departments/136001/2024/booklet.pdf", timeout=30)
-    token = re.fullmatch(r".*/jobs/([0-9a-f-]{36})/", page.geturl()).group(1)
+    token = re.fullmatch(r".*/jobs/([0-9a-f-]{36})/\?start=1", page.geturl()).group(1)
     assert 'id="job-bar"' in page.read().decode()
     for _ in range(240):
         status = json.loads(opener.open(f"{base}/jobs/{token}/status", timeout=10).read())
