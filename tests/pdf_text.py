@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import tempfile
 from io import BytesIO
 from pathlib import Path
 
@@ -44,6 +45,16 @@ def outline_titles(data: bytes) -> list[tuple[int, str]]:
 
     walk(reader(data).outline, 1)
     return out
+
+
+def page_pixels(data: bytes, dpi: int = 40) -> list[bytes]:
+    """Every page rendered in grey by poppler's pdftoppm, as bytes to compare."""
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "in.pdf").write_bytes(data)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-gray", f"{folder}/in.pdf", f"{folder}/p"], check=True
+        )
+        return [page.read_bytes() for page in sorted(Path(folder).glob("p-*.pgm"))]
 
 
 def libreoffice_pdf(data: bytes, folder: Path, name: str) -> bytes:

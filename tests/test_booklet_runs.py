@@ -14,8 +14,9 @@ from projects.documents import pdf, pdf_runs
 from projects.documents.booklet import department_tables
 from projects.documents.part_one import build_part_one
 from projects.models import Project
-from tests.long_table import add_long_group
-from tests.pdf_text import page_texts, reader
+from tests.long_table import add_long_group, tall_label_table
+from tests.pdf_text import page_pixels, page_texts, reader
+from tests.reference_doc import squash
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -114,7 +115,7 @@ def test_a_booklet_in_runs_reads_as_the_booklet_laid_out_as_one_document(referen
     assert len(runs) <= 1.2 * len(one)
     # Every page looks as the one-document booklet's: a subset missing a glyph prints a blank
     # where the text (read from the fonts' Unicode maps) still reads right.
-    assert _pixels(runs) == _pixels(one)
+    assert page_pixels(runs) == page_pixels(one)
 
 
 def _font_programs(data: bytes) -> set:
@@ -137,20 +138,6 @@ def _font_programs(data: bytes) -> set:
     for page in reader(data).pages:
         visit(page.get("/Resources"))
     return programs
-
-
-def _pixels(data: bytes) -> list[bytes]:
-    """Every page rendered small in grey (poppler's pdftoppm), as bytes to compare."""
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "in.pdf").write_bytes(data)
-        subprocess.run(
-            ["pdftoppm", "-r", "40", "-gray", f"{folder}/in.pdf", f"{folder}/p"], check=True
-        )
-        return [page.read_bytes() for page in sorted(Path(folder).glob("p-*.pgm"))]
 
 
 def test_every_entry_of_the_contents_leads_to_its_page(reference):
@@ -242,18 +229,33 @@ def _in_this_process(function, arguments, on_each=None):
     return done
 
 
-def test_a_run_lays_out_again_only_the_tables_whose_groups_cross_a_page(reference, monkeypatch):
-    """Every table starts on a page of its own: when one table of a run has a group crossing a
-    page, that table alone is laid out again with its labels repeated, and its pages replace
-    its first pages; the run's other tables are laid out once."""
+def test_a_run_whose_groups_cross_a_page_is_laid_out_once(reference, monkeypatch):
+    """A table of a run whose groups cross a page is mended in place: no layout again."""
     long = add_long_group(_in_order(3).code)  # the 4th table: the second of its run of two
-    other = _in_order(2)  # the first of that run: one page, nothing split
+    other = _in_order(2)  # the first of that run
     monkeypatch.setattr(pdf, "_pool", _in_this_process)  # the layouts seen here
     cache.clear()
     with mock.patch.object(pdf, "_lay_out", wraps=pdf._lay_out) as laid_out:
         runs = _booklet(reference)
     shown = [call.args[0] for call in laid_out.call_args_list]
-    with_long = [html for html in shown if f'id="table-{long.code}"' in html]
-    assert len(with_long) >= 2  # once to find its splits, then with its labels repeated
+    assert sum(f'id="table-{long.code}"' in html for html in shown) == 1
     assert sum(f'id="table-{other.code}"' in html for html in shown) == 1
     assert _facts(runs) == _facts(_one_document(reference))
+
+
+def test_a_table_that_cannot_be_mended_is_laid_out_again_alone(reference, monkeypatch):
+    """Every table starts on a page of its own: when a table of a run has a label taller than
+    its rows on a page, that table alone is laid out again with its group split there, and its
+    pages replace its first pages; the run's other table is laid out once."""
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    part_one, tables = build_part_one(department_year), department_tables(department_year)
+    tables[3], _, label = tall_label_table(tables[3])  # the second of its run of two
+    monkeypatch.setattr(pdf, "_pool", _in_this_process)
+    cache.clear()
+    with mock.patch.object(pdf, "_lay_out", wraps=pdf._lay_out) as laid_out:
+        runs = pdf.booklet_pdf(part_one, tables)
+    shown = [call.args[0] for call in laid_out.call_args_list]
+    assert sum(f'id="table-{tables[3].code}"' in html for html in shown) == 2
+    assert sum(f'id="table-{tables[2].code}"' in html for html in shown) == 1
+    assert _facts(runs) == _facts(pdf._booklet_apart(part_one, tables))
+    assert sum(squash(label) in squash(text) for text in page_texts(runs)) == 2

@@ -1,9 +1,10 @@
 """PDF of a 绩效目标表 and of the whole booklet, drawn by WeasyPrint from the same table rows
 as the page.
 
-A merged 一级/二级 cell that continues on the next page would be left empty there by WeasyPrint.
-So a table is laid out, the rows that open a page in the middle of a group are found in the
-layout, and the table is laid out again with its groups split at those rows (labels repeated).
+A merged 一级/二级 cell that continues on the next page would be left empty there by WeasyPrint:
+the laid-out pages are mended in place, its label drawn again where a page begins
+(projects/documents/continued.py); a table whose label is taller than its rows on a page is laid
+out again with its groups split at those rows (labels repeated).
 
 A booklet's body (第一部分 and the tables) is laid out as a document of its own, so that it
 counts its pages from 1 of its own total, and the cover and 目录 after it, given the pages the
@@ -30,6 +31,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from perfbudget.lib.downloads import RenderTimeout
+from projects.documents.continued import mend_continued_groups
 from projects.documents.part_one import PartOne
 from projects.documents.target_table import TargetTable
 
@@ -100,32 +102,6 @@ def _items(tables: list[TargetTable], splits: dict[str, frozenset[int]]) -> list
     return [TableItem(t, t.grid_rows(splits.get(t.code, frozenset()))) for t in tables]
 
 
-def _walk(box):
-    stack = [box]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(getattr(current, "children", None) or []))
-
-
-def _continued_groups(document) -> dict[str, set[int]]:
-    """Rows that open a page while their 一级 group began on an earlier page."""
-    found: dict[str, set[int]] = {}
-    for page in document.pages:
-        seen_tables = set()
-        for box in _walk(page._page_box):
-            element = getattr(box, "element", None)
-            if type(box).__name__ != "TableRowBox" or element is None:
-                continue
-            code = element.get("data-table")
-            if code is None or code in seen_tables:
-                continue
-            seen_tables.add(code)
-            if element.get("data-group") is None:
-                found.setdefault(code, set()).add(int(element.get("data-row")))
-    return found
-
-
 def _lay_out(html: str, extra: tuple[CSS, ...] = ()):
     return HTML(string=html, url_fetcher=StaticOnlyFetcher()).render(
         stylesheets=[*_stylesheets(), *extra]
@@ -133,16 +109,17 @@ def _lay_out(html: str, extra: tuple[CSS, ...] = ()):
 
 
 def _lay_out_until_stable(build_html: Callable[[dict], str], extra=(), splits=None):
-    """Lay out, split the groups that cross a page, and lay out again until none is left
-    (starting from `splits` already known)."""
+    """Lay out and mend the merged cells that cross a page; where a table cannot be mended,
+    split its groups at those pages and lay out again, until every table is mended (starting
+    from `splits` already known)."""
     splits = dict(splits or {})
     for _ in range(MAX_LAYOUTS):
         document = _lay_out(build_html(splits), extra)
-        found = _continued_groups(document)
-        if not found:
-            break
-        for code, rows in found.items():
-            splits[code] = splits.get(code, frozenset()) | rows
+        unmended = mend_continued_groups(document)
+        grown = {code: splits.get(code, frozenset()) | rows for code, rows in unmended.items()}
+        if all(rows == splits.get(code) for code, rows in grown.items()):
+            break  # mended, or nothing more to split
+        splits.update(grown)
     return document, splits
 
 

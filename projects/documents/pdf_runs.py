@@ -29,6 +29,7 @@ from weasyprint import CSS
 
 from perfbudget.lib.downloads import cache_keep, fingerprint
 from projects.documents import pdf
+from projects.documents.continued import mend_continued_groups
 from projects.documents.fonts import consolidate_fonts
 from projects.documents.part_one import PartOne
 from projects.documents.target_table import TargetTable
@@ -52,48 +53,27 @@ def _unnumbered() -> CSS:
     return CSS(string="@page { @bottom-center { content: none; } }")
 
 
-def _splits_key(table: TargetTable) -> str:
-    return "pdf-splits:" + fingerprint("splits", table.content_key())
-
-
-@dataclass(frozen=True)
-class RunTask:
-    """What a worker needs to lay out a run: its tables and where their groups are known to
-    cross a page (None: not known)."""
-
-    part_one: PartOne
-    tables: list[TargetTable]
-    front: bool
-    known: dict
-
-
-def _draw_run(task: RunTask) -> tuple[Run, dict]:
-    """Lay out a run with the splits known of its tables, and say where each table's groups
-    cross a page. Where the layout finds groups crossing a page (a changed table, or every
-    table of a run laid out for the first time), only their tables are laid out again (each
-    table starts on a page of its own, so its pages depend on it alone) and their pages take
-    the place of the first ones."""
-    splits = {code: rows for code, rows in task.known.items() if rows}
-    document = pdf._lay_out(
-        pdf._booklet_html(task.part_one, task.tables, splits, front=task.front), (_unnumbered(),)
-    )
-    if found := pdf._continued_groups(document):
-        for code, rows in found.items():
-            splits[code] = splits.get(code, frozenset()) | rows
-        redo = [t for t in task.tables if t.code in found]
-        again, splits = pdf._lay_out_until_stable(
-            lambda s: pdf._booklet_html(task.part_one, redo, s, front=False),
+def _draw_run(task: tuple) -> Run:
+    """Lay out a run (第一部分, or tables) and mend its merged cells that cross a page. A table
+    that cannot be mended (a label taller than its rows on a page) is laid out again alone,
+    its groups split at its pages (each table starts on a page of its own, so its pages depend
+    on it alone), and its pages take the place of the first ones."""
+    part_one, tables, front = task
+    document = pdf._lay_out(pdf._booklet_html(part_one, tables, {}, front=front), (_unnumbered(),))
+    if unmended := mend_continued_groups(document):
+        redo = [t for t in tables if t.code in unmended]
+        again, _ = pdf._lay_out_until_stable(
+            lambda s: pdf._booklet_html(part_one, redo, s, front=False),
             (_unnumbered(),),
-            splits,
+            unmended,
         )
-        document = _spliced(document, again, task.tables, {t.code for t in redo})
-    run = Run(
+        document = _spliced(document, again, tables, {t.code for t in redo})
+    return Run(
         document.write_pdf(),
         len(document.pages),
         pdf._anchor_pages(document),
         document.make_bookmark_tree(),
     )
-    return run, {t.code: splits.get(t.code, frozenset()) for t in task.tables}
 
 
 def _run_key(part_one: PartOne, tables: list[TargetTable], front: bool) -> str:
@@ -136,26 +116,16 @@ def _runs(part_one, tables, progress) -> list[Run]:
     def drawn(k: int) -> None:
         progress(done + sum(len(specs[i][0]) for i in missing[:k]), len(tables))
 
-    tasks = [_task(part_one, *specs[i]) for i in missing]
+    tasks = [(part_one, *specs[i]) for i in missing]
     if len(tasks) > 1:
         new = pdf._pool(_draw_run, tasks, drawn)
     else:
         new = [_draw_run(task) for task in tasks]
         drawn(len(new))
-    for i, task, (run, splits) in zip(missing, tasks, new, strict=True):
+    for i, run in zip(missing, new, strict=True):
         found[i] = run
         cache_keep(keys[i], run)
-        for table in task.tables:
-            if task.known[table.code] != splits[table.code]:
-                cache_keep(_splits_key(table), splits[table.code])
     return found
-
-
-def _task(part_one: PartOne, tables: list[TargetTable], front: bool) -> RunTask:
-    """A run to lay out, with the splits the cache knows of its tables."""
-    keys = {t.code: _splits_key(t) for t in tables}
-    known = cache.get_many(list(keys.values())) if keys else {}
-    return RunTask(part_one, tables, front, {code: known.get(key) for code, key in keys.items()})
 
 
 def _footers_key(total: int) -> str:
