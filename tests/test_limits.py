@@ -463,3 +463,39 @@ def test_empty_cells_beyond_any_real_sheet_are_refused_before_openpyxl_reads_the
     with pytest.raises(ImportRejected, match="行数、列数或单元格过多"):
         import_prepare(_bytes(wb))
     assert opened == []
+
+
+def test_a_sheet_is_read_cell_for_cell_as_openpyxl_reads_it(reference):
+    """The walk reads an inline string's text itself (openpyxl builds a rich-text object for
+    each): its plain text, the text of its runs, never the phonetic guide; every other cell,
+    a missing row, a gap in a row and a formula as openpyxl reads them."""
+    from openpyxl.reader.excel import ExcelReader
+
+    cells = (
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>\xe7\x94\xb2 a</t></is></c>'
+        b'<c r="C2" t="inlineStr"><is><r><t>\xe4\xb9\x99</t></r><r><rPr><b/></rPr>'
+        b'<t xml:space="preserve"> \xe4\xb8\x99 </t></r><rPh sb="0" eb="1"><t>kana</t></rPh>'
+        b"</is></c>"
+        b'<c r="D2" t="inlineStr"><is><t/></is></c><c r="E2" t="inlineStr"/>'
+        b'<c r="F2" s="0"><v>12.5</v></c><c r="G2" t="b"><v>1</v></c></row>'
+        b'<row r="4"><c r="B4"><f>1+1</f><v>2</v></c><c r="C4" t="str"><v>x</v></c>'
+        b'<c r="D4" t="inlineStr"><f>"a"</f><is><t>a</t></is></c></row>'
+    )
+    sheet = b"<worksheet " + MAIN + b"><sheetData>" + cells + b"</sheetData></worksheet>"
+    data = _with_part(_bytes(Workbook()), "xl/worksheets/sheet1.xml", sheet)
+
+    def opened():
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+        reader.read()
+        ws = reader.wb.worksheets[0]
+        ws.reset_dimensions()
+        return ws
+
+    def seen(rows):
+        return [[(c.value, c.data_type) for c in row] for row in rows]
+
+    walked = seen(read._rows(opened()))
+    assert walked == seen(opened().iter_rows(min_row=1))
+    assert [value for value, _ in walked[1]] == ["甲 a", None, "乙 丙 ", "", None, 12.5, True]
+    assert walked[0] == walked[2] == []
+    assert [kind for _, kind in walked[3]] == ["n", "f", "s", "f"]
