@@ -340,6 +340,32 @@ def test_importing_unchanged_data_writes_nothing(reference):
     assert counts() == before
 
 
+def test_a_project_the_preview_found_unchanged_is_not_read_again_to_write(reference, monkeypatch):
+    """Its version, compared under the lock, is still the one the preview read: nothing of it
+    changed since, so nothing of it is written and its rows are not read again; the changed
+    project is read and written."""
+    from projects.importer import apply
+
+    plan = import_prepare(_edit(_export(), "项目", "K2", "新的资金用途"))
+    changed = {(s.year, s.code) for s in plan.projects if s.changes}
+    assert len(changed) == 1 and len(plan.projects) > 1
+    read_again = []
+
+    def existing(plan, *args, **kwargs):
+        found = original(plan, *args, **kwargs)
+        read_again.extend(found)
+        return found
+
+    original = apply.existing_projects
+    monkeypatch.setattr(apply, "existing_projects", existing)
+    before = Indicator.history.count()
+    import_apply(plan)
+    assert set(read_again) == changed
+    assert Indicator.history.count() == before
+    year, code = changed.pop()
+    assert Project.objects.get(year=year, code=code).fund_use == "新的资金用途"
+
+
 def test_unchanged_unit_texts_stored_with_trailing_blanks_are_not_rewritten(reference):
     # Texts stored by another way in (an earlier version, 系统管理, a generator) may end in a
     # line break or use CRLF; a cell reads back stripped. That is no change: an unchanged

@@ -148,7 +148,11 @@ def _bump_unit_years(touched: set) -> None:
 
 
 def _apply_projects(plan, departments, frameworks, sections, user) -> None:
-    existing = existing_projects(plan)
+    # A project the preview found unchanged, whose version is still the one the preview read
+    # (compared under the lock): nothing of it changed since, so there is nothing to write and
+    # it is not read again.
+    unchanged = {(spec.year, spec.code) for spec in plan.projects if spec.changes == []}
+    existing = existing_projects(plan, leave_out=unchanged)
     categories = {code: framework_categories(f) for code, f in frameworks.items()}
     last_order = {
         (row["department_id"], row["year"]): row["last"]
@@ -158,7 +162,7 @@ def _apply_projects(plan, departments, frameworks, sections, user) -> None:
     }
     ensured, writes = set(), _Writes()
     for spec in plan.projects:
-        if spec.skip:
+        if spec.skip or (spec.year, spec.code) in unchanged:
             continue
         department, framework = departments[spec.department_code], frameworks[spec.framework_code]
         if (department.pk, spec.year) not in ensured:

@@ -412,15 +412,18 @@ def version_problems(plan: ImportPlan, seen: tuple[dict, dict], now: tuple[dict,
     return problems
 
 
-def existing_projects(plan: ImportPlan, categories: dict | None = None) -> dict:
+def existing_projects(
+    plan: ImportPlan, categories: dict | None = None, leave_out: frozenset | set = frozenset()
+) -> dict:
     """The projects the plan names that exist already, by (year, code), with what an import
-    compares. The few categories (by id, with their 一级) are read once and set on every
-    indicator, not joined into thousands of rows."""
+    compares; not those `leave_out` names. The few categories (by id, with their 一级) are
+    read once and set on every indicator, not joined into thousands of rows."""
     if categories is None:
         categories = SecondaryCategory.objects.select_related("primary").in_bulk()
+    codes = [s.code for s in plan.projects if (s.year, s.code) not in leave_out]
     projects = {
         (p.year, p.code): p
-        for p in Project.objects.filter(code__in=[s.code for s in plan.projects])
+        for p in Project.objects.filter(code__in=codes)
         .select_related("department", "framework", "section")
         .prefetch_related("schedule", "indicators")
     }
