@@ -480,6 +480,8 @@ def test_a_sheet_is_read_cell_for_cell_as_openpyxl_reads_it(reference):
         b'<c r="F2" s="0"><v>12.5</v></c><c r="G2" t="b"><v>1</v></c></row>'
         b'<row r="4"><c r="B4"><f>1+1</f><v>2</v></c><c r="C4" t="str"><v>x</v></c>'
         b'<c r="D4" t="inlineStr"><f>"a"</f><is><t>a</t></is></c></row>'
+        b'<row r="5"><c t="inlineStr" s="0"><is><t>x</t></is></c><c><v>3</v></c>'
+        b'<c t="inlineStr"><is><t>y</t></is></c></row>'
     )
     sheet = b"<worksheet " + MAIN + b"><sheetData>" + cells + b"</sheetData></worksheet>"
     data = _with_part(_bytes(Workbook()), "xl/worksheets/sheet1.xml", sheet)
@@ -499,3 +501,4 @@ def test_a_sheet_is_read_cell_for_cell_as_openpyxl_reads_it(reference):
     assert [value for value, _ in walked[1]] == ["甲 a", None, "乙 丙 ", "", None, 12.5, True]
     assert walked[0] == walked[2] == []
     assert [kind for _, kind in walked[3]] == ["n", "f", "s", "f"]
+    assert walked[4] == [("x", "s"), (3, "n"), ("y", "s")]  # cells that do not say where

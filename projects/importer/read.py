@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.read_only import ReadOnlyCell
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.escape import unescape
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -381,11 +382,18 @@ class _SheetParser(WorkSheetParser):
         inline = element.find(INLINE_STRING) if element.get("t") == "inlineStr" else None
         if inline is None or element.find(FORMULA_TAG) is not None:
             return super().parse_cell(element)
-        element.remove(inline)  # its place and format read as openpyxl reads them
-        cell = super().parse_cell(element)
+        # Its place and format read as openpyxl reads them.
+        coordinate, style = element.get("r"), element.get("s", 0)
+        if coordinate:
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
         pieces = [inline.findtext(_TEXT)] + [run.findtext(_TEXT) for run in inline.iter(_RUN)]
-        cell["value"], cell["data_type"] = "".join(p for p in pieces if p is not None), "s"
-        return cell
+        text = "".join(p for p in pieces if p is not None)
+        style = int(style) if style else 0
+        return {"row": row, "column": column, "value": text, "data_type": "s", "style_id": style}
 
 
 def _rows(ws):
