@@ -259,3 +259,21 @@ def test_a_table_that_cannot_be_mended_is_laid_out_again_alone(reference, monkey
     assert sum(f'id="table-{tables[2].code}"' in html for html in shown) == 1
     assert _facts(runs) == _facts(pdf._booklet_apart(part_one, tables))
     assert sum(squash(label) in squash(text) for text in page_texts(runs)) == 2
+
+
+@pytest.mark.parametrize("total", [9, 12, 105])
+def test_page_numbers_set_as_lines_are_drawn_as_weasyprint_numbers_pages(total):
+    """The numbers stamped on a booklet in runs are laid out as lines of one document and moved
+    to the foot of their pages: the pages look as WeasyPrint's own numbered pages do."""
+    with mock.patch.object(pdf, "_lay_out", wraps=pdf._lay_out) as lay_out:
+        drawn = pdf_runs._draw_footers(total)
+    assert lay_out.call_count <= 2  # the lines, and once per process the foot of one page
+    assert page_pixels(drawn, dpi=100) == page_pixels(pdf_runs._numbered_pages(total), dpi=100)
+
+
+def test_page_numbers_that_do_not_come_out_as_lines_are_numbered_by_weasyprint(monkeypatch):
+    from weasyprint import CSS
+
+    wrapped = CSS(string=".footer-lines p { width: 3em; }")  # each number over several lines
+    monkeypatch.setattr(pdf_runs, "_unnumbered", lambda: wrapped)
+    assert page_pixels(pdf_runs._draw_footers(7)) == page_pixels(pdf_runs._numbered_pages(7))
