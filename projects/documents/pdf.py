@@ -31,6 +31,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from perfbudget.lib.downloads import RenderTimeout
+from perfbudget.lib.memory import frozen_for_fork
 from projects.documents.continued import mend_continued_groups
 from projects.documents.part_one import PartOne
 from projects.documents.target_table import TargetTable
@@ -148,13 +149,15 @@ def _pool(function, arguments: list, on_each: Callable[[int], None] | None = Non
     The children are killed after PDF_RENDER_TIMEOUT seconds (gunicorn's gthread workers never
     enforce their own timeout): a booklet too large to render in time fails with RenderTimeout
     instead of holding the cores."""
+    processes = min(len(arguments), multiprocessing.cpu_count())
     if _can_fork():
         connections.close_all()
-        context = multiprocessing.get_context("fork")
+        with frozen_for_fork():  # the workers are forked as the pool starts
+            pool = multiprocessing.get_context("fork").Pool(processes=processes)
     else:
-        context = _fork_server()
+        pool = _fork_server().Pool(processes=processes)
     deadline = time.monotonic() + settings.PDF_RENDER_TIMEOUT
-    with context.Pool(processes=min(len(arguments), multiprocessing.cpu_count())) as pool:
+    with pool:
         results = pool.imap(function, arguments)
         done = []
         try:
