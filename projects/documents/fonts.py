@@ -13,16 +13,9 @@ import subprocess
 from functools import lru_cache
 from io import BytesIO
 
+import pikepdf
 from cffi import FFI
 from fontTools.ttLib import TTFont
-from pypdf import PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    FloatObject,
-    NameObject,
-    NumberObject,
-)
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
@@ -121,7 +114,7 @@ def _widths(array) -> dict[int, float]:
     widths, items, i = {}, list(array), 0
     while i < len(items):
         first, second = int(items[i]), items[i + 1]
-        if isinstance(second, list | ArrayObject):
+        if isinstance(second, pikepdf.Array):
             for offset, width in enumerate(second):
                 widths[first + offset] = float(width)
             i += 2
@@ -132,18 +125,18 @@ def _widths(array) -> dict[int, float]:
     return widths
 
 
-def _width_array(widths: dict[int, float]) -> ArrayObject:
-    array, run = ArrayObject(), None
+def _width_array(widths: dict[int, float]) -> pikepdf.Array:
+    items, run = [], None
     for glyph in sorted(widths):
         if run is None or glyph - 1 not in widths:
-            run = ArrayObject()
-            array.extend([NumberObject(glyph), run])
-        run.append(FloatObject(widths[glyph]))
-    return array
+            run = []
+            items += [glyph, run]
+        run.append(widths[glyph])
+    return pikepdf.Array([pikepdf.Array(i) if isinstance(i, list) else i for i in items])
 
 
 def _unicode_map(stream) -> dict[int, str]:
-    return {int(g, 16): u.decode() for g, u in _BFCHAR.findall(stream.get_data())}
+    return {int(g, 16): u.decode() for g, u in _BFCHAR.findall(stream.read_bytes())}
 
 
 def _cmap(mapping: dict[int, str]) -> bytes:
@@ -170,81 +163,66 @@ def _cmap(mapping: dict[int, str]) -> bytes:
 
 def _postscript_name(font_file) -> str | None:
     try:
-        return TTFont(BytesIO(font_file.get_data()))["name"].getDebugName(6)
+        return TTFont(BytesIO(font_file.read_bytes()))["name"].getDebugName(6)
     except Exception:  # noqa: BLE001 (a font we cannot read is left as it is)
         return None
 
 
-def consolidate_fonts(writer: PdfWriter) -> None:
-    """Give every page of the writer one embedded subset per font face. The fonts merged away
-    are no longer referenced; the file's final write (qpdf, which writes only what the pages
-    reach, and compresses the new streams) leaves them out."""
-    groups: dict[str, list] = {}
-    for fonts in _font_dictionaries(writer):
-        for name in fonts:
-            font = fonts[name].get_object()
-            if font.get("/Subtype") != "/Type0":
+def consolidate_fonts(document: pikepdf.Pdf) -> None:
+    """Give every page of the document one embedded subset per font face. The fonts merged
+    away are no longer referenced; the file's write (qpdf writes only what the pages reach)
+    leaves them out."""
+    groups: dict[str, dict] = {}
+    for fonts in _font_dictionaries(document):
+        for name in list(fonts.keys()):
+            font = fonts[name]
+            if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font:
                 continue
-            descendant = font["/DescendantFonts"][0].get_object()
-            file = descendant["/FontDescriptor"].get_object().get("/FontFile3")
-            if file is None or "/ToUnicode" not in font:
+            if font.DescendantFonts[0].FontDescriptor.get("/FontFile3") is None:
                 continue
-            key = str(font["/BaseFont"]).split("+", 1)[-1]
-            groups.setdefault(key, [])
-            if all(font is not other for other in groups[key]):
-                groups[key].append(font)
+            key = str(font.BaseFont).split("+", 1)[-1]
+            groups.setdefault(key, {}).setdefault(font.objgen, font)
     for fonts in groups.values():
         if len(fonts) > 1:
-            _merge(writer, fonts)
+            _merge(document, list(fonts.values()))
 
 
-def _merge(writer: PdfWriter, fonts: list) -> None:
+def _merge(document: pikepdf.Pdf, fonts: list) -> None:
     first = fonts[0]
-    descendant = first["/DescendantFonts"][0].get_object()
-    descriptor = descendant["/FontDescriptor"].get_object()
-    face = _installed_faces().get(_postscript_name(descriptor["/FontFile3"].get_object()) or "")
+    descendant = first.DescendantFonts[0]
+    descriptor = descendant.FontDescriptor
+    face = _installed_faces().get(_postscript_name(descriptor.FontFile3) or "")
     if face is None:
         return
     widths, mapping = {}, {}
     for font in fonts:
-        sub = font["/DescendantFonts"][0].get_object()
-        widths.update(_widths(sub["/W"]))
-        mapping.update(_unicode_map(font["/ToUnicode"].get_object()))
+        widths.update(_widths(font.DescendantFonts[0].W))
+        mapping.update(_unicode_map(font.ToUnicode))
     data = _subset(*face, set(widths))
     if data is None:
         return
-    font_file = DecodedStreamObject()
-    font_file.set_data(data)
-    font_file[NameObject("/Subtype")] = NameObject("/OpenType")
-    descriptor[NameObject("/FontFile3")] = writer._add_object(font_file)
-    descendant[NameObject("/W")] = _width_array(widths)
-    descriptor.pop("/CIDSet", None)
-    to_unicode = DecodedStreamObject()
-    to_unicode.set_data(_cmap(mapping))
-    first[NameObject("/ToUnicode")] = writer._add_object(to_unicode)
-    shared = first.indirect_reference
-    others = {id(font) for font in fonts[1:]}
-    for page_fonts in _font_dictionaries(writer):
-        for name in list(page_fonts):
-            if id(page_fonts[name].get_object()) in others:
-                page_fonts[NameObject(name)] = shared
+    font_file = document.make_stream(data)
+    font_file.Subtype = pikepdf.Name.OpenType
+    descriptor.FontFile3 = font_file
+    descendant.W = _width_array(widths)
+    if "/CIDSet" in descriptor:
+        del descriptor["/CIDSet"]
+    first.ToUnicode = document.make_stream(_cmap(mapping))
+    others = {font.objgen for font in fonts[1:]}
+    for page_fonts in _font_dictionaries(document):
+        for name in list(page_fonts.keys()):
+            if page_fonts[name].objgen in others:
+                page_fonts[name] = first
 
 
-def _font_dictionaries(writer: PdfWriter):
+def _font_dictionaries(document: pikepdf.Pdf):
     """The /Font resources of every page and of the forms the pages draw (the page numbers)."""
-    for page in writer.pages:
-        resources = page.get("/Resources")
-        yield from _fonts_and_forms(resources.get_object() if resources is not None else {})
-
-
-def _fonts_and_forms(resources) -> list:
-    found = []
-    if "/Font" in resources:
-        found.append(resources["/Font"].get_object())
-    for form in (resources.get("/XObject") or {}).values():
-        form = form.get_object()
-        if form.get("/Subtype") == "/Form" and "/Resources" in form:
-            inner = form["/Resources"].get_object()
-            if "/Font" in inner:
-                found.append(inner["/Font"].get_object())
-    return found
+    for page in document.pages:
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            continue
+        if "/Font" in resources:
+            yield resources.Font
+        for form in (resources.get("/XObject") or {}).values():
+            if form.get("/Subtype") == "/Form" and "/Font" in form.get("/Resources", {}):
+                yield form.Resources.Font

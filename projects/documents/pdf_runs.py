@@ -17,14 +17,6 @@ from io import BytesIO
 
 import pikepdf
 from django.core.cache import cache
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    NameObject,
-    TextStringObject,
-)
 from weasyprint import CSS
 
 from perfbudget.lib.downloads import cache_keep, fingerprint
@@ -284,112 +276,82 @@ def booklet_in_runs(part_one: PartOne, tables: list[TargetTable], progress) -> b
 
 
 def _join(cover: Cover, runs: list[Run], footers: bytes, anchors: dict, title: str) -> bytes:
+    """The cover, then the runs' pages, each body page stamped with its number; the bookmarks,
+    links, page labels, title and language of a one-pass booklet; one font per face. Joined by
+    qpdf (pikepdf), which copies pages between files without reading them object by object,
+    and written once with its objects in compressed object streams, as WeasyPrint writes its
+    own."""
     lead = cover.pages
-    writer = PdfWriter()
-    writer.append(PdfReader(BytesIO(cover.data)), import_outline=False)
-    for run in runs:
-        writer.append(PdfReader(BytesIO(run.data)), import_outline=False)
-    numbers = PdfReader(BytesIO(footers))
-    wrap = (_stream(writer, b"q\n"), _stream(writer, b"\nQ q /PageNumber Do Q\n"))
-    for page, number in zip(writer.pages[lead:], numbers.pages, strict=True):
-        _stamp(writer, page, number, wrap)
-    _outline(writer, cover.bookmarks, runs, lead)
-    _point_links(writer, lead, anchors)
-    writer.page_mode = "/UseOutlines"
-    # As a booklet laid out in one pass: its title, and its language for screen readers.
-    writer.add_metadata({"/Title": title})
-    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-Hans")
-    writer.set_page_label(0, 0, prefix="封面")
-    writer.set_page_label(1, lead - 1, style="/R")
-    writer.set_page_label(lead, len(writer.pages) - 1, style="/D", start=1)
-    consolidate_fonts(writer)
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=False)
-    out = BytesIO()
-    writer.write(out)
-    return _packed(out.getvalue())
+    sources = [pikepdf.open(BytesIO(run.data)) for run in runs]
+    numbers = pikepdf.open(BytesIO(footers))
+    try:
+        with pikepdf.open(BytesIO(cover.data)) as booklet:
+            for source in sources:
+                booklet.pages.extend(source.pages)
+            for page, number in zip(booklet.pages[lead:], numbers.pages, strict=True):
+                page.add_overlay(number)  # as a form, the page's own content left as it is
+            _outline(booklet, cover.bookmarks, runs, lead)
+            _point_links(booklet, lead, anchors)
+            root = booklet.Root
+            root.PageMode = pikepdf.Name.UseOutlines
+            # As a booklet laid out in one pass: its title, its language for screen readers,
+            # and its pages numbered as printed (封面, I, II …, then 1, 2 … from 第一部分).
+            booklet.docinfo[pikepdf.Name.Title] = pikepdf.String(title)
+            root.Lang = pikepdf.String("zh-Hans")
+            root.PageLabels = pikepdf.Dictionary(
+                Nums=pikepdf.Array(
+                    [
+                        *(0, pikepdf.Dictionary(P=pikepdf.String("封面"))),
+                        *(1, pikepdf.Dictionary(S=pikepdf.Name.R)),
+                        *(lead, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)),
+                    ]
+                )
+            )
+            consolidate_fonts(booklet)
+            out = BytesIO()
+            booklet.save(
+                out,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                compress_streams=True,
+                deterministic_id=True,
+            )
+    finally:
+        for source in [*sources, numbers]:
+            source.close()
+    return out.getvalue()
 
 
-def _packed(data: bytes) -> bytes:
-    """The file written again by qpdf with its objects in compressed object streams, as
-    WeasyPrint writes its own (a booklet's thousands of page, resource and link dictionaries
-    would otherwise be written plain)."""
-    packed = BytesIO()
-    with pikepdf.open(BytesIO(data)) as document:
-        document.save(
-            packed,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-            compress_streams=True,
-            deterministic_id=True,
-        )
-    return packed.getvalue()
-
-
-def _stream(writer: PdfWriter, data: bytes):
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return writer._add_object(stream)
-
-
-def _stamp(writer: PdfWriter, page, number, wrap: tuple) -> None:
-    """Draw the numbered page over the page as a form: its content kept apart in q … Q, none of
-    the page's own content read or rewritten."""
-    form = DecodedStreamObject()
-    form.set_data(number.get_contents().get_data())
-    form.update(
-        {
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): number.mediabox,
-            NameObject("/Resources"): number["/Resources"].clone(writer),
-        }
-    )
-    name = NameObject("/PageNumber")  # drawn by the page's last content stream (`wrap`)
-    # The page's own resources and forms (a run's pages may share theirs): its number only.
-    resources = DictionaryObject(page["/Resources"].get_object())
-    forms = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-    forms[name] = writer._add_object(form.flate_encode())
-    resources[NameObject("/XObject")] = forms
-    page[NameObject("/Resources")] = resources
-    contents = page.raw_get("/Contents")  # a reference to a stream, or an array of them
-    if isinstance(contents.get_object(), ArrayObject):
-        contents = list(contents.get_object())
-    else:
-        contents = [contents]
-    page[NameObject("/Contents")] = ArrayObject([wrap[0], *contents, wrap[1]])
-
-
-def _point_links(writer: PdfWriter, lead: int, anchors: dict[str, int]) -> None:
+def _point_links(booklet: pikepdf.Pdf, lead: int, anchors: dict[str, int]) -> None:
     """Each 目录 entry leads to the page its part, section or table starts on."""
-    for page in writer.pages[:lead]:
-        for annotation in page.get("/Annots") or []:
-            annotation = annotation.get_object()
+    for page in booklet.pages[:lead]:
+        for annotation in page.obj.get("/Annots") or []:
             action = annotation.get("/A")
-            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            uri = str(action.get("/URI", "")) if action is not None else ""
             if not uri.startswith(LINK):
                 continue
-            target = writer.pages[lead + anchors[uri.removeprefix(LINK)] - 1]
-            annotation[NameObject("/A")] = DictionaryObject(
-                {
-                    NameObject("/S"): NameObject("/GoTo"),
-                    NameObject("/D"): ArrayObject([target.indirect_reference, NameObject("/Fit")]),
-                }
+            target = booklet.pages[lead + anchors[uri.removeprefix(LINK)] - 1]
+            annotation.A = pikepdf.Dictionary(
+                S=pikepdf.Name.GoTo, D=pikepdf.Array([target.obj, pikepdf.Name.Fit])
             )
 
 
-def _outline(writer: PdfWriter, cover_marks: list, runs: list[Run], lead: int) -> None:
+def _outline(booklet: pikepdf.Pdf, cover_marks: list, runs: list[Run], lead: int) -> None:
     """目录, then 第一部分 and 第二部分 as in a one-pass booklet, each table under 第二部分."""
 
-    def add(items, offset, parent=None):
+    def add(items, offset, into):
         added = None
         for label, (page, _x, _y), children, _state in items:
-            added = writer.add_outline_item(title=label, page_number=offset + page, parent=parent)
-            add(children, offset, added)
+            added = pikepdf.OutlineItem(label, offset + page)
+            into.append(added)
+            add(children, offset, added.children)
         return added
 
-    add(cover_marks, 0)
-    offset = lead
-    part_two = add(runs[0].bookmarks, offset)
-    offset += runs[0].pages
-    for run in runs[1:]:
-        add(run.bookmarks, offset, part_two)
-        offset += run.pages
+    with booklet.open_outline() as outline:
+        outline.root.clear()  # the cover's own
+        add(cover_marks, 0, outline.root)
+        offset = lead
+        part_two = add(runs[0].bookmarks, offset, outline.root)
+        offset += runs[0].pages
+        for run in runs[1:]:
+            add(run.bookmarks, offset, part_two.children)
+            offset += run.pages
