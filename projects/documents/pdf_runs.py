@@ -111,6 +111,12 @@ def _runs(part_one, tables, progress) -> list[Run]:
     tasks = [(part_one, *specs[i]) for i in missing]
     if len(tasks) > 1:
         new = pdf._pool(_draw_run, tasks, drawn)
+    elif tasks and len(tables := tasks[0][1]) > 1:
+        # One run missing (a change): its halves on two cores, joined.
+        half = (len(tables) + 1) // 2
+        halves = [(part_one, tables[:half], False), (part_one, tables[half:], False)]
+        new = [_together(*pdf._pool(_draw_run, halves))]
+        drawn(1)
     else:
         new = [_draw_run(task) for task in tasks]
         drawn(len(new))
@@ -118,6 +124,28 @@ def _runs(part_one, tables, progress) -> list[Run]:
         found[i] = run
         cache_keep(keys[i], run)
     return found
+
+
+def _together(first: Run, second: Run) -> Run:
+    """Two runs as one: the second's pages, anchors and bookmarks after the first's."""
+    with pikepdf.open(BytesIO(first.data)) as joined, pikepdf.open(BytesIO(second.data)) as rest:
+        joined.pages.extend(rest.pages)
+        out = BytesIO()
+        joined.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+    def later(marks):
+        return [
+            (label, (page + first.pages, x, y), later(children), state)
+            for label, (page, x, y), children, state in marks
+        ]
+
+    anchors = {**first.anchors, **{a: p + first.pages for a, p in second.anchors.items()}}
+    return Run(
+        out.getvalue(),
+        first.pages + second.pages,
+        anchors,
+        first.bookmarks + later(second.bookmarks),
+    )
 
 
 def _footers_key(total: int) -> str:
