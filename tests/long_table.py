@@ -13,19 +13,23 @@ ROWS = 40
 
 
 def add_long_group(code: str = "13081123P000182100018") -> Project:
-    project = Project.objects.get(code=code)
+    return add_rows(Project.objects.get(code=code), ROWS)
+
+
+def add_rows(project: Project, count: int, order: int = 10, name: str = "长表指标") -> Project:
+    """`count` more 三级 under the project's 产出指标/数量指标, from `order` on."""
     quantity = SecondaryCategory.objects.get(primary__framework=project.framework, name="数量指标")
     Indicator.objects.bulk_create(
         Indicator(
             project=project,
             category=quantity,
-            order=10 + i,
-            name=f"长表指标{i:02d}",
+            order=order + i,
+            name=f"{name}{i:02d}",
             description=f"第{i:02d}项工作的说明，写得比较长，占两行以上的宽度",
             value_text=f"≥{i}次",
             basis="年度工作计划",
         )
-        for i in range(ROWS)
+        for i in range(count)
     )
     return project
 

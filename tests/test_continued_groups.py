@@ -8,13 +8,12 @@ from unittest import mock
 import pytest
 from django.template.loader import render_to_string
 
-from indicators.models import Indicator, SecondaryCategory
 from projects.documents import pdf
 from projects.documents.continued import mend_continued_groups
 from projects.documents.evaluation_table import build_evaluation, for_evaluation
 from projects.documents.target_table import build_target_table
 from projects.models import BudgetYear, Project
-from tests.long_table import add_long_group, rows_by_page, tall_label_table
+from tests.long_table import add_long_group, add_rows, rows_by_page, tall_label_table
 from tests.pdf_text import page_pixels, page_texts
 from tests.reference_doc import squash
 
@@ -50,26 +49,9 @@ def _split_table(table):
     )
 
 
-def _longer(project: Project, rows: int) -> None:
-    """`rows` more 三级 under 产出指标/数量指标, after those add_long_group adds."""
-    quantity = SecondaryCategory.objects.get(primary__framework=project.framework, name="数量指标")
-    Indicator.objects.bulk_create(
-        Indicator(
-            project=project,
-            category=quantity,
-            order=100 + i,
-            name=f"续表指标{i:02d}",
-            description="再加一行说明",
-            value_text="≥1次",
-            basis="年度工作计划",
-        )
-        for i in range(rows)
-    )
-
-
 @pytest.mark.parametrize("more", [0, 60], ids=["three-pages", "more-pages"])
 def test_a_table_is_laid_out_once_and_drawn_as_one_split_at_its_pages(reference, more):
-    _longer(add_long_group(CODE), more)
+    add_rows(add_long_group(CODE), more, order=100, name="续表指标")
     table = _table()
     with mock.patch.object(pdf, "_lay_out", wraps=pdf._lay_out) as lay_out:
         mended = pdf.table_pdf(table)
