@@ -99,6 +99,19 @@ def test_after_a_change_only_its_run_is_drawn_and_the_booklet_equals_a_fresh_one
     assert len(served) <= 1.2 * len(_one_document(reference))
 
 
+def test_after_a_change_the_progress_counts_every_table_of_the_booklet(reference, monkeypatch):
+    """The changed run is drawn in halves: what a job shows is still done of all the tables."""
+    _booklet(reference)
+    _change_value(2)(reference)
+    monkeypatch.setattr(pdf, "_pool", _in_this_process)
+    department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
+    tables = department_tables(department_year)
+    heard = []
+    pdf.booklet_pdf(build_part_one(department_year), tables, lambda *done: heard.append(done))
+    assert heard and all(total == len(tables) for _, total in heard)
+    assert heard[-1] == (len(tables), len(tables))
+
+
 def _one_document(reference) -> bytes:
     department_year = type(reference).objects.with_part_one(2024).get(pk=reference.pk)
     return pdf._booklet_apart(build_part_one(department_year), department_tables(department_year))

@@ -111,10 +111,10 @@ def _runs(part_one, tables, progress) -> list[Run]:
     tasks = [(part_one, *specs[i]) for i in missing]
     if len(tasks) > 1:
         new = pdf._pool(_draw_run, tasks, drawn)
-    elif tasks and len(tables := tasks[0][1]) > 1:
+    elif tasks and len(changed := tasks[0][1]) > 1:
         # One run missing (a change): its halves on two cores, joined.
-        half = (len(tables) + 1) // 2
-        halves = [(part_one, tables[:half], False), (part_one, tables[half:], False)]
+        half = (len(changed) + 1) // 2
+        halves = [(part_one, changed[:half], False), (part_one, changed[half:], False)]
         new = [_together(*pdf._pool(_draw_run, halves))]
         drawn(1)
     else:
