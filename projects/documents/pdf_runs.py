@@ -192,16 +192,7 @@ def _draw_footers(total: int) -> bytes:
         out = pikepdf.new()
         shared = out.copy_foreign(resources)
         for text in lines[1:]:
-            left, _ = _position(text)
-            moved = [
-                (
-                    pikepdf.Array([*operands[:4], left + shift, y])
-                    if str(op) == "Tm"
-                    else operands,
-                    op,
-                )
-                for operands, op in text
-            ]
+            moved = _moved(text, _position(text)[0] + shift, y)
             stream = pikepdf.unparse_content_stream([*before, ([], _BT), *moved, *after])
             page = pikepdf.Dictionary(
                 Type=pikepdf.Name.Page,
@@ -210,8 +201,8 @@ def _draw_footers(total: int) -> bytes:
                 Contents=out.make_stream(stream),
             )
             out.pages.append(pikepdf.Page(page))
-    data = BytesIO()
-    out.save(data)
+        data = BytesIO()
+        out.save(data)  # while the lines' document, whose font it copies, is open
     return data.getvalue()
 
 
