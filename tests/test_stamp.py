@@ -99,19 +99,25 @@ def test_other_units_and_years_leave_the_stamp(reference, other_unit):
     assert unit_year_stamp(reference).key == before
 
 
-def test_a_revalidated_booklet_builds_no_table(client, auditor, reference):
-    url = reverse("unit_year:booklet_xlsx", args=["136001", 2024])
-    client.force_login(auditor)
+def _downloaded_again(client, url: str, builder):
+    """A download, then its 304 and a second download with `builder` watched: the first
+    response, and whether `builder` was called and how many queries the 304 took."""
     first = client.get(url)
     assert first.status_code == 200
-    with mock.patch.object(unit_years, "department_tables") as tables:
+    with mock.patch.object(*builder) as built:
         with CaptureQueriesContext(connection) as queries:
             again = client.get(url, headers={"if-none-match": first["ETag"]})
         repeated = client.get(url)
     assert again.status_code == 304 and repeated.content == first.content
-    tables.assert_not_called()
+    return first, built.called, len(queries.captured_queries)
+
+
+def test_a_revalidated_booklet_builds_no_table(client, auditor, reference):
+    client.force_login(auditor)
+    url = reverse("unit_year:booklet_xlsx", args=["136001", 2024])
+    _, built, queries = _downloaded_again(client, url, (unit_years, "department_tables"))
     # Session, user, the unit and its year with 第一部分's sections, the access, the stamp.
-    assert len(queries.captured_queries) <= 10
+    assert not built and queries <= 10
 
 
 def test_a_change_under_a_project_written_without_history_changes_the_stamp(reference):
@@ -135,17 +141,10 @@ def test_the_data_workbook_is_named_by_the_stamp_and_the_unit_years_version(
     an import bumps it without a history row)."""
     from projects.documents import data_workbook
 
-    url = reverse("unit_year:data", args=["136001", 2024])
     client.force_login(auditor)
-    first = client.get(url)
-    assert first.status_code == 200
-    with mock.patch.object(data_workbook, "_unit_sheets") as sheets:
-        with CaptureQueriesContext(connection) as queries:
-            again = client.get(url, headers={"if-none-match": first["ETag"]})
-        repeated = client.get(url)
-    sheets.assert_not_called()
-    assert len(queries.captured_queries) <= 10  # as the booklet's: no project read
-    assert again.status_code == 304 and repeated.content == first.content
+    url = reverse("unit_year:data", args=["136001", 2024])
+    first, built, queries = _downloaded_again(client, url, (data_workbook, "_unit_sheets"))
+    assert not built and queries <= 10  # as the booklet's: no project read
     CHANGES["indicator value"](reference)
     changed = client.get(url)
     assert changed["ETag"] != first["ETag"] and changed.content != first.content
