@@ -18,7 +18,7 @@ from projects.importer import ImportRejected, import_apply, import_prepare
 
 log = logging.getLogger("perfbudget.jobs")
 
-IMPORT_DONE = "导入完成：{summary}。"
+IMPORT_DONE = "导入完成：{outcome}。"
 NOT_WRITTEN = "文件有 {count} 处问题，未导入任何数据："
 IMPORT_BROKEN = "导入失败：服务器内部错误，已记录，未写入任何数据。请稍后重试，或联系管理员。"
 
@@ -59,7 +59,7 @@ def run_import(job: Job) -> None:
             Job.objects.filter(pk=job.pk).update(
                 state=State.DONE,
                 done=2,
-                outcome=IMPORT_DONE.format(summary=plan.summary),
+                outcome=IMPORT_DONE.format(outcome=plan.outcome),
                 finished_at=timezone.now(),
             )
     except ImportRejected as rejected:

@@ -276,8 +276,13 @@ def test_import_command_dry_run_writes_nothing_and_real_run_writes(reference, tm
     call_command("import_targets", str(path), "--dry-run", stdout=out)
     assert "试运行" in out.getvalue()
     assert Project.objects.get(code="13081123P00018610001Y").budget_total == 15
-    call_command("import_targets", str(path), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_targets", str(path), stdout=out)
     assert Project.objects.get(code="13081123P00018610001Y").budget_total == 20
+    assert "更新 1 个项目，4 个无变化未写入。" in out.getvalue()
+    out = io.StringIO()
+    call_command("import_targets", str(path), stdout=out)
+    assert "5 个项目均无变化，未写入。" in out.getvalue()
 
 
 def test_import_command_fails_on_a_bad_file(reference, tmp_path):
@@ -569,3 +574,11 @@ def test_a_read_only_part_one_is_not_changed_through_its_sections(reference):
         import_prepare(out.getvalue())
     assert "科室” 第2行" in str(refused.value)
     assert not Section.objects.filter(duties="导入改写的职责").exists()
+
+
+def test_the_plan_says_what_the_write_created_changed_and_left(reference):
+    data = _export()
+    Project.objects.get(code="13081123P00018610001Y").delete()
+    plan = import_prepare(_edit(data, "项目", "K2", "新的资金用途"))
+    import_apply(plan)
+    assert plan.written == "新建 1 个项目，更新 1 个项目，3 个无变化未写入"

@@ -51,6 +51,16 @@ def test_preview_then_confirm_writes(client, finance):
     assert "已过期" in response.content.decode()
 
 
+def test_the_done_message_counts_what_was_written(client, finance):
+    """The reference file has 5 projects; one changed: the message says one was written and
+    four left as they were, not "5 个项目" as if all were imported."""
+    client.force_login(finance)
+    response = _upload(client, _edited(K2="新的资金用途"))
+    response = client.post(URL, {"token": response.context["token"]}, follow=True)
+    done = [str(m) for m in response.context["messages"]]
+    assert done == ["导入完成：数据工作簿：5 个项目，45 条指标。更新 1 个项目，4 个无变化未写入。"]
+
+
 def test_bad_file_lists_problems_and_writes_nothing(client, finance):
     client.force_login(finance)
     response = _upload(client, _edited(H3="abc", K2="改了也不写"))

@@ -161,3 +161,21 @@ class ImportPlan:
     def summary(self) -> str:
         indicators = sum(len(p.indicators or []) for p in self.projects)
         return f"{self.kind}：{len(self.projects)} 个项目，{indicators} 条指标"
+
+    @property
+    def written(self) -> str:
+        """What the write did to the file's projects (once the plan was checked: a project
+        whose changes were never worked out is new)."""
+        new = sum(1 for p in self.projects if not p.skip and p.changes is None)
+        changed = sum(1 for p in self.projects if not p.skip and p.changes)
+        unchanged = len(self.projects) - new - changed
+        if self.projects and not new and not changed:
+            return f"{unchanged} 个项目均无变化，未写入"
+        parts = [f"新建 {new} 个项目" if new else "", f"更新 {changed} 个项目" if changed else ""]
+        parts.append(f"{unchanged} 个无变化未写入" if unchanged else "")
+        return "，".join(part for part in parts if part)
+
+    @property
+    def outcome(self) -> str:
+        """The summary and what was written, for the message after an import."""
+        return "。".join(part for part in (self.summary, self.written) if part)

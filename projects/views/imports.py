@@ -92,7 +92,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
         import_apply(plan, user=request.user)
     except ImportRejected as rejected:
         return _page(request, {"problems": rejected.problems})
-    messages.success(request, IMPORT_DONE.format(summary=plan.summary))
+    messages.success(request, IMPORT_DONE.format(outcome=plan.outcome))
     return redirect("projects:list")
 
 

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"导入被拒绝：发现 {len(rejected.problems)} 个问题，未写入任何数据。"
             ) from None
-        self.stdout.write(self.style.SUCCESS(f"已导入 {plan.summary}。"))
+        self.stdout.write(self.style.SUCCESS(f"已导入 {plan.outcome}。"))
 
     def _findings(self, plan) -> None:
         """The quality findings of each project as it would be imported (审核检查)."""
