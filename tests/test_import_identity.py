@@ -142,7 +142,7 @@ def test_a_change_to_an_approved_project_is_refused_with_what_changed(reference)
     with pytest.raises(ImportRejected) as refused:
         import_prepare(_rewrite(_export(), change))
     message = str(refused.value)
-    assert "已审核，处于只读状态" in message and "资金用途已修改" in message
+    assert "已审核，处于只读状态" in message and "资金用途：“" in message
 
 
 def test_a_project_changed_after_the_check_is_refused_at_write_time(reference):

@@ -38,7 +38,8 @@ def test_preview_then_confirm_writes(client, finance):
     response = _upload(client, _edited(K2="新的资金用途"))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "检查通过" in html and "资金用途已修改" in html
+    assert "检查通过" in html
+    assert "资金用途：“签订协议、按时播放高新区新闻” → “新的资金用途”" in html
     project = Project.objects.get(code="13081123P000182100018")
     assert project.fund_use == "签订协议、按时播放高新区新闻"
     token = response.context["token"]
@@ -49,6 +50,14 @@ def test_preview_then_confirm_writes(client, finance):
     # The same token cannot be used twice.
     response = client.post(URL, {"token": token}, follow=True)
     assert "已过期" in response.content.decode()
+
+
+def test_the_preview_shows_a_long_text_change_shortened(client, finance):
+    client.force_login(finance)
+    long_text = "新的资金用途" * 10
+    html = _upload(client, _edited(K2=long_text)).content.decode()
+    shortened = "新的资金用途新的资金用途新的资金用途新的…"
+    assert f"资金用途：“签订协议、按时播放高新区新闻” → “{shortened}”" in html
 
 
 def test_the_done_message_counts_what_was_written(client, finance):

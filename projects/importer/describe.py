@@ -100,13 +100,19 @@ def _changed_fields(current: Project, spec: ProjectSpec) -> list[str]:
             if isinstance(new, Decimal) or isinstance(old, Decimal):
                 out.append(f"{label} {format_money(old)} → {format_money(new)}")
             else:
-                out.append(f"{label}已修改")
+                out.append(f"{label}：“{_short(old)}” → “{_short(new)}”")
     planned = {e.month: e.planned_percent for e in current.schedule.all()}
     if {m: p for m, p in planned.items() if p is not None} != {
         m: p for m, p in spec.schedule.items() if p is not None
     }:
         out.append("资金支出计划已修改")
     return out
+
+
+def _short(value, length: int = 20) -> str:
+    """A text as the preview quotes it: on one line, its first `length` characters."""
+    text = " ".join(str(value if value is not None else "").split())
+    return text if len(text) <= length else text[:length] + "…"
 
 
 def _tree_preview(current: Project, spec: ProjectSpec, categories: dict) -> TreeChanges:
