@@ -306,9 +306,21 @@ def test_an_older_workbook_cannot_undo_a_later_part_one_save(reference):
 
 
 def test_the_preview_of_an_unchanged_workbook_names_no_change(reference):
-    lines = import_prepare(_export()).changes
+    plan = import_prepare(_export())
+    lines = plan.changes
     assert not [line for line in lines if line.startswith(("更新", "新建"))], lines
-    assert all(line.endswith("无变化") or line.startswith("核对") for line in lines), lines
+    assert all(line.endswith("无变化") for line in lines), lines
+    assert plan.writes is False
+
+
+def test_the_preview_counts_the_section_indicators_a_file_changes(reference):
+    def change(wb):
+        ws = wb["科室指标"]
+        ws.cell(row=2, column=5).value = "≥99%"
+
+    plan = import_prepare(_rewrite(_export(), change))
+    assert any(line.startswith("新建或更新科室绩效指标 1 条，") for line in plan.changes)
+    assert plan.writes is True
 
 
 def test_a_qualitative_value_that_reads_as_a_number_is_no_change(reference):

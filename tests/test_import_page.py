@@ -60,6 +60,29 @@ def test_the_preview_shows_a_long_text_change_shortened(client, finance):
     assert f"资金用途：“签订协议、按时播放高新区新闻” → “{shortened}”" in html
 
 
+def test_the_preview_of_an_unchanged_file_says_nothing_would_be_written(client, finance):
+    client.force_login(finance)
+    html = _upload(client, _export()).content.decode()
+    assert "与现有数据相同，确认导入也不会写入任何数据" in html
+    assert "将进行以下修改" not in html
+    html = _upload(client, _edited(K2="新的资金用途")).content.decode()
+    assert "将进行以下修改" in html and "与现有数据相同" not in html
+
+
+def test_the_preview_of_a_new_project_without_indicator_rows_says_it_has_none(client, finance):
+    wb = load_workbook(io.BytesIO(_export()))
+    ws = wb["项目"]
+    ws.append([cell.value for cell in ws[2]])
+    ws.cell(row=ws.max_row, column=6).value = "13081123P9999999NEW1"
+    ws.cell(row=ws.max_row, column=ws.max_column).value = None  # no version: a new project
+    out = io.BytesIO()
+    wb.save(out)
+    client.force_login(finance)
+    html = _upload(client, out.getvalue()).content.decode()
+    assert "新建项目 2024年 13081123P9999999NEW1" in html
+    assert "（无指标）" in html and "保留原有指标" not in html
+
+
 def test_the_done_message_counts_what_was_written(client, finance):
     """The reference file has 5 projects; one changed: the message says one was written and
     four left as they were, not "5 个项目" as if all were imported."""

@@ -370,6 +370,7 @@ def _check_rating_indicators(known: _Known, unit_years: dict) -> None:
     approved, or where a confirmed rating was graded on the indicator's scale, here rather
     than only at the write, so the preview and --dry-run say so."""
     changes = section_indicator_changes(known.plan, known.stored_sections)
+    known.plan.section_indicators_changed = len(changes)
     stored = [c.indicator for c in changes if c.indicator is not None]
     locked = set(
         SectionRating.objects.filter(indicator__in=stored, confirmed=True).values_list(

@@ -25,9 +25,10 @@ FIELD_LABELS = {
 
 
 def describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
-    """The preview's lines: units, 第一部分, sections, then each project."""
+    """The preview's lines: units, 第一部分, sections, then each project. Sets `plan.writes`:
+    whether confirming would write anything."""
     lines = [f"新建单位 {code} {name}" for code, name in plan.new_departments.items()]
-    for spec in plan.departments:
+    for spec in plan.departments:  # every line up to the section indicators is a write
         current = DepartmentYear.objects.filter(department__code=spec.code, year=spec.year).first()
         if current is None:
             lines.append(f"新建部门年度绩效目标 {spec.code} {spec.year}年")
@@ -45,15 +46,23 @@ def describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
             lines.append(f"新建科室 {spec.name}")
         elif spec.changes(current):
             lines.append(f"更新科室 {spec.name}")
+    writes = bool(lines)
     if plan.section_indicators:
-        lines.append(
-            f"核对科室绩效指标 {len(plan.section_indicators)} 条（未改动的不写入，不留修改记录）"
-        )
+        changed = plan.section_indicators_changed
+        same = len(plan.section_indicators) - changed
+        if changed:
+            lines.append(
+                f"新建或更新科室绩效指标 {changed} 条" + (f"，{same} 条无变化" if same else "")
+            )
+            writes = True
+        else:
+            lines.append(f"科室绩效指标 {same} 条：无变化")
     for spec in plan.projects:
         current = existing.get((spec.year, spec.code))
-        count = "保留原有指标" if spec.indicators is None else f"{len(spec.indicators)} 条指标"
         if current is None:
+            count = "无指标" if spec.indicators is None else f"{len(spec.indicators)} 条指标"
             lines.append(f"新建项目 {spec.year}年 {spec.code} {spec.name}（{count}）")
+            writes = True
             continue
         if spec.skip:
             lines.append(
@@ -62,11 +71,13 @@ def describe(plan: ImportPlan, existing: dict, categories: dict) -> list[str]:
             )
             continue
         changed = project_changes(current, spec, categories)
+        writes = writes or bool(changed)
         lines.append(
             f"更新项目 {spec.year}年 {spec.code} {spec.name}：{'；'.join(changed)}"
             if changed
             else f"项目 {spec.year}年 {spec.code} {spec.name}：无变化"
         )
+    plan.writes = writes
     return lines
 
 

@@ -156,6 +156,10 @@ class ImportPlan:
     unit_versions: dict[tuple[str, int], int] = field(default_factory=dict)
     # Unit-years whose 部门 row was written before the 第一部分 changed: (file, now) versions.
     stale_units: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    # The 科室指标 rows that create or change an indicator (counted by the check).
+    section_indicators_changed: int = 0
+    # Whether confirming writes anything (set by the preview's description).
+    writes: bool = True
 
     @property
     def summary(self) -> str:
