@@ -28,92 +28,66 @@ def _column(model, field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
 
 
-def _history_parts() -> dict[str, tuple[str, str, list[str]]]:
-    """Each part: the history table, its condition, the condition's parameters by name."""
+def _history_parts() -> dict[str, tuple[str, str]]:
+    """Each part: its history table and the condition on it, with the parameters
+    %(department)s and %(year)s."""
     h = {m: m.history.model for m in (Project, Indicator, ScheduleEntry, DepartmentYear)}
     h |= {m: m.history.model for m in (Section, SectionIndicator, SectionRating, Department)}
-    projects_then = (
-        f"SELECT {_column(h[Project], 'id')} FROM {_table(h[Project])} "
-        f"WHERE {_column(h[Project], 'department')} = %s AND {_column(h[Project], 'year')} = %s"
-    )
-    projects_now = (
-        f"SELECT {_column(Project, 'id')} FROM {_table(Project)} "
-        f"WHERE {_column(Project, 'department')} = %s AND {_column(Project, 'year')} = %s"
-    )
-    sections = (
-        f"SELECT {_column(h[Section], 'id')} FROM {_table(h[Section])} "
-        f"WHERE {_column(h[Section], 'department')} = %s"
-    )
+
+    def where(model, *fields) -> str:
+        return " AND ".join(f"{_column(model, field)} = %({field})s" for field in fields)
+
+    def ids(model, *fields) -> str:
+        return f"SELECT {_column(model, 'id')} FROM {_table(model)} WHERE {where(model, *fields)}"
+
+    sections = ids(h[Section], "department")
     section_indicators = (
         f"SELECT {_column(h[SectionIndicator], 'id')} FROM {_table(h[SectionIndicator])} "
         f"WHERE {_column(h[SectionIndicator], 'section')} IN ({sections}) "
-        f"AND {_column(h[SectionIndicator], 'year')} = %s"
+        f"AND {where(h[SectionIndicator], 'year')}"
     )
 
-    def of_projects(model):
+    def of_projects(model) -> str:
         # The projects that ever were (history) and that are (a row written without history).
         column = _column(h[model], "project")
-        return (
-            f"({column} IN ({projects_then}) OR {column} IN ({projects_now}))",
-            ["department", "year", "department", "year"],
-        )
-
-    def where(model, field):
-        return f"{_column(h[model], field)} = %s"
+        then, now = ids(h[Project], "department", "year"), ids(Project, "department", "year")
+        return f"({column} IN ({then}) OR {column} IN ({now}))"
 
     parts = {
-        "project": (
-            h[Project],
-            f"{where(Project, 'department')} AND {where(Project, 'year')}",
-            ["department", "year"],
-        ),
-        "indicator": (h[Indicator], *of_projects(Indicator)),
-        "schedule": (h[ScheduleEntry], *of_projects(ScheduleEntry)),
-        "unit_year": (
-            h[DepartmentYear],
-            f"{where(DepartmentYear, 'department')} AND {where(DepartmentYear, 'year')}",
-            ["department", "year"],
-        ),
-        "section": (h[Section], where(Section, "department"), ["department"]),
+        "project": (h[Project], where(h[Project], "department", "year")),
+        "indicator": (h[Indicator], of_projects(Indicator)),
+        "schedule": (h[ScheduleEntry], of_projects(ScheduleEntry)),
+        "unit_year": (h[DepartmentYear], where(h[DepartmentYear], "department", "year")),
+        "section": (h[Section], where(h[Section], "department")),
         "section_indicator": (
             h[SectionIndicator],
             f"{_column(h[SectionIndicator], 'section')} IN ({sections}) "
-            f"AND {where(SectionIndicator, 'year')}",
-            ["department", "year"],
+            f"AND {where(h[SectionIndicator], 'year')}",
         ),
         "rating": (
             h[SectionRating],
             f"{_column(h[SectionRating], 'indicator')} IN ({section_indicators})",
-            ["department", "year"],
         ),
-        "unit": (h[Department], where(Department, "id"), ["department"]),
+        "unit": (h[Department], f"{_column(h[Department], 'id')} = %(department)s"),
     }
-    return {
-        name: (_table(model), condition, names) for name, (model, condition, names) in parts.items()
-    }
+    return {name: (_table(model), condition) for name, (model, condition) in parts.items()}
 
 
 @cache
-def _statement() -> tuple[str, list[str]]:
+def _statement() -> str:
     """One statement reading every count, highest id and sum of the stamp, written once per
-    process (built by the ORM, the same query cost 8 ms of Python on every request); and the
-    names of its parameters in order."""
-    columns, names = [], []
-    for table, condition, params in _history_parts().values():
-        for function in ("COUNT", "MAX"):
-            columns.append(
-                f"COALESCE((SELECT {function}(history_id) FROM {table} WHERE {condition}), 0)"
-            )
-            names += params
+    process (built by the ORM, the same query cost 8 ms of Python on every request)."""
+    columns = [
+        f"COALESCE((SELECT {function}(history_id) FROM {table} WHERE {condition}), 0)"
+        for table, condition in _history_parts().values()
+        for function in ("COUNT", "MAX")
+    ]
     # Rows written without history (none in the app; a script might): their versions count.
-    projects = (
-        f"FROM {_table(Project)} "
-        f"WHERE {_column(Project, 'department')} = %s AND {_column(Project, 'year')} = %s"
-    )
+    projects = f"FROM {_table(Project)} WHERE {_column(Project, 'department')} = %(department)s"
+    projects += f" AND {_column(Project, 'year')} = %(year)s"
     for value in (f"COUNT({_column(Project, 'id')})", f"SUM({_column(Project, 'version')})"):
         columns.append(f"COALESCE((SELECT {value} {projects}), 0)")
-        names += ["department", "year"]
-    return "SELECT " + ", ".join(columns), names
+    return "SELECT " + ", ".join(columns)
 
 
 @dataclass(frozen=True)
@@ -124,10 +98,9 @@ class Stamp:
 
 def unit_year_stamp(department_year: DepartmentYear) -> Stamp:
     """The stamp of the unit-year's booklet."""
-    sql, names = _statement()
     values = {"department": department_year.department_id, "year": department_year.year}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [values[name] for name in names])
+        cursor.execute(_statement(), values)
         counts = tuple(int(value) for value in cursor.fetchone())
     frameworks = [
         *PrimaryCategory.objects.order_by("pk").values_list("pk", "name", "order"),
