@@ -582,3 +582,9 @@ def test_the_plan_says_what_the_write_created_changed_and_left(reference):
     plan = import_prepare(_edit(data, "项目", "K2", "新的资金用途"))
     import_apply(plan)
     assert plan.written == "新建 1 个项目，更新 1 个项目，3 个无变化未写入"
+
+
+def test_the_done_message_of_a_file_that_changes_only_the_unit_says_so(reference):
+    plan = import_prepare(_edit(_export(), "部门", "D2", "新的总体绩效目标"))
+    import_apply(plan)
+    assert plan.written == "5 个项目均无变化；部门、科室或科室指标已更新"

@@ -174,6 +174,8 @@ class ImportPlan:
         changed = sum(1 for p in self.projects if not p.skip and p.changes)
         unchanged = len(self.projects) - new - changed
         if self.projects and not new and not changed:
+            if self.writes:  # the unit's rows were written
+                return f"{unchanged} 个项目均无变化；部门、科室或科室指标已更新"
             return f"{unchanged} 个项目均无变化，未写入"
         parts = [f"新建 {new} 个项目" if new else "", f"更新 {changed} 个项目" if changed else ""]
         parts.append(f"{unchanged} 个无变化未写入" if unchanged else "")
