@@ -37,6 +37,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from departments.models import DepartmentYear  # noqa: E402
 from jobs.models import Job  # noqa: E402
+from perfbudget.lib.frames import with_frame_room  # noqa: E402
 from projects.documents import pdf  # noqa: E402
 from projects.documents.booklet import department_tables  # noqa: E402
 from projects.documents.data_workbook import data_workbook  # noqa: E402
@@ -213,14 +214,16 @@ _FLOOR: dict = {}
 def floor_booklet_pdf(code: str, processes: int = 1):
     """WeasyPrint laying out the booklet once, no run kept or joined: one process lays out the
     body and the cover as two documents and writes them as one file; two processes each lay
-    out and write half the tables (the two-core floor of the body alone)."""
+    out and write half the tables (the two-core floor of the body alone). With room on the
+    frame stack, as the app's layouts have (perfbudget/lib/frames.py): without it, the floor's
+    time would depend on how deep its stack happens to be."""
 
     def run():
         department_year = DepartmentYear.objects.with_part_one(2024).get(department__code=code)
         tables = department_tables(department_year)
         part_one = build_part_one(department_year)
         if processes == 1:
-            return pdf._booklet_apart(part_one, tables)
+            return with_frame_room(pdf._booklet_apart)(part_one, tables)
         halves = [tables[i::processes] for i in range(processes)]
         _FLOOR["html"] = [
             pdf._booklet_html(part_one, half, {}, front=i == 0) for i, half in enumerate(halves)
@@ -232,6 +235,7 @@ def floor_booklet_pdf(code: str, processes: int = 1):
     return run
 
 
+@with_frame_room
 def _floor_part(index: int) -> bytes:
     return pdf._lay_out(_FLOOR["html"][index]).write_pdf()
 

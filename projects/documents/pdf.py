@@ -31,6 +31,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from perfbudget.lib.downloads import RenderTimeout
+from perfbudget.lib.frames import with_frame_room
 from perfbudget.lib.memory import frozen_for_fork
 from projects.documents.continued import mend_continued_groups
 from projects.documents.part_one import PartOne
@@ -128,6 +129,7 @@ def _table_html(table: TargetTable, splits: dict) -> str:
     return render_to_string("pdf/table.html", {"item": _items([table], splits)[0]})
 
 
+@with_frame_room
 def table_pdf(table: TargetTable) -> bytes:
     document, _ = _lay_out_until_stable(lambda splits: _table_html(table, splits))
     return document.write_pdf()
@@ -275,6 +277,7 @@ def _quiet(done: int, total: int) -> None:
     """No one listens to a download's progress."""
 
 
+@with_frame_room
 def booklet_pdf(part_one: PartOne, tables: list[TargetTable], progress=None) -> bytes:
     """The booklet: cover, 目录, 第一部分, every table. `progress(done, total)` hears of the
     tables drawn (a background job shows it)."""
@@ -288,6 +291,7 @@ def booklet_pdf(part_one: PartOne, tables: list[TargetTable], progress=None) -> 
     return booklet_in_runs(part_one, tables, progress)
 
 
+@with_frame_room
 def evaluation_pdf(table) -> bytes:
     """The 项目支出绩效自评表: laid out until no 一级/二级 group continues on a page without its
     labels, as a 绩效目标表 is."""
@@ -300,6 +304,7 @@ def evaluation_pdf(table) -> bytes:
     return document.write_pdf()
 
 
+@with_frame_room
 def document_pdf(html: str) -> bytes:
     """A one-off document (the 审核意见书) in the forms' styles."""
     return _lay_out(html).write_pdf()

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from weasyprint import CSS
 
 from perfbudget.lib.downloads import cache_keep, fingerprint
+from perfbudget.lib.frames import with_frame_room
 from projects.documents import pdf
 from projects.documents.continued import mend_continued_groups
 from projects.documents.fonts import consolidate_fonts
@@ -45,6 +46,7 @@ def _unnumbered() -> CSS:
     return CSS(string="@page { @bottom-center { content: none; } }")
 
 
+@with_frame_room
 def _draw_run(task: tuple) -> Run:
     """Lay out a run (第一部分, or tables) and mend its merged cells that cross a page. A table
     that cannot be mended (a label taller than its rows on a page) is laid out again alone,
@@ -259,6 +261,7 @@ def _draw_cover(html: str) -> Cover:
     return Cover(document.write_pdf(), len(document.pages), document.make_bookmark_tree())
 
 
+@with_frame_room
 def _draw_last(part: tuple):
     """The cover (its HTML) or the page numbers (their total), in a worker process."""
     kind, value = part
