@@ -20,5 +20,8 @@ max_requests_jitter = max_requests // 10
 accesslog = os.getenv("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.getenv("GUNICORN_LOG_LEVEL", "info")
+# gunicorn's control socket (one path per user: two servers on one machine would take it from
+# each other) is not used: servers are started and stopped by their supervisor.
+control_socket_disable = True
 # The proxy in front sets X-Forwarded-* (see TRUST_X_FORWARDED_PROTO in settings).
 forwarded_allow_ips = os.getenv("FORWARDED_ALLOW_IPS", "127.0.0.1")

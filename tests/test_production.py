@@ -304,6 +304,33 @@ def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
         server.wait(timeout=30)
 
 
+@pytest.mark.slow
+def test_two_servers_on_one_machine_leave_no_control_socket_to_share(tmp_path):
+    """gunicorn (25.1 on) opens a control socket at one fixed path per user; two servers on one
+    machine (the two-server set-up, `make load --servers 2`) would take it from each other. The
+    app never uses it: it is off."""
+    home = tmp_path / "home"
+    home.mkdir()
+    port = _free_port()
+    server = _serve(tmp_path, port, HOME=str(home))
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.5)
+        else:
+            pytest.fail("gunicorn did not answer")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "Listening at: http://127.0.0.1:" in output
+    assert "Control socket" not in output
+    assert not (home / ".gunicorn").exists()
+
+
 def _system_packages(tmp_path, *args) -> list[str]:
     """The Debian packages scripts/system-deps.sh would install on a machine that has none."""
     stubs = tmp_path / "bin"
