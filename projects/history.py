@@ -59,15 +59,20 @@ def _display(model, name: str, value, users: dict) -> str:
     return str(value)
 
 
-def _created(record, model, users: dict) -> list[tuple[str, str, str]]:
-    """What a record was created with: every filled field of its own (not the links)."""
+UNRECORDED = "（修改前未记录）"
+
+
+def _created(record, model, users: dict, before: str = "") -> list[tuple[str, str, str]]:
+    """What a record was created with: every filled field of its own (not the links); or, for
+    a change to a record whose earlier state left no history (a bulk load that kept none),
+    what it holds now, each value's `before` marked unrecorded."""
     out = []
     for own in model._meta.concrete_fields:
         if own.name in HIDDEN_FIELDS or own.is_relation and own.name not in USER_FIELDS:
             continue
         shown = _display(model, own.name, getattr(record, own.attname, None), users)
         if shown:
-            out.append((_label(model, own.name), "", shown))
+            out.append((_label(model, own.name), before, shown))
     return out
 
 
@@ -92,6 +97,8 @@ def _entries(records, model, describe) -> list[Entry]:
         changes = []
         if record.history_type == "+":
             changes = _created(record, model, users)
+        if before is None and record.history_type == "~":
+            changes = _created(record, model, users, UNRECORDED)
         if before is not None and record.history_type == "~":
             for change in record.diff_against(before).changes:
                 if change.field not in HIDDEN_FIELDS:

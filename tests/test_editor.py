@@ -501,6 +501,24 @@ def test_the_history_shows_what_a_record_was_created_with_and_amounts_as_the_for
     assert "150.000000" not in page and "承德高新区新闻合办专项" in page
 
 
+def test_a_change_to_a_record_whose_earlier_state_is_unrecorded_says_so(client, finance):
+    """A record with no history before the change (written by a bulk load that kept none): the
+    entry lists what the record holds now, each value marked as having no recorded before —
+    not an empty 修改内容."""
+    from projects.history import project_trail
+
+    project = _project()
+    Project.history.filter(id=project.pk).delete()
+    client.force_login(finance)
+    client.post(EDIT, _post_data(project, _rows(project), budget_total="151", fiscal_funds="151"))
+    changed = next(e for e in project_trail(_project()) if e.what == "项目")
+    assert changed.action == "修改"
+    assert ("预算数", "（修改前未记录）", "151") in changed.changes
+    assert ("项目名称", "（修改前未记录）", "承德高新区新闻合办专项") in changed.changes
+    page = client.get(reverse("projects:history", args=[2024, CODE])).content.decode()
+    assert "（修改前未记录）" in page
+
+
 def test_live_check_lists_what_blocks_saving_apart_from_what_blocks_submitting(client, finance):
     # One list: what the form refuses (nothing is saved until it is put right) comes first,
     # each with where it is; the findings follow, errors among them blocking submission only.
