@@ -266,6 +266,19 @@ def _serve(tmp_path, port: int, output=subprocess.PIPE, **env) -> subprocess.Pop
     )
 
 
+def _wait_until_answering(server, base: str, what: str, tries: int = 120) -> None:
+    """Until the started server answers its health check (or fail, with its output)."""
+    for _ in range(tries):
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                assert response.status == 200
+                return
+        except OSError:
+            assert server.poll() is None, server.stdout.read()
+            time.sleep(0.5)
+    pytest.fail(f"{what} did not answer")
+
+
 @pytest.mark.slow
 def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
     """The production start on its own database: migrate, collectstatic, gunicorn; the health
@@ -275,16 +288,7 @@ def test_make_serve_runs_gunicorn_with_static_files(tmp_path):
     server = _serve(tmp_path, port)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                time.sleep(0.5)
-        else:
-            pytest.fail("gunicorn did not answer")
+        _wait_until_answering(server, base, "gunicorn")
         request = urllib.request.Request(
             f"{base}/accounts/login/", headers={"X-Forwarded-Proto": "https"}
         )
@@ -314,15 +318,7 @@ def test_two_servers_on_one_machine_leave_no_control_socket_to_share(tmp_path):
     port = _free_port()
     server = _serve(tmp_path, port, HOME=str(home))
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                time.sleep(0.5)
-        else:
-            pytest.fail("gunicorn did not answer")
+        _wait_until_answering(server, f"http://127.0.0.1:{port}", "gunicorn")
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
@@ -601,15 +597,7 @@ def test_make_run_serves_the_demo_with_the_apps_own_pages(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                time.sleep(0.5)
-        else:
-            pytest.fail("make run did not answer")
+        _wait_until_answering(server, base, "make run", tries=240)
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         login = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
