@@ -47,7 +47,7 @@ def _rightmost_ink_of_contents(data: bytes, dpi: int) -> tuple[int, int]:
 @pytest.mark.parametrize("dpi", [200, 300])
 def test_no_dot_shows_right_of_the_page_numbers(reference, dpi):
     with_dots, width = _rightmost_ink_of_contents(_booklet(reference), dpi)
-    no_dots = CSS(string=".toc a::after { content: none; }")
+    no_dots = CSS(string=".toc .dots { display: none; }")
     without, _ = _rightmost_ink_of_contents(_booklet(reference, (no_dots,)), dpi)
     assert without > width // 2  # the page numbers, at the right
     assert with_dots == without
@@ -69,3 +69,11 @@ def test_the_dots_are_one_picture_drawn_once_per_entry(reference):
             if operator == pikepdf.Operator("Do")
         ]
     assert len(drawn) >= 10 and set(map(str, drawn)) == set(images)  # one per entry
+
+
+def test_each_entry_links_its_own_line_only(reference):
+    """The dots lie beside the link: no link area reaches past the page's left margin (the
+    picture of dots under the entry made its link start off the page)."""
+    with pikepdf.open(BytesIO(_booklet(reference))) as booklet:
+        lefts = [float(link.Rect[0]) for link in booklet.pages[1].Annots]
+    assert len(lefts) >= 10 and min(lefts) > 35  # points: the margin is 14 mm (39.7 pt)
