@@ -55,8 +55,9 @@ def test_with_room_the_dives_map_nothing_again():
 
 
 def test_room_is_made_once_however_deep_the_calls_that_ask_for_it():
-    """A roomy call inside another uses the room it is in (a second large frame would fill it)."""
-    nested = with_frame_room(with_frame_room(with_frame_room(_faults_while_diving)))
+    """A roomy call inside another uses the room it is in: a second large frame would fit in
+    the first one's chunk and leave the dives too little room (2,405 faults without the rule)."""
+    nested = with_frame_room(with_frame_room(_faults_while_diving))
     assert _in_a_thread(nested) < DIVES // 10
 
 
