@@ -97,9 +97,9 @@ def _entries(records, model, describe) -> list[Entry]:
         changes = []
         if record.history_type == "+":
             changes = _created(record, model, users)
-        if before is None and record.history_type == "~":
+        elif record.history_type == "~" and before is None:
             changes = _created(record, model, users, UNRECORDED)
-        if before is not None and record.history_type == "~":
+        elif record.history_type == "~":
             for change in record.diff_against(before).changes:
                 if change.field not in HIDDEN_FIELDS:
                     old = _display(model, change.field, change.old, users)
